@@ -1,0 +1,33 @@
+# Concierge: two commands for a newcomer.
+#   make dev    run the contact center locally (emulators, real function binaries)
+#   make test   install what the tests need, start the emulators, vet and test everything
+# Both install their own dependencies (npm packages into .local/, Go modules) idempotently.
+
+SHELL := /bin/bash
+GO    ?= go
+
+include mk/emulators.mk
+
+.PHONY: test vet bench fmt tidy clean
+
+# go vet and every test, against DynamoDB Local and fauxqs started on free
+# loopback ports for this run and stopped afterwards, whatever happens.
+test: emulators-install
+	$(GO) mod download
+	$(WITH_EMULATORS) bash -c '$(GO) vet ./... && $(GO) test -count=1 ./...'
+
+vet:
+	$(GO) vet ./...
+
+# Benchmarks on the emulators, ending with one figure per line: "name: value unit".
+BENCH_OUT := .local/bench.txt
+bench: emulators-install
+	@mkdir -p .local
+	$(WITH_EMULATORS) bash -c 'set -o pipefail; $(GO) test -run "^$$" -bench . -benchmem ./... | tee $(BENCH_OUT)'
+	@$(GO) run ./scripts/benchsummary < $(BENCH_OUT)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean: emulators-clean
+	rm -rf .local/bin

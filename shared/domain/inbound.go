@@ -1,0 +1,36 @@
+package domain
+
+import "time"
+
+// RawIdentity is an identity as a provider sent it, before normalization.
+type RawIdentity struct {
+	Kind  IdentityKind
+	Value string
+}
+
+// Inbound is one customer event (message, call, voicemail, transcript, email)
+// as a channel adapter understood it. The ingest service normalizes its
+// identities, resolves the customer and records it as a touchpoint.
+type Inbound struct {
+	Provider          string // twilio, meta, telegram, zalo, vonage, webchat, ses, connect
+	Channel           Channel
+	Kind              TouchpointKind
+	ProviderMessageID string        // the provider's id of this event: the dedup key with Provider
+	Identities        []RawIdentity // the sender's addresses; the first is the channel's own
+	ProfileName       string        // a display name from the provider; fills an empty profile name only
+	Text              string
+	Subject           string
+	Attachments       []Attachment
+	OccurredAt        time.Time // when the provider says it happened; zero means "now"
+	Metadata          map[string]string
+}
+
+// StatusUpdate is a delivery or call status for a touchpoint already stored,
+// named by the provider's message id.
+type StatusUpdate struct {
+	Provider          string
+	ProviderMessageID string
+	Status            DeliveryStatus
+	At                time.Time
+	Error             string // provider error code/description for failures
+}

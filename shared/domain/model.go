@@ -1,0 +1,164 @@
+package domain
+
+import "time"
+
+// Channel is the medium a touchpoint travelled on.
+type Channel string
+
+const (
+	ChannelSMS       Channel = "sms"
+	ChannelWhatsApp  Channel = "whatsapp"
+	ChannelMessenger Channel = "messenger"
+	ChannelTelegram  Channel = "telegram"
+	ChannelZalo      Channel = "zalo"
+	ChannelViber     Channel = "viber"
+	ChannelVoice     Channel = "voice"
+	ChannelEmail     Channel = "email"
+	ChannelWebchat   Channel = "webchat"
+	ChannelAgent     Channel = "agent" // internal: notes, merges
+)
+
+type Direction string
+
+const (
+	DirectionIn  Direction = "in"
+	DirectionOut Direction = "out"
+)
+
+type TouchpointKind string
+
+const (
+	KindMessage    TouchpointKind = "message"
+	KindCall       TouchpointKind = "call"
+	KindMissedCall TouchpointKind = "missed_call"
+	KindVoicemail  TouchpointKind = "voicemail"
+	KindTranscript TouchpointKind = "transcript"
+	KindEmailMsg   TouchpointKind = "email"
+	KindFeedback   TouchpointKind = "feedback"
+	KindPurchase   TouchpointKind = "purchase"
+	KindNote       TouchpointKind = "note"
+	KindStatus     TouchpointKind = "status"
+)
+
+type DeliveryStatus string
+
+const (
+	StatusReceived  DeliveryStatus = "received" // inbound
+	StatusQueued    DeliveryStatus = "queued"
+	StatusSent      DeliveryStatus = "sent"
+	StatusDelivered DeliveryStatus = "delivered"
+	StatusRead      DeliveryStatus = "read"
+	StatusFailed    DeliveryStatus = "failed"
+)
+
+// statusRank orders delivery statuses so a late "sent" never overwrites "read".
+var statusRank = map[DeliveryStatus]int{StatusQueued: 1, StatusSent: 2, StatusDelivered: 3, StatusRead: 4, StatusFailed: 5}
+
+// StatusRank is the progression order of a delivery status (0 if unknown).
+func StatusRank(s DeliveryStatus) int { return statusRank[s] }
+
+// Attachment references a stored file; the bytes live in S3 or at the provider.
+type Attachment struct {
+	Name        string `json:"name,omitempty" dynamodbav:"name,omitempty"`
+	ContentType string `json:"contentType,omitempty" dynamodbav:"contentType,omitempty"`
+	Size        int64  `json:"size,omitempty" dynamodbav:"size,omitempty"`
+	SHA256      string `json:"sha256,omitempty" dynamodbav:"sha256,omitempty"`
+	URL         string `json:"url,omitempty" dynamodbav:"url,omitempty"` // provider media URL or s3://bucket/key
+	Inline      bool   `json:"inline,omitempty" dynamodbav:"inline,omitempty"`
+}
+
+// Customer is one person, whatever channels they use.
+type Customer struct {
+	ID                 string            `json:"id" dynamodbav:"customerId"`
+	DisplayName        string            `json:"displayName,omitempty" dynamodbav:"displayName,omitempty"`
+	NameSource         string            `json:"nameSource,omitempty" dynamodbav:"nameSource,omitempty"` // "provider" or "agent": a provider name never overwrites an agent's
+	Language           string            `json:"language,omitempty" dynamodbav:"language,omitempty"`
+	Tier               string            `json:"tier,omitempty" dynamodbav:"tier,omitempty"`
+	Tags               []string          `json:"tags,omitempty" dynamodbav:"tags,omitempty"`
+	Preferences        map[string]string `json:"preferences,omitempty" dynamodbav:"preferences,omitempty"`
+	Notes              string            `json:"notes,omitempty" dynamodbav:"notes,omitempty"`
+	Identities         []Identity        `json:"identities,omitempty" dynamodbav:"identities,omitempty"`
+	FirstContactAt     time.Time         `json:"firstContactAt,omitzero" dynamodbav:"firstContactAt,omitempty"`
+	LastContactAt      time.Time         `json:"lastContactAt,omitzero" dynamodbav:"lastContactAt,omitempty"`
+	LastChannel        Channel           `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
+	MostUsedChannel    Channel           `json:"mostUsedChannel,omitempty" dynamodbav:"-"`
+	ChannelCounts      map[Channel]int   `json:"channelCounts,omitempty" dynamodbav:"channelCounts,omitempty"`
+	LifetimeValue      int64             `json:"lifetimeValue,omitempty" dynamodbav:"lifetimeValue,omitempty"` // minor units
+	SatisfactionSum    int               `json:"-" dynamodbav:"satisfactionSum,omitempty"`
+	SatisfactionCount  int               `json:"satisfactionCount,omitempty" dynamodbav:"satisfactionCount,omitempty"`
+	SatisfactionAvg    float64           `json:"satisfactionAverage,omitempty" dynamodbav:"-"`
+	OpenConversationID string            `json:"openConversationId,omitempty" dynamodbav:"openConversationId,omitempty"`
+	MergedInto         string            `json:"mergedInto,omitempty" dynamodbav:"mergedInto,omitempty"`
+	MergedFrom         []string          `json:"mergedFrom,omitempty" dynamodbav:"mergedFrom,omitempty,stringset"`
+	CreatedAt          time.Time         `json:"createdAt" dynamodbav:"createdAt"`
+	UpdatedAt          time.Time         `json:"updatedAt" dynamodbav:"updatedAt"`
+	Version            int64             `json:"version" dynamodbav:"version"`
+	Extra              map[string]string `json:"extra,omitempty" dynamodbav:"extra,omitempty"`
+}
+
+// Derive fills the fields computed from stored counters.
+func (c *Customer) Derive() {
+	best, bestN := Channel(""), 0
+	for ch, n := range c.ChannelCounts {
+		if n > bestN || (n == bestN && ch < best) {
+			best, bestN = ch, n
+		}
+	}
+	c.MostUsedChannel = best
+	if c.SatisfactionCount > 0 {
+		c.SatisfactionAvg = float64(c.SatisfactionSum) / float64(c.SatisfactionCount)
+	}
+}
+
+// Touchpoint is one event on a customer's timeline.
+type Touchpoint struct {
+	ID                string            `json:"id" dynamodbav:"touchpointId"`
+	CustomerID        string            `json:"customerId" dynamodbav:"customerId"`
+	ConversationID    string            `json:"conversationId,omitempty" dynamodbav:"conversationId,omitempty"`
+	Channel           Channel           `json:"channel" dynamodbav:"channel"`
+	Direction         Direction         `json:"direction" dynamodbav:"direction"`
+	Kind              TouchpointKind    `json:"kind" dynamodbav:"kind"`
+	Provider          string            `json:"provider,omitempty" dynamodbav:"provider,omitempty"`
+	ProviderMessageID string            `json:"providerMessageId,omitempty" dynamodbav:"providerMessageId,omitempty"`
+	Text              string            `json:"text,omitempty" dynamodbav:"text,omitempty"`
+	Subject           string            `json:"subject,omitempty" dynamodbav:"subject,omitempty"`
+	Attachments       []Attachment      `json:"attachments,omitempty" dynamodbav:"attachments,omitempty"`
+	OccurredAt        time.Time         `json:"occurredAt" dynamodbav:"occurredAt"`
+	ReceivedAt        time.Time         `json:"receivedAt" dynamodbav:"receivedAt"`
+	Status            DeliveryStatus    `json:"status,omitempty" dynamodbav:"deliveryStatus,omitempty"`
+	StatusAt          time.Time         `json:"statusAt,omitzero" dynamodbav:"statusAt,omitempty"`
+	Metadata          map[string]string `json:"metadata,omitempty" dynamodbav:"metadata,omitempty"`
+}
+
+type ConversationStatus string
+
+const (
+	ConversationOpen     ConversationStatus = "open"
+	ConversationPending  ConversationStatus = "pending"
+	ConversationResolved ConversationStatus = "resolved"
+)
+
+type Priority string
+
+const (
+	PriorityUrgent Priority = "urgent"
+	PriorityHigh   Priority = "high"
+	PriorityNormal Priority = "normal"
+	PriorityLow    Priority = "low"
+)
+
+// Conversation groups touchpoints about one request, across channels.
+type Conversation struct {
+	ID            string             `json:"id" dynamodbav:"conversationId"`
+	CustomerID    string             `json:"customerId" dynamodbav:"customerId"`
+	Status        ConversationStatus `json:"status" dynamodbav:"status"`
+	Priority      Priority           `json:"priority" dynamodbav:"priority"`
+	LastChannel   Channel            `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
+	AssigneeID    string             `json:"assigneeId,omitempty" dynamodbav:"assigneeId,omitempty"`
+	Team          string             `json:"team,omitempty" dynamodbav:"team,omitempty"`
+	OpenedAt      time.Time          `json:"openedAt" dynamodbav:"openedAt"`
+	LastMessageAt time.Time          `json:"lastMessageAt,omitzero" dynamodbav:"lastMessageAt,omitempty"`
+	ResolvedAt    time.Time          `json:"resolvedAt,omitzero" dynamodbav:"resolvedAt,omitempty"`
+	UpdatedAt     time.Time          `json:"updatedAt" dynamodbav:"updatedAt"`
+	Version       int64              `json:"version" dynamodbav:"version"`
+}

@@ -1,0 +1,347 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/tabledef"
+)
+
+// getProfile reads one profile as stored (without following a merge).
+func (s *Store) getProfile(ctx context.Context, id string) (domain.Customer, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: profileKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return domain.Customer{}, unavailable(err, "read customer")
+	}
+	if out.Item == nil {
+		return domain.Customer{}, domain.Errorf(domain.CodeNotFound, "customer %s not found", id)
+	}
+	c, _, err := unmarshalCustomer(out.Item)
+	if err != nil {
+		return domain.Customer{}, unavailable(err, "decode customer")
+	}
+	return c, nil
+}
+
+// GetCustomer returns a customer's profile. A merged customer's id resolves to
+// the customer it was merged into.
+func (s *Store) GetCustomer(ctx context.Context, id string) (domain.Customer, error) {
+	if !ValidID(CustomerIDPrefix, id) {
+		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
+	}
+	for hop := 0; hop < 4; hop++ {
+		c, err := s.getProfile(ctx, id)
+		if err != nil {
+			return c, err
+		}
+		if c.MergedInto == "" {
+			return c, nil
+		}
+		id = c.MergedInto
+	}
+	return domain.Customer{}, domain.Errorf(domain.CodeConflict, "customer %s is in a chain of merges too long to follow", id)
+}
+
+// Resolution is what ResolveCustomer did.
+type Resolution struct {
+	Customer           domain.Customer
+	Created            bool
+	Linked             []string
+	PossibleDuplicates []string
+}
+
+// ResolveCustomer finds the customer owning any of the identities, or creates
+// one with all of them. Identities not yet known are linked to the customer
+// found; identities owned by other customers are never merged, only noted as
+// possible duplicates.
+func (s *Store) ResolveCustomer(ctx context.Context, ids []domain.Identity, profileName string) (Resolution, error) {
+	if len(ids) == 0 {
+		return Resolution{}, domain.Errorf(domain.CodeInvalid, "at least one identity is needed to find a customer")
+	}
+	for _, id := range ids {
+		if id.Kind == "" || id.Value == "" {
+			return Resolution{}, domain.Errorf(domain.CodeInvalid, "identity %q is not normalized", id.Key())
+		}
+	}
+	ids = uniqueIdentities(ids)
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return Resolution{}, unavailable(err, "resolve customer")
+			}
+		}
+		r, retry, err := s.resolveOnce(ctx, ids, profileName)
+		if err != nil || !retry {
+			return r, err
+		}
+	}
+	return Resolution{}, errTooManyAttempts("resolving a customer")
+}
+
+func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileName string) (Resolution, bool, error) {
+	lk, err := s.lookupSender(ctx, ids, "", "")
+	if err != nil {
+		return Resolution{}, false, err
+	}
+	now := s.Now()
+	if len(lk.owners) == 0 {
+		c := domain.Customer{ID: s.newID(CustomerIDPrefix, now), Identities: ids, CreatedAt: now, UpdatedAt: now, Version: 1}
+		if profileName != "" {
+			c.DisplayName, c.NameSource = profileName, "provider"
+		}
+		var writes []types.TransactWriteItem
+		for _, id := range ids {
+			item, err := marshalIdentity(id, c.ID, now)
+			if err != nil {
+				return Resolution{}, false, err
+			}
+			writes = append(writes, s.putNew(item))
+		}
+		p, err := marshalCustomer(c)
+		if err != nil {
+			return Resolution{}, false, err
+		}
+		writes = append(writes, s.putNew(p))
+		if c.DisplayName != "" {
+			writes = append(writes, s.nameWrite(c.ID, c.DisplayName))
+		}
+		if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
+			if o, ok := classifyTx(err); ok {
+				return Resolution{}, o.cancelled, nil
+			}
+			return Resolution{}, false, unavailable(err, "create customer")
+		}
+		c.Derive()
+		return Resolution{Customer: c, Created: true}, false, nil
+	}
+	var primary string
+	var others []string
+	for _, id := range ids {
+		if o, ok := lk.owners[id.Key()]; ok {
+			if primary == "" {
+				primary = o
+			} else if o != primary && !slices.Contains(others, o) {
+				others = append(others, o)
+			}
+		}
+	}
+	c, err := s.GetCustomer(ctx, primary)
+	if err != nil {
+		return Resolution{}, false, err
+	}
+	others = slices.DeleteFunc(others, func(o string) bool { return o == c.ID })
+	var writes []types.TransactWriteItem
+	var linked []string
+	for _, id := range ids {
+		if _, ok := lk.owners[id.Key()]; ok {
+			continue
+		}
+		item, err := marshalIdentity(id, c.ID, now)
+		if err != nil {
+			return Resolution{}, false, err
+		}
+		writes = append(writes, s.putNew(item))
+		linked = append(linked, id.Key())
+	}
+	for _, o := range others {
+		writes = append(writes, s.duplicateNotes(c.ID, o, now)...)
+	}
+	if len(linked) > 0 || (c.DisplayName == "" && profileName != "") {
+		upd := "SET updatedAt = :now"
+		cond := "attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"
+		names := map[string]string{}
+		vals := map[string]types.AttributeValue{}
+		nowAV, _ := attributevalue.Marshal(now)
+		vals[":now"] = nowAV
+		if c.DisplayName == "" && profileName != "" {
+			upd += ", displayName = :n, nameSource = :src"
+			vals[":n"] = &types.AttributeValueMemberS{Value: profileName}
+			vals[":src"] = &types.AttributeValueMemberS{Value: "provider"}
+			writes = append(writes, s.nameWrite(c.ID, profileName))
+			cond += " AND attribute_not_exists(displayName)"
+			c.DisplayName, c.NameSource = profileName, "provider"
+		}
+		if len(linked) > 0 {
+			upd += " ADD identityKeys :ik"
+			vals[":ik"] = &types.AttributeValueMemberSS{Value: linked}
+		}
+		u := &types.Update{TableName: &s.table, Key: profileKey(c.ID), UpdateExpression: &upd, ConditionExpression: &cond, ExpressionAttributeValues: vals}
+		if len(names) > 0 {
+			u.ExpressionAttributeNames = names
+		}
+		writes = append(writes, types.TransactWriteItem{Update: u})
+	}
+	if len(writes) > 0 {
+		if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
+			if o, ok := classifyTx(err); ok {
+				return Resolution{}, o.cancelled, nil
+			}
+			return Resolution{}, false, unavailable(err, "link identities")
+		}
+	}
+	for _, k := range linked {
+		if id, ok := identityFromKey(k); ok {
+			c.Identities = append(c.Identities, id)
+		}
+	}
+	return Resolution{Customer: c, Linked: linked, PossibleDuplicates: others}, false, nil
+}
+
+// duplicateNotes record, on both customers, that they may be the same person.
+// Plain puts: writing the note twice changes nothing.
+func (s *Store) duplicateNotes(a, b string, now any) []types.TransactWriteItem {
+	mk := func(owner, other string) types.TransactWriteItem {
+		item := key(customerPK(owner), pfxDuplicate+other)
+		item["type"] = &types.AttributeValueMemberS{Value: typeDuplicate}
+		item["otherCustomerId"] = &types.AttributeValueMemberS{Value: other}
+		if av, err := attributevalue.Marshal(now); err == nil {
+			item["notedAt"] = av
+		}
+		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}
+	}
+	return []types.TransactWriteItem{mk(a, b), mk(b, a)}
+}
+
+// PossibleDuplicates lists customers noted as maybe the same person as id.
+func (s *Store) PossibleDuplicates(ctx context.Context, id string) ([]string, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :d)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: customerPK(id)},
+			":d":  &types.AttributeValueMemberS{Value: pfxDuplicate},
+		},
+	})
+	if err != nil {
+		return nil, unavailable(err, "list possible duplicates")
+	}
+	var ids []string
+	for _, it := range out.Items {
+		ids = append(ids, str(it, "otherCustomerId"))
+	}
+	return ids, nil
+}
+
+// ProfilePatch holds the profile fields an agent may change; nil means unchanged.
+type ProfilePatch struct {
+	DisplayName *string
+	Language    *string
+	Tier        *string
+	Tags        *[]string
+	Preferences *map[string]string
+	Notes       *string
+}
+
+// UpdateProfile applies patch if the stored version is still version, and
+// returns the updated profile. A stale version is refused with CodeStale.
+// Counters written by inbound messages do not change the version, so an agent
+// is refused only when another edit of the profile happened.
+func (s *Store) UpdateProfile(ctx context.Context, id string, version int64, p ProfilePatch) (domain.Customer, error) {
+	if !ValidID(CustomerIDPrefix, id) {
+		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
+	}
+	now := s.Now()
+	set := []string{"version = version + :one", "updatedAt = :now"}
+	var remove []string
+	names := map[string]string{}
+	vals := map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":v": &types.AttributeValueMemberN{Value: itoa(version)}}
+	nowAV, _ := attributevalue.Marshal(now)
+	vals[":now"] = nowAV
+	field := func(attr string, v any, empty bool) {
+		names["#"+attr] = attr
+		if empty {
+			remove = append(remove, "#"+attr)
+			return
+		}
+		av, _ := attributevalue.Marshal(v)
+		vals[":"+attr] = av
+		set = append(set, "#"+attr+" = :"+attr)
+	}
+	if p.DisplayName != nil {
+		field("displayName", *p.DisplayName, *p.DisplayName == "")
+		field("nameSource", "agent", *p.DisplayName == "")
+	}
+	if p.Language != nil {
+		field("language", *p.Language, *p.Language == "")
+	}
+	if p.Tier != nil {
+		field("tier", *p.Tier, *p.Tier == "")
+	}
+	if p.Tags != nil {
+		field("tags", *p.Tags, len(*p.Tags) == 0)
+	}
+	if p.Preferences != nil {
+		field("preferences", *p.Preferences, len(*p.Preferences) == 0)
+	}
+	if p.Notes != nil {
+		field("notes", *p.Notes, *p.Notes == "")
+	}
+	expr := "SET " + joinComma(set)
+	if len(remove) > 0 {
+		expr += " REMOVE " + joinComma(remove)
+	}
+	cond := "attribute_exists(PK) AND version = :v AND attribute_not_exists(mergedInto)"
+	var namesOrNil map[string]string
+	if len(names) > 0 {
+		namesOrNil = names
+	}
+	if p.DisplayName == nil {
+		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: profileKey(id), UpdateExpression: &expr, ConditionExpression: &cond,
+			ExpressionAttributeNames: namesOrNil, ExpressionAttributeValues: vals,
+			ReturnValues:                        types.ReturnValueAllNew,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err != nil {
+			var cf *types.ConditionalCheckFailedException
+			if errors.As(err, &cf) {
+				return domain.Customer{}, refusal(id, version, cf.Item)
+			}
+			return domain.Customer{}, unavailable(err, "update customer")
+		}
+		c, _, err := unmarshalCustomer(out.Attributes)
+		if err != nil {
+			return domain.Customer{}, unavailable(err, "decode customer")
+		}
+		return c, nil
+	}
+	// A name change also rewrites the name-index item: one transaction.
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.table, Key: profileKey(id), UpdateExpression: &expr, ConditionExpression: &cond,
+			ExpressionAttributeNames: namesOrNil, ExpressionAttributeValues: vals,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		s.nameWrite(id, *p.DisplayName),
+	}})
+	if err != nil {
+		var tce *types.TransactionCanceledException
+		if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && deref(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+			return domain.Customer{}, refusal(id, version, tce.CancellationReasons[0].Item)
+		}
+		if o, ok := classifyTx(err); ok && o.conflict {
+			return domain.Customer{}, domain.Errorf(domain.CodeConflict, "customer %s is being changed by another request; try again", id)
+		}
+		return domain.Customer{}, unavailable(err, "update customer")
+	}
+	return s.getProfile(ctx, id)
+}
+
+// refusal explains why a conditional profile update failed, from the old item.
+func refusal(id string, version int64, old map[string]types.AttributeValue) error {
+	if old == nil {
+		return domain.Errorf(domain.CodeNotFound, "customer %s not found", id)
+	}
+	c, _, _ := unmarshalCustomer(old)
+	if c.MergedInto != "" {
+		return domain.Errorf(domain.CodeConflict, "customer %s was merged into %s", id, c.MergedInto)
+	}
+	return domain.Errorf(domain.CodeStale, "customer %s is at version %d, not %d", id, c.Version, version)
+}

@@ -1,0 +1,509 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/tabledef"
+)
+
+// Inbound is a customer event to record: who sent it (normalized identities,
+// the channel's own first) and the touchpoint itself.
+type Inbound struct {
+	Identities  []domain.Identity
+	ProfileName string // fills an empty profile name; never overwrites one
+	Language    string // a guess for a new customer's language ("vi", "en")
+	// ConversationID, when set, is the conversation a thread lookup chose
+	// (an email reply); otherwise the customer's open conversation is used.
+	ConversationID string
+	Touchpoint     domain.Touchpoint
+}
+
+// InboundResult says what RecordInbound did.
+type InboundResult struct {
+	Customer        domain.Customer
+	Touchpoint      domain.Touchpoint
+	Duplicate       bool     // the provider message was already recorded; nothing was written
+	NewCustomer     bool     // the customer was created by this message
+	NewConversation bool     // a conversation was opened by this message
+	Linked          []string // identity keys newly linked to an existing customer
+	// PossibleDuplicates are other customers that one of the message's
+	// identities already belongs to. They are never merged automatically.
+	PossibleDuplicates []string
+}
+
+func (in *Inbound) validate() error {
+	if len(in.Identities) == 0 {
+		return domain.Errorf(domain.CodeInvalid, "a touchpoint needs at least one identity")
+	}
+	for _, id := range in.Identities {
+		if id.Kind == "" || id.Value == "" {
+			return domain.Errorf(domain.CodeInvalid, "identity %q is not normalized", id.Key())
+		}
+	}
+	tp := &in.Touchpoint
+	if tp.Provider == "" || tp.ProviderMessageID == "" {
+		return domain.Errorf(domain.CodeInvalid, "an inbound touchpoint needs a provider and a provider message id")
+	}
+	if tp.Channel == "" || tp.Kind == "" {
+		return domain.Errorf(domain.CodeInvalid, "an inbound touchpoint needs a channel and a kind")
+	}
+	if !utf8.ValidString(tp.Text) || !utf8.ValidString(tp.Subject) || !utf8.ValidString(in.ProfileName) {
+		return domain.Errorf(domain.CodeInvalid, "text is not valid UTF-8")
+	}
+	if len(tp.Text)+len(tp.Subject) > MaxTouchpointBytes {
+		return domain.Errorf(domain.CodeTooLarge, "text of %d bytes is above the %d-byte touchpoint budget", len(tp.Text)+len(tp.Subject), MaxTouchpointBytes)
+	}
+	if in.ConversationID != "" && !ValidID(ConversationIDPrefix, in.ConversationID) {
+		return domain.Errorf(domain.CodeInvalid, "malformed conversation id")
+	}
+	return nil
+}
+
+// RecordInbound resolves the sender and records the touchpoint exactly once
+// per (provider, provider message id). For a known customer with an open
+// conversation it costs three requests: one BatchGetItem (identities and the
+// dedup key), one GetItem (the profile) and one TransactWriteItems (dedup key,
+// touchpoint, profile counters). A duplicate costs two reads and no writes.
+func (s *Store) RecordInbound(ctx context.Context, in Inbound) (InboundResult, error) {
+	if err := in.validate(); err != nil {
+		return InboundResult{}, err
+	}
+	in.Identities = uniqueIdentities(in.Identities)
+	tp := in.Touchpoint
+	tp.Direction = domain.DirectionIn
+	tp.ReceivedAt = s.Now()
+	if tp.OccurredAt.IsZero() {
+		tp.OccurredAt = tp.ReceivedAt
+	}
+	tp.OccurredAt = tp.OccurredAt.UTC().Truncate(1e6)
+	if tp.Status == "" {
+		tp.Status = domain.StatusReceived
+	}
+	tp.ID = s.newID(TouchpointIDPrefix, tp.OccurredAt)
+	in.Touchpoint = tp
+
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return InboundResult{}, unavailable(err, "record inbound")
+			}
+		}
+		res, retry, err := s.recordInboundOnce(ctx, in)
+		if err != nil || !retry {
+			return res, err
+		}
+	}
+	return InboundResult{}, errTooManyAttempts("recording an inbound message")
+}
+
+// lookup is what one BatchGetItem learned about a message's sender.
+type lookup struct {
+	owners map[string]string // identity key -> customer id
+	dedup  *dedupItem
+}
+
+func (s *Store) lookupSender(ctx context.Context, ids []domain.Identity, provider, msgID string) (lookup, error) {
+	keys := make([]map[string]types.AttributeValue, 0, len(ids)+1)
+	for _, id := range ids {
+		keys = append(keys, identityKey(id))
+	}
+	if msgID != "" {
+		keys = append(keys, messageKey(provider, msgID))
+	}
+	lk := lookup{owners: map[string]string{}}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return lk, err
+	}
+	for _, item := range items {
+		pk := pkOf(item)
+		switch {
+		case pk == messagePK(provider, msgID):
+			var d dedupItem
+			if err := attributevalue.UnmarshalMap(item, &d); err != nil {
+				return lk, unavailable(err, "decode dedup key")
+			}
+			lk.dedup = &d
+		default:
+			for _, id := range ids {
+				if identityPK(id) == pk {
+					lk.owners[id.Key()] = str(item, "customerId")
+				}
+			}
+		}
+	}
+	return lk, nil
+}
+
+// batchGet reads up to 100 keys with strong consistency, following
+// UnprocessedKeys until every key is answered.
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	var out []map[string]types.AttributeValue
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(req) > 0; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return nil, unavailable(err, "batch get")
+			}
+		}
+		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return nil, unavailable(err, "batch get")
+		}
+		out = append(out, res.Responses[s.table]...)
+		req = res.UnprocessedKeys
+		if attempt > maxAttempts {
+			return nil, errTooManyAttempts("batch get")
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) recordInboundOnce(ctx context.Context, in Inbound) (res InboundResult, retry bool, err error) {
+	tp := in.Touchpoint
+	lk, err := s.lookupSender(ctx, in.Identities, tp.Provider, tp.ProviderMessageID)
+	if err != nil {
+		return res, false, err
+	}
+	if lk.dedup != nil {
+		return s.duplicateResult(ctx, *lk.dedup)
+	}
+	if len(lk.owners) == 0 {
+		return s.createWithInbound(ctx, in)
+	}
+	return s.appendInbound(ctx, in, lk)
+}
+
+func (s *Store) duplicateResult(ctx context.Context, d dedupItem) (InboundResult, bool, error) {
+	got, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: eventKey(d.CustomerID, d.TouchpointID), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return InboundResult{}, false, unavailable(err, "read duplicate touchpoint")
+	}
+	if got.Item == nil {
+		// A merge is moving this touchpoint; the dedup key will point at its
+		// new home in a moment.
+		return InboundResult{}, true, nil
+	}
+	t, err := unmarshalTouchpoint(got.Item)
+	if err != nil {
+		return InboundResult{}, false, unavailable(err, "decode touchpoint")
+	}
+	return InboundResult{Touchpoint: t, Duplicate: true, Customer: domain.Customer{ID: t.CustomerID}}, false, nil
+}
+
+// createWithInbound creates the customer, all its identity keys, its first
+// conversation and the touchpoint in one transaction. A concurrent first
+// contact from the same identity makes one of the two transactions fail on
+// the identity condition; that one retries and finds the customer.
+func (s *Store) createWithInbound(ctx context.Context, in Inbound) (InboundResult, bool, error) {
+	now := s.Now()
+	tp := in.Touchpoint
+	cust := domain.Customer{
+		ID:             s.newID(CustomerIDPrefix, now),
+		Language:       in.Language,
+		Identities:     in.Identities,
+		FirstContactAt: tp.OccurredAt,
+		LastContactAt:  tp.OccurredAt,
+		LastChannel:    tp.Channel,
+		ChannelCounts:  map[domain.Channel]int{tp.Channel: 1},
+		CreatedAt:      now,
+		UpdatedAt:      now,
+		Version:        1,
+	}
+	if in.ProfileName != "" {
+		cust.DisplayName, cust.NameSource = in.ProfileName, "provider"
+	}
+	conv := domain.Conversation{ID: in.ConversationID}
+	newConv := conv.ID == ""
+	if newConv {
+		conv = s.newConversation(cust.ID, tp.Channel, now)
+		cust.OpenConversationID = conv.ID
+	}
+	tp.CustomerID, tp.ConversationID = cust.ID, conv.ID
+
+	var writes []types.TransactWriteItem
+	for _, id := range in.Identities {
+		item, err := marshalIdentity(id, cust.ID, now)
+		if err != nil {
+			return InboundResult{}, false, err
+		}
+		writes = append(writes, s.putNew(item))
+	}
+	profile, err := marshalCustomer(cust)
+	if err != nil {
+		return InboundResult{}, false, err
+	}
+	writes = append(writes, s.putNew(profile))
+	if cust.DisplayName != "" {
+		writes = append(writes, s.nameWrite(cust.ID, cust.DisplayName))
+	}
+	if newConv {
+		ci, err := marshalConversation(conv)
+		if err != nil {
+			return InboundResult{}, false, err
+		}
+		writes = append(writes, s.putNew(ci))
+	}
+	tw, err := s.touchpointWrites(tp)
+	if err != nil {
+		return InboundResult{}, false, err
+	}
+	writes = append(writes, tw...)
+
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
+		if o, ok := classifyTx(err); ok {
+			// An identity or the dedup key appeared meanwhile: start over.
+			return InboundResult{}, o.cancelled, nil
+		}
+		return InboundResult{}, false, unavailable(err, "create customer")
+	}
+	cust.Derive()
+	return InboundResult{Customer: cust, Touchpoint: tp, NewCustomer: true, NewConversation: newConv}, false, nil
+}
+
+// touchpointWrites are the dedup key (which must not exist) and the touchpoint.
+func (s *Store) touchpointWrites(tp domain.Touchpoint) ([]types.TransactWriteItem, error) {
+	item, err := marshalTouchpoint(tp)
+	if err != nil {
+		return nil, err
+	}
+	if itemSize(item) > MaxTouchpointBytes {
+		return nil, domain.Errorf(domain.CodeTooLarge, "touchpoint of about %d bytes is above the %d-byte item budget", itemSize(item), MaxTouchpointBytes)
+	}
+	dd, err := marshalDedup(tp.Provider, tp.ProviderMessageID, dedupItem{CustomerID: tp.CustomerID, TouchpointID: tp.ID, CreatedAt: tp.ReceivedAt})
+	if err != nil {
+		return nil, err
+	}
+	return []types.TransactWriteItem{s.putNew(dd), s.putNew(item)}, nil
+}
+
+func (s *Store) putNew(item map[string]types.AttributeValue) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:           &s.table,
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(" + tabledef.PK + ")"),
+	}}
+}
+
+// appendInbound records a message from a known customer.
+func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (InboundResult, bool, error) {
+	// The customer is the owner of the channel's own identity when known, else
+	// of the first known identity in the order given.
+	var primary string
+	var others []string
+	for _, id := range in.Identities {
+		if owner, ok := lk.owners[id.Key()]; ok {
+			if primary == "" {
+				primary = owner
+			} else if owner != primary && !slices.Contains(others, owner) {
+				others = append(others, owner)
+			}
+		}
+	}
+	cust, err := s.getProfile(ctx, primary)
+	if err != nil {
+		return InboundResult{}, false, err
+	}
+	if cust.MergedInto != "" {
+		// Mid-merge: the identity still names the source; write to the target.
+		if cust, err = s.getProfile(ctx, cust.MergedInto); err != nil {
+			return InboundResult{}, false, err
+		}
+		others = slices.DeleteFunc(others, func(o string) bool { return o == cust.ID })
+	}
+	now := s.Now()
+	tp := in.Touchpoint
+	tp.CustomerID = cust.ID
+
+	var writes []types.TransactWriteItem
+	convID := in.ConversationID
+	newConv := false
+	if convID == "" {
+		convID = cust.OpenConversationID
+	}
+	if convID == "" {
+		conv := s.newConversation(cust.ID, tp.Channel, now)
+		ci, err := marshalConversation(conv)
+		if err != nil {
+			return InboundResult{}, false, err
+		}
+		writes = append(writes, s.putNew(ci))
+		convID, newConv = conv.ID, true
+	}
+	tp.ConversationID = convID
+	tw, err := s.touchpointWrites(tp)
+	if err != nil {
+		return InboundResult{}, false, err
+	}
+	writes = append(writes, tw...)
+
+	var linked []string
+	for _, id := range in.Identities {
+		if _, known := lk.owners[id.Key()]; known {
+			continue
+		}
+		item, err := marshalIdentity(id, cust.ID, now)
+		if err != nil {
+			return InboundResult{}, false, err
+		}
+		writes = append(writes, s.putNew(item))
+		linked = append(linked, id.Key())
+	}
+	for _, o := range others {
+		writes = append(writes, s.duplicateNotes(cust.ID, o, now)...)
+	}
+
+	upd, err := s.inboundProfileUpdate(cust, tp, in.ProfileName, newConv, linked)
+	if err != nil {
+		return InboundResult{}, false, err
+	}
+	writes = append(writes, upd)
+	if cust.DisplayName == "" && in.ProfileName != "" {
+		writes = append(writes, s.nameWrite(cust.ID, in.ProfileName))
+	}
+
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
+		if o, ok := classifyTx(err); ok {
+			return InboundResult{}, o.cancelled, nil
+		}
+		return InboundResult{}, false, unavailable(err, "record touchpoint")
+	}
+
+	// Reflect the write in the returned profile without another read.
+	if cust.ChannelCounts == nil {
+		cust.ChannelCounts = map[domain.Channel]int{}
+	}
+	cust.ChannelCounts[tp.Channel]++
+	if tp.OccurredAt.After(cust.LastContactAt) {
+		cust.LastContactAt, cust.LastChannel = tp.OccurredAt, tp.Channel
+	}
+	if newConv {
+		cust.OpenConversationID = convID
+	}
+	if cust.DisplayName == "" && in.ProfileName != "" {
+		cust.DisplayName, cust.NameSource = in.ProfileName, "provider"
+	}
+	for _, k := range linked {
+		if id, ok := identityFromKey(k); ok {
+			cust.Identities = append(cust.Identities, id)
+		}
+	}
+	cust.Derive()
+	return InboundResult{
+		Customer: cust, Touchpoint: tp, NewConversation: newConv,
+		Linked: linked, PossibleDuplicates: others,
+	}, false, nil
+}
+
+// inboundProfileUpdate bumps the profile's counters. Its condition makes the
+// transaction fail (and the caller retry) if the open conversation changed or
+// a merge began since the profile was read.
+func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint, profileName string, newConv bool, linked []string) (types.TransactWriteItem, error) {
+	names := map[string]string{"#cc": "channelCounts", "#ch": string(tp.Channel)}
+	vals := map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}
+	set := []string{}
+	add := []string{"#cc.#ch :one"}
+	cond := "attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"
+
+	setVal := func(attr string, v any) error {
+		av, err := attributevalue.Marshal(v)
+		if err != nil {
+			return err
+		}
+		names["#"+attr] = attr
+		vals[":"+attr] = av
+		set = append(set, "#"+attr+" = :"+attr)
+		return nil
+	}
+	if tp.OccurredAt.After(cust.LastContactAt) {
+		if err := setVal("lastContactAt", tp.OccurredAt); err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		if err := setVal("lastChannel", tp.Channel); err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		// Only if no newer message moved it since the read: concurrent
+		// deliveries must not set the last contact back in time.
+		if cust.LastContactAt.IsZero() {
+			cond += " AND attribute_not_exists(lastContactAt)"
+		} else {
+			prev, err := attributevalue.Marshal(cust.LastContactAt)
+			if err != nil {
+				return types.TransactWriteItem{}, err
+			}
+			vals[":prevLast"] = prev
+			cond += " AND #lastContactAt = :prevLast"
+		}
+	}
+	if err := setVal("updatedAt", tp.ReceivedAt); err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	if newConv {
+		if err := setVal("openConversationId", tp.ConversationID); err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		cond += " AND attribute_not_exists(openConversationId)"
+	} else if cust.OpenConversationID != "" {
+		names["#oc"] = "openConversationId"
+		vals[":oc"] = &types.AttributeValueMemberS{Value: cust.OpenConversationID}
+		cond += " AND #oc = :oc"
+	}
+	if cust.DisplayName == "" && profileName != "" {
+		if err := setVal("displayName", profileName); err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		if err := setVal("nameSource", "provider"); err != nil {
+			return types.TransactWriteItem{}, err
+		}
+		// An agent may have named the customer since the read: keep theirs.
+		cond += " AND attribute_not_exists(displayName)"
+	}
+	if len(linked) > 0 {
+		names["#ik"] = "identityKeys"
+		vals[":ik"] = &types.AttributeValueMemberSS{Value: linked}
+		add = append(add, "#ik :ik")
+	}
+	expr := "SET " + joinComma(set) + " ADD " + joinComma(add)
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                 &s.table,
+		Key:                       profileKey(cust.ID),
+		UpdateExpression:          &expr,
+		ConditionExpression:       &cond,
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: vals,
+	}}, nil
+}
+
+func uniqueIdentities(ids []domain.Identity) []domain.Identity {
+	out := make([]domain.Identity, 0, len(ids))
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (s *Store) newConversation(customerID string, ch domain.Channel, t time.Time) domain.Conversation {
+	return domain.Conversation{
+		ID:          s.newID(ConversationIDPrefix, t),
+		CustomerID:  customerID,
+		Status:      domain.ConversationOpen,
+		Priority:    domain.PriorityNormal,
+		LastChannel: ch,
+		OpenedAt:    t,
+		UpdatedAt:   t,
+		Version:     1,
+	}
+}

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/concierge-cx/concierge/shared/ddbmeter"
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/tabledef"
+)
+
+// Item types, stored in the "type" attribute so a partition read can tell them apart.
+const (
+	typeCustomer     = "customer"
+	typeIdentity     = "identity"
+	typeTouchpoint   = "touchpoint"
+	typeDedup        = "dedup"
+	typeConversation = "conversation"
+	typeDuplicate    = "possible_duplicate"
+	typeName         = "name"
+)
+
+// customerItem is the stored profile: the domain fields plus the key and the
+// set of identity keys (needed to repoint them on a merge).
+type customerItem struct {
+	domain.Customer
+	IdentityKeys []string `dynamodbav:"identityKeys,omitempty,stringset"`
+	MergeState   string   `dynamodbav:"mergeState,omitempty"`
+}
+
+func marshalCustomer(c domain.Customer) (map[string]types.AttributeValue, error) {
+	ci := customerItem{Customer: c}
+	for _, id := range c.Identities {
+		ci.IdentityKeys = append(ci.IdentityKeys, id.Key())
+	}
+	ci.Identities = nil
+	if ci.ChannelCounts == nil {
+		// The map must exist: inbound writes ADD into channelCounts.<channel>.
+		ci.ChannelCounts = map[domain.Channel]int{}
+	}
+	item, err := attributevalue.MarshalMap(ci)
+	if err != nil {
+		return nil, err
+	}
+	addKeys(item, customerPK(c.ID), skProfile, typeCustomer)
+	return item, nil
+}
+
+func unmarshalCustomer(item map[string]types.AttributeValue) (domain.Customer, string, error) {
+	var ci customerItem
+	if err := attributevalue.UnmarshalMap(item, &ci); err != nil {
+		return domain.Customer{}, "", err
+	}
+	c := ci.Customer
+	for _, k := range ci.IdentityKeys {
+		if id, ok := identityFromKey(k); ok {
+			c.Identities = append(c.Identities, id)
+		}
+	}
+	sortIdentities(c.Identities)
+	c.Derive()
+	return c, ci.MergeState, nil
+}
+
+func marshalTouchpoint(t domain.Touchpoint) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(t)
+	if err != nil {
+		return nil, err
+	}
+	addKeys(item, customerPK(t.CustomerID), eventSK(t.ID), typeTouchpoint)
+	return item, nil
+}
+
+func unmarshalTouchpoint(item map[string]types.AttributeValue) (domain.Touchpoint, error) {
+	var t domain.Touchpoint
+	err := attributevalue.UnmarshalMap(item, &t)
+	return t, err
+}
+
+// dedupItem maps (provider, provider message id) to the touchpoint's key.
+type dedupItem struct {
+	CustomerID   string    `dynamodbav:"customerId"`
+	TouchpointID string    `dynamodbav:"touchpointId"`
+	CreatedAt    time.Time `dynamodbav:"createdAt"`
+}
+
+func marshalDedup(provider, msgID string, d dedupItem) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(d)
+	if err != nil {
+		return nil, err
+	}
+	addKeys(item, messagePK(provider, msgID), skMessage, typeDedup)
+	return item, nil
+}
+
+type identityItem struct {
+	CustomerID string    `dynamodbav:"customerId"`
+	Kind       string    `dynamodbav:"kind"`
+	Value      string    `dynamodbav:"value"`
+	CreatedAt  time.Time `dynamodbav:"createdAt"`
+}
+
+func marshalIdentity(id domain.Identity, customerID string, at time.Time) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(identityItem{CustomerID: customerID, Kind: string(id.Kind), Value: id.Value, CreatedAt: at})
+	if err != nil {
+		return nil, err
+	}
+	addKeys(item, identityPK(id), skIdentity, typeIdentity)
+	return item, nil
+}
+
+// conversationItem adds what the store needs beyond the domain fields.
+type conversationItem struct {
+	domain.Conversation
+	MergedInto string `dynamodbav:"mergedInto,omitempty"`
+}
+
+func marshalConversation(c domain.Conversation) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(conversationItem{Conversation: c})
+	if err != nil {
+		return nil, err
+	}
+	addKeys(item, conversationPK(c.ID), skConversation, typeConversation)
+	return item, nil
+}
+
+func unmarshalConversation(item map[string]types.AttributeValue) (domain.Conversation, error) {
+	var ci conversationItem
+	err := attributevalue.UnmarshalMap(item, &ci)
+	return ci.Conversation, err
+}
+
+func addKeys(item map[string]types.AttributeValue, pk, sk, typ string) {
+	item[tabledef.PK] = &types.AttributeValueMemberS{Value: pk}
+	item[tabledef.SK] = &types.AttributeValueMemberS{Value: sk}
+	item["type"] = &types.AttributeValueMemberS{Value: typ}
+}
+
+// itemSize is an item's stored size by DynamoDB's rule (names plus values).
+func itemSize(item map[string]types.AttributeValue) int { return ddbmeter.ItemSize(item) }
+
+// MaxTouchpointBytes is the item-size budget of one touchpoint. DynamoDB's hard
+// limit is 400 KB; the margin keeps room for status updates and metadata added later.
+const MaxTouchpointBytes = 350 * 1024

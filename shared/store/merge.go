@@ -1,0 +1,373 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/tabledef"
+)
+
+// Merge moves everything of source under target: identities, touchpoints,
+// conversations and profile counters. It runs in steps that are each
+// idempotent, so a merge interrupted half-way is finished by running it
+// again, and running a finished merge again changes nothing:
+//
+//  1. one transaction marks the source merged into the target and adds the
+//     source's counters and identity set to the target (guarded by the
+//     target's mergedFrom set, so counters are added once);
+//  2. each identity key is repointed to the target;
+//  3. touchpoints are copied under the target, their dedup keys and
+//     conversations repointed, then deleted from the source;
+//  4. the source is marked done.
+//
+// From step 1 on, the source id resolves to the target.
+func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Customer, error) {
+	if !ValidID(CustomerIDPrefix, targetID) || !ValidID(CustomerIDPrefix, sourceID) {
+		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
+	}
+	if targetID == sourceID {
+		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "a customer cannot be merged into itself")
+	}
+	src, err := s.getProfile(ctx, sourceID)
+	if err != nil {
+		return domain.Customer{}, err
+	}
+	tgt, err := s.getProfile(ctx, targetID)
+	if err != nil {
+		return domain.Customer{}, err
+	}
+	if tgt.MergedInto != "" {
+		return domain.Customer{}, domain.Errorf(domain.CodeConflict, "target %s was itself merged into %s", targetID, tgt.MergedInto)
+	}
+	switch src.MergedInto {
+	case "":
+		if err := s.mergeProfiles(ctx, tgt, src); err != nil {
+			return domain.Customer{}, err
+		}
+	case targetID:
+		// Resume: step 1 is done.
+	default:
+		return domain.Customer{}, domain.Errorf(domain.CodeConflict, "source %s was already merged into %s", sourceID, src.MergedInto)
+	}
+	for _, id := range src.Identities {
+		if err := s.repointIdentity(ctx, id, sourceID, targetID); err != nil {
+			return domain.Customer{}, err
+		}
+	}
+	if src.OpenConversationID != "" {
+		if err := s.repointConversation(ctx, src.OpenConversationID, targetID); err != nil {
+			return domain.Customer{}, err
+		}
+	}
+	if err := s.moveTouchpoints(ctx, sourceID, targetID); err != nil {
+		return domain.Customer{}, err
+	}
+	if err := s.moveDuplicateNotes(ctx, sourceID, targetID); err != nil {
+		return domain.Customer{}, err
+	}
+	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       profileKey(sourceID),
+		UpdateExpression:          aws.String("SET mergeState = :d"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberS{Value: "done"}},
+	}); err != nil {
+		return domain.Customer{}, unavailable(err, "finish merge")
+	}
+	return s.GetCustomer(ctx, targetID)
+}
+
+// mergeProfiles is step 1: one transaction, so the counters are added exactly
+// when the source is marked.
+func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) error {
+	now := s.Now()
+	names := map[string]string{"#cc": "channelCounts"}
+	vals := map[string]types.AttributeValue{
+		":src":   &types.AttributeValueMemberSS{Value: []string{src.ID}},
+		":srcid": &types.AttributeValueMemberS{Value: src.ID},
+	}
+	set := []string{"updatedAt = :now"}
+	add := []string{"mergedFrom :src"}
+	nowAV, _ := attributevalue.Marshal(now)
+	vals[":now"] = nowAV
+	i := 0
+	for ch, n := range src.ChannelCounts {
+		if n == 0 {
+			continue
+		}
+		nk, vk := "#c"+itoa(int64(i)), ":c"+itoa(int64(i))
+		names[nk] = string(ch)
+		vals[vk] = &types.AttributeValueMemberN{Value: itoa(int64(n))}
+		add = append(add, "#cc."+nk+" "+vk)
+		i++
+	}
+	addNum := func(attr string, n int64) {
+		if n != 0 {
+			vals[":"+attr] = &types.AttributeValueMemberN{Value: itoa(n)}
+			add = append(add, attr+" :"+attr)
+		}
+	}
+	addNum("lifetimeValue", src.LifetimeValue)
+	addNum("satisfactionSum", int64(src.SatisfactionSum))
+	addNum("satisfactionCount", int64(src.SatisfactionCount))
+	if len(src.Identities) > 0 {
+		var keys []string
+		for _, id := range src.Identities {
+			keys = append(keys, id.Key())
+		}
+		vals[":ik"] = &types.AttributeValueMemberSS{Value: keys}
+		add = append(add, "identityKeys :ik")
+	}
+	setAttr := func(attr string, v any) {
+		av, _ := attributevalue.Marshal(v)
+		vals[":"+attr] = av
+		set = append(set, attr+" = :"+attr)
+	}
+	if !src.FirstContactAt.IsZero() && (tgt.FirstContactAt.IsZero() || src.FirstContactAt.Before(tgt.FirstContactAt)) {
+		setAttr("firstContactAt", src.FirstContactAt)
+	}
+	if src.LastContactAt.After(tgt.LastContactAt) {
+		setAttr("lastContactAt", src.LastContactAt)
+		setAttr("lastChannel", src.LastChannel)
+	}
+	if tgt.DisplayName == "" && src.DisplayName != "" {
+		setAttr("displayName", src.DisplayName)
+		setAttr("nameSource", src.NameSource)
+	}
+	if tgt.Language == "" && src.Language != "" {
+		setAttr("language", src.Language)
+	}
+	if tgt.Tier == "" && src.Tier != "" {
+		setAttr("tier", src.Tier)
+	}
+	if tags := unionTags(tgt.Tags, src.Tags); len(tags) > len(tgt.Tags) {
+		setAttr("tags", tags)
+	}
+	if tgt.Notes == "" && src.Notes != "" {
+		setAttr("notes", src.Notes)
+	}
+	writes := []types.TransactWriteItem{s.nameWrite(src.ID, "")}
+	if tgt.DisplayName == "" && src.DisplayName != "" {
+		writes = append(writes, s.nameWrite(tgt.ID, src.DisplayName))
+	}
+	cond := "attribute_exists(PK) AND attribute_not_exists(mergedInto) AND NOT contains(mergedFrom, :srcid)"
+	switch {
+	case tgt.OpenConversationID == "" && src.OpenConversationID != "":
+		// The target adopts the source's open conversation.
+		setAttr("openConversationId", src.OpenConversationID)
+		cond += " AND attribute_not_exists(openConversationId)"
+	case tgt.OpenConversationID != "" && src.OpenConversationID != "":
+		// One open conversation per customer: the source's is resolved into the target's.
+		writes = append(writes, types.TransactWriteItem{Update: &types.Update{
+			TableName:                &s.table,
+			Key:                      conversationKey(src.OpenConversationID),
+			UpdateExpression:         aws.String("SET #st = :resolved, resolvedAt = :now, updatedAt = :now, mergedInto = :into"),
+			ExpressionAttributeNames: map[string]string{"#st": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":resolved": &types.AttributeValueMemberS{Value: string(domain.ConversationResolved)},
+				":now":      nowAV,
+				":into":     &types.AttributeValueMemberS{Value: tgt.OpenConversationID},
+			},
+		}})
+	}
+	tgtExpr := "SET " + joinComma(set) + " ADD " + joinComma(add)
+	writes = append(writes,
+		types.TransactWriteItem{Update: &types.Update{
+			TableName:                 &s.table,
+			Key:                       profileKey(tgt.ID),
+			UpdateExpression:          &tgtExpr,
+			ConditionExpression:       &cond,
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: vals,
+		}},
+		types.TransactWriteItem{Update: &types.Update{
+			TableName:           &s.table,
+			Key:                 profileKey(src.ID),
+			UpdateExpression:    aws.String("SET mergedInto = :t, mergeState = :m, updatedAt = :now REMOVE openConversationId"),
+			ConditionExpression: aws.String("attribute_exists(PK) AND attribute_not_exists(mergedInto)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":t":   &types.AttributeValueMemberS{Value: tgt.ID},
+				":m":   &types.AttributeValueMemberS{Value: "moving"},
+				":now": nowAV,
+			},
+		}},
+	)
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
+		if _, ok := classifyTx(err); ok {
+			return domain.Errorf(domain.CodeConflict, "customers %s and %s changed during the merge; try again", tgt.ID, src.ID)
+		}
+		return unavailable(err, "merge profiles")
+	}
+	return nil
+}
+
+func unionTags(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, t := range b {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (s *Store) repointIdentity(ctx context.Context, id domain.Identity, from, to string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 identityKey(id),
+		UpdateExpression:    aws.String("SET customerId = :to"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND customerId IN (:from, :to)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":from": &types.AttributeValueMemberS{Value: from},
+			":to":   &types.AttributeValueMemberS{Value: to},
+		},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return unavailable(err, "repoint identity")
+	}
+	return nil
+}
+
+func (s *Store) repointConversation(ctx context.Context, convID, to string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       conversationKey(convID),
+		UpdateExpression:          aws.String("SET customerId = :to"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":to": &types.AttributeValueMemberS{Value: to}},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return unavailable(err, "repoint conversation")
+	}
+	return nil
+}
+
+func (s *Store) repointDedup(ctx context.Context, provider, msgID, to string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       messageKey(provider, msgID),
+		UpdateExpression:          aws.String("SET customerId = :to"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":to": &types.AttributeValueMemberS{Value: to}},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return unavailable(err, "repoint dedup key")
+	}
+	return nil
+}
+
+// moveTouchpoints is step 3, a page of 25 at a time: copy under the target,
+// repoint what names the touchpoint, then delete the source copy. A crash
+// between copy and delete leaves a copy that the next run copies again
+// (the same item) and deletes.
+func (s *Store) moveTouchpoints(ctx context.Context, from, to string) error {
+	seenConv := map[string]bool{}
+	for {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:              &s.table,
+			KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :e)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": &types.AttributeValueMemberS{Value: customerPK(from)},
+				":e":  &types.AttributeValueMemberS{Value: pfxEvent},
+			},
+			ConsistentRead: aws.Bool(true),
+			Limit:          aws.Int32(25),
+		})
+		if err != nil {
+			return unavailable(err, "list touchpoints to move")
+		}
+		if len(out.Items) == 0 {
+			return nil
+		}
+		var puts, dels []types.WriteRequest
+		for _, item := range out.Items {
+			t, err := unmarshalTouchpoint(item)
+			if err != nil {
+				return unavailable(err, "decode touchpoint")
+			}
+			moved := make(map[string]types.AttributeValue, len(item))
+			for k, v := range item {
+				moved[k] = v
+			}
+			moved[tabledef.PK] = &types.AttributeValueMemberS{Value: customerPK(to)}
+			moved["customerId"] = &types.AttributeValueMemberS{Value: to}
+			puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: moved}})
+			dels = append(dels, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: eventKey(from, t.ID)}})
+			if t.ProviderMessageID != "" {
+				if err := s.repointDedup(ctx, t.Provider, t.ProviderMessageID, to); err != nil {
+					return err
+				}
+			}
+			if t.ConversationID != "" && !seenConv[t.ConversationID] {
+				seenConv[t.ConversationID] = true
+				if err := s.repointConversation(ctx, t.ConversationID, to); err != nil {
+					return err
+				}
+			}
+		}
+		if err := s.batchWrite(ctx, puts); err != nil {
+			return err
+		}
+		if err := s.batchWrite(ctx, dels); err != nil {
+			return err
+		}
+	}
+}
+
+// moveDuplicateNotes drops the notes between the two merged customers and
+// carries the source's other notes over to the target.
+func (s *Store) moveDuplicateNotes(ctx context.Context, from, to string) error {
+	srcNotes, err := s.PossibleDuplicates(ctx, from)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	var reqs []types.WriteRequest
+	for _, other := range srcNotes {
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(customerPK(from), pfxDuplicate+other)}})
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(customerPK(other), pfxDuplicate+from)}})
+		if other == to {
+			continue
+		}
+		for _, w := range s.duplicateNotes(to, other, now) {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: w.Put.Item}})
+		}
+	}
+	return s.batchWrite(ctx, reqs)
+}
+
+// batchWrite writes requests 25 at a time, retrying unprocessed items.
+func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
+	for len(reqs) > 0 {
+		n := min(25, len(reqs))
+		pending := map[string][]types.WriteRequest{s.table: reqs[:n]}
+		reqs = reqs[n:]
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				if attempt > maxAttempts {
+					return errTooManyAttempts("batch write")
+				}
+				if err := backoff(ctx, attempt); err != nil {
+					return unavailable(err, "batch write")
+				}
+			}
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return unavailable(err, "batch write")
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return nil
+}
+
+func isConditionFailed(err error) bool {
+	var cf *types.ConditionalCheckFailedException
+	return errors.As(err, &cf)
+}
