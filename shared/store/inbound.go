@@ -225,7 +225,9 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound) (InboundResul
 		cust.DisplayName, cust.NameSource = in.ProfileName, "provider"
 	}
 	conv := domain.Conversation{ID: in.ConversationID}
-	newConv := conv.ID == ""
+	// A status event (a follow of the business's account) is on the timeline
+	// but is no request: it opens no conversation.
+	newConv := conv.ID == "" && tp.Kind != domain.KindStatus
 	if newConv {
 		conv = s.newConversation(cust.ID, tp.Channel, now)
 		cust.OpenConversationID = conv.ID
@@ -332,7 +334,7 @@ func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (Inbou
 	if convID == "" {
 		convID = cust.OpenConversationID
 	}
-	if convID == "" {
+	if convID == "" && tp.Kind != domain.KindStatus {
 		conv := s.newConversation(cust.ID, tp.Channel, now)
 		ci, err := marshalConversation(conv)
 		if err != nil {

@@ -85,3 +85,35 @@ func (s *Store) UpdateDeliveryStatus(ctx context.Context, u domain.StatusUpdate)
 	}
 	return tp, true, nil
 }
+
+// Annotate adds metadata to the touchpoint recorded for a provider message id
+// (a call gets the link to its voicemail recording). Existing keys are kept
+// unless meta names them.
+func (s *Store) Annotate(ctx context.Context, provider, msgID string, meta map[string]string) (domain.Touchpoint, error) {
+	tp, err := s.FindByProviderMessage(ctx, provider, msgID)
+	if err != nil {
+		return tp, err
+	}
+	merged := make(map[string]string, len(tp.Metadata)+len(meta))
+	for k, v := range tp.Metadata {
+		merged[k] = v
+	}
+	for k, v := range meta {
+		merged[k] = v
+	}
+	av, err := attributevalue.Marshal(merged)
+	if err != nil {
+		return tp, domain.Wrap(err, domain.CodeInternal, "encode metadata")
+	}
+	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       eventKey(tp.CustomerID, tp.ID),
+		UpdateExpression:          aws.String("SET metadata = :m"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":m": av},
+	}); err != nil {
+		return tp, unavailable(err, "annotate touchpoint")
+	}
+	tp.Metadata = merged
+	return tp, nil
+}

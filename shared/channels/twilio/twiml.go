@@ -1,0 +1,187 @@
+package twilio
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Routes of the voice callbacks, relative to PUBLIC_BASE_URL.
+const (
+	RecordingPath     = "/webhooks/twilio/voice/recording"
+	TranscriptionPath = "/webhooks/twilio/voice/transcription"
+)
+
+// Greeting is what VoiceTwiML needs to answer a call personally.
+type Greeting struct {
+	// Language is the customer's language ("vi", "vi-VN", "en"...). Vietnamese
+	// is greeted by a vi-VN voice, anything else by en-US.
+	Language string
+	// Name is the customer's display name, "" when the caller is unknown.
+	Name string
+	// Honorific is the Vietnamese form of address ("chị", "anh", "cô", "chú"),
+	// used only in Vietnamese; "" greets by name alone.
+	Honorific string
+	// Business is how the business names itself on the phone; optional.
+	Business string
+	// Caller is the From of the call; it is carried in the callback URLs so
+	// the recording callback (which has no From) still names the customer.
+	Caller string
+	// PublicBaseURL is PUBLIC_BASE_URL; callbacks point under it.
+	PublicBaseURL string
+	// MaxLength caps the voicemail in seconds (default 120; Twilio only
+	// transcribes recordings up to 120 s).
+	MaxLength int
+}
+
+// Voices used for <Say>. Twilio's Polly voices have no Vietnamese, its Google
+// voices do.
+const (
+	VoiceVietnamese = "Google.vi-VN-Standard-A"
+	VoiceEnglish    = "Polly.Joanna"
+)
+
+// IsVietnamese reports whether a language tag is Vietnamese.
+func IsVietnamese(lang string) bool {
+	l := strings.ToLower(strings.TrimSpace(lang))
+	return l == "vi" || strings.HasPrefix(l, "vi-") || strings.HasPrefix(l, "vi_")
+}
+
+// VoiceTwiML answers an incoming call: a greeting in the customer's language,
+// by name when known, then voicemail with <Record>, transcribed, whose
+// recording and transcription come back to our callback routes. <Record>'s
+// action points at the recording route too (its handler answers EmptyTwiML),
+// because without an action Twilio re-requests this document and the caller
+// would hear the greeting again.
+func VoiceTwiML(g Greeting) []byte {
+	vi := IsVietnamese(g.Language)
+	name := CallName(g.Name, vi)
+	var say, noMessage, lang, voice string
+	if vi {
+		lang, voice = "vi-VN", VoiceVietnamese
+		you := "quý khách"
+		if name != "" {
+			say = "Xin chào " + joinWords(g.Honorific, name) + "."
+			if h := strings.TrimSpace(g.Honorific); h != "" {
+				you = h
+			}
+		} else {
+			say = "Xin chào quý khách."
+		}
+		say += " Cảm ơn " + you + " đã gọi"
+		if b := strings.TrimSpace(g.Business); b != "" {
+			say += " đến " + b
+		}
+		say += ". Hiện chưa có nhân viên nào rảnh. Vui lòng để lại lời nhắn sau tiếng bíp, chúng tôi sẽ gọi lại cho " + you + " sớm nhất."
+		noMessage = "Chúng tôi chưa nhận được lời nhắn. Xin cảm ơn và hẹn gặp lại."
+	} else {
+		lang, voice = "en-US", VoiceEnglish
+		if name != "" {
+			say = "Hello " + name + "."
+		} else {
+			say = "Hello."
+		}
+		say += " Thank you for calling"
+		if b := strings.TrimSpace(g.Business); b != "" {
+			say += " " + b
+		}
+		say += ". All of our team are busy right now. Please leave a message after the beep and we will call you back as soon as we can."
+		noMessage = "We did not receive a message. Thank you, goodbye."
+	}
+	maxLen := g.MaxLength
+	if maxLen <= 0 {
+		maxLen = 120
+	}
+	base := strings.TrimRight(g.PublicBaseURL, "/")
+	recURL := callbackURL(base+RecordingPath, g.Caller)
+	trURL := callbackURL(base+TranscriptionPath, g.Caller)
+
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	b.WriteString("<Response>")
+	sayTag(&b, voice, lang, say)
+	b.WriteString("<Record")
+	attr(&b, "action", recURL)
+	attr(&b, "method", "POST")
+	attr(&b, "maxLength", strconv.Itoa(maxLen))
+	attr(&b, "playBeep", "true")
+	attr(&b, "finishOnKey", "#")
+	attr(&b, "transcribe", "true")
+	attr(&b, "transcribeCallback", trURL)
+	attr(&b, "recordingStatusCallback", recURL)
+	attr(&b, "recordingStatusCallbackMethod", "POST")
+	attr(&b, "recordingStatusCallbackEvent", "completed")
+	b.WriteString("/>")
+	// Reached only when nothing was recorded: Twilio then skips the action.
+	sayTag(&b, voice, lang, noMessage)
+	b.WriteString("<Hangup/>")
+	b.WriteString("</Response>")
+	return b.Bytes()
+}
+
+// EmptyTwiML is the answer to callbacks that need no instruction; for a call
+// still in progress it ends the call.
+func EmptyTwiML() []byte {
+	return []byte(xml.Header + "<Response></Response>")
+}
+
+// CallName is the part of a full name used to greet: Vietnamese names are
+// written family name first and people are called by the last word
+// ("Nguyễn Thị Lan" -> "Lan"), so that word is used whenever the greeting is
+// Vietnamese or the name starts with a common Vietnamese family name; other
+// names are called by their first word.
+func CallName(full string, vietnamese bool) string {
+	words := strings.Fields(full)
+	if len(words) == 0 {
+		return ""
+	}
+	if vietnamese || vietnameseFamilyNames[strings.ToLower(words[0])] {
+		return words[len(words)-1]
+	}
+	return words[0]
+}
+
+// vietnameseFamilyNames are the family names carried by most Vietnamese people.
+var vietnameseFamilyNames = map[string]bool{
+	"nguyễn": true, "nguyen": true, "trần": true, "tran": true, "lê": true, "le": true,
+	"phạm": true, "pham": true, "hoàng": true, "hoang": true, "huỳnh": true, "huynh": true,
+	"phan": true, "vũ": true, "vu": true, "võ": true, "vo": true, "đặng": true, "dang": true,
+	"bùi": true, "bui": true, "đỗ": true, "do": true, "hồ": true, "ho": true, "ngô": true,
+	"ngo": true, "dương": true, "duong": true, "lý": true, "ly": true, "trương": true, "truong": true,
+}
+
+func callbackURL(u, callerNumber string) string {
+	if callerNumber == "" {
+		return u
+	}
+	return u + "?" + url.Values{CallerParam: {callerNumber}}.Encode()
+}
+
+func joinWords(ws ...string) string {
+	var out []string
+	for _, w := range ws {
+		if w = strings.TrimSpace(w); w != "" {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func sayTag(b *bytes.Buffer, voice, lang, text string) {
+	b.WriteString("<Say")
+	attr(b, "voice", voice)
+	attr(b, "language", lang)
+	b.WriteString(">")
+	_ = xml.EscapeText(b, []byte(text))
+	b.WriteString("</Say>")
+}
+
+func attr(b *bytes.Buffer, name, value string) {
+	b.WriteString(" ")
+	b.WriteString(name)
+	b.WriteString(`="`)
+	_ = xml.EscapeText(b, []byte(value))
+	b.WriteString(`"`)
+}

@@ -1,0 +1,26 @@
+// Package webhook is the webhooks function: one handler behind the HTTP API
+// for every chat and phone provider. Each route verifies the provider's
+// signature over the raw bytes, parses with the provider's adapter in
+// shared/channels, and hands customer events to ingest and delivery statuses
+// to the store.
+package webhook
+
+// Config is the webhooks function's environment. A provider whose secret is
+// not set is switched off: its routes answer 404, never open.
+type Config struct {
+	TableName          string `env:"TABLE_NAME" required:"true"`
+	RoutingQueueURL    string `env:"ROUTING_QUEUE_URL" required:"true"`
+	UrgentQueueURL     string `env:"URGENT_QUEUE_URL"`
+	PublicBaseURL      string `env:"PUBLIC_BASE_URL" required:"true"`
+	DefaultPhoneRegion string `env:"DEFAULT_PHONE_REGION" default:"VN"`
+	BusinessName       string `env:"BUSINESS_NAME"`
+
+	TwilioAuthToken       string `env:"TWILIO_AUTH_TOKEN" secret:"true"`
+	MetaAppSecret         string `env:"META_APP_SECRET" secret:"true"`
+	MetaVerifyToken       string `env:"META_VERIFY_TOKEN" secret:"true"`
+	TelegramWebhookSecret string `env:"TELEGRAM_WEBHOOK_SECRET" secret:"true"`
+	ZaloAppID             string `env:"ZALO_APP_ID"`
+	ZaloOASecretKey       string `env:"ZALO_OA_SECRET_KEY" secret:"true"`
+	VonageSignatureSecret string `env:"VONAGE_SIGNATURE_SECRET" secret:"true"`
+	WebchatSigningSecret  string `env:"WEBCHAT_SIGNING_SECRET" secret:"true"`
+}
