@@ -23,6 +23,13 @@ type Inbound struct {
 	Attachments       []Attachment
 	OccurredAt        time.Time // when the provider says it happened; zero means "now"
 	Metadata          map[string]string
+	// ConversationID is set when the channel itself names the conversation
+	// (an email reply threaded by its references); otherwise the customer's
+	// open conversation is used.
+	ConversationID string
+	// MessageIDs are email Message-IDs to index to the conversation, so that
+	// replies to this message thread into it.
+	MessageIDs []string
 }
 
 // StatusUpdate is a delivery or call status for a touchpoint already stored,

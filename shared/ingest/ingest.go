@@ -51,9 +51,11 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 	}
 	text := clean(in.Text)
 	rec := store.Inbound{
-		Identities:  ids,
-		ProfileName: strings.TrimSpace(clean(in.ProfileName)),
-		Language:    GuessLanguage(text, ids),
+		Identities:     ids,
+		ProfileName:    strings.TrimSpace(clean(in.ProfileName)),
+		Language:       GuessLanguage(text, ids),
+		ConversationID: in.ConversationID,
+		MessageIDs:     in.MessageIDs,
 		Touchpoint: domain.Touchpoint{
 			Channel:           in.Channel,
 			Kind:              in.Kind,

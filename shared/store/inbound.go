@@ -24,7 +24,10 @@ type Inbound struct {
 	// ConversationID, when set, is the conversation a thread lookup chose
 	// (an email reply); otherwise the customer's open conversation is used.
 	ConversationID string
-	Touchpoint     domain.Touchpoint
+	// MessageIDs are email Message-IDs to index to the conversation in the
+	// same transaction, so replies to this message find it.
+	MessageIDs []string
+	Touchpoint domain.Touchpoint
 }
 
 // InboundResult says what RecordInbound did.
@@ -262,6 +265,7 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound) (InboundResul
 		return InboundResult{}, false, err
 	}
 	writes = append(writes, tw...)
+	writes = append(writes, s.threadWrites(in.MessageIDs, tp)...)
 
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
 		if o, ok := classifyTx(err); ok {
@@ -349,6 +353,7 @@ func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (Inbou
 		return InboundResult{}, false, err
 	}
 	writes = append(writes, tw...)
+	writes = append(writes, s.threadWrites(in.MessageIDs, tp)...)
 
 	var linked []string
 	for _, id := range in.Identities {
@@ -508,4 +513,17 @@ func (s *Store) newConversation(customerID string, ch domain.Channel, t time.Tim
 		UpdatedAt:   t,
 		Version:     1,
 	}
+}
+
+func (s *Store) threadWrites(ids []string, tp domain.Touchpoint) []types.TransactWriteItem {
+	if tp.ConversationID == "" {
+		return nil
+	}
+	var out []types.TransactWriteItem
+	for _, id := range ids {
+		if id = NormalizeMessageID(id); id != "" && len(id) <= 900 {
+			out = append(out, threadWrite(s.table, id, tp.ConversationID, tp.CustomerID))
+		}
+	}
+	return out
 }

@@ -425,3 +425,30 @@ func TestDeliveryStatusOnlyMovesForward(t *testing.T) {
 		t.Errorf("unknown message: %v", err)
 	}
 }
+
+func TestEmailThreadFindsTheConversation(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	email, _ := norm.Normalize(domain.KindEmail, "lan.nguyen@example.com")
+	in := msg([]domain.Identity{email}, "ses", "ses-1", "Đơn hàng #123", time.Time{})
+	in.MessageIDs = []string{"<CAF=abc@mail.gmail.com>"}
+	r, err := s.RecordInbound(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.IndexMessageIDs(ctx, r.Touchpoint.ConversationID, r.Customer.ID, "<reply-1@concierge.example.com>"); err != nil {
+		t.Fatal(err)
+	}
+	for _, refs := range [][]string{
+		{"<reply-1@concierge.example.com>"},
+		{"<unknown@x>", "CAF=abc@mail.gmail.com"},
+	} {
+		hit, ok, err := s.FindThread(ctx, refs)
+		if err != nil || !ok || hit.ConversationID != r.Touchpoint.ConversationID || hit.CustomerID != r.Customer.ID {
+			t.Fatalf("%v: %+v %v %v", refs, hit, ok, err)
+		}
+	}
+	if _, ok, _ := s.FindThread(ctx, []string{"<CAF=ABC@mail.gmail.com>"}); ok {
+		t.Fatal("Message-ID local parts are case-sensitive")
+	}
+}

@@ -1,0 +1,97 @@
+// Package lanes is the one definition of the queues, their consumers and the buckets that the code, the local
+// stack (scripts/devstack) and the CDK stack all read, so the event source mappings run locally with the batch
+// sizes, windows, visibility timeouts and redrive of the deployed stack.
+package lanes
+
+import "time"
+
+// Lane is one SQS queue with its dead-letter queue and the event source mapping that feeds its consumer.
+type Lane struct {
+	// Key names the lane in logs and health reports: "urgent" or "normal".
+	Key string
+	// Queue is the queue's base name; the deployed and local names are Prefix + Queue.
+	Queue string
+	// EnvVar is the variable that carries the queue's URL to every function.
+	EnvVar string
+	// Consumer is the function the event source mapping invokes.
+	Consumer string
+	// BatchSize is the most messages one invocation receives.
+	BatchSize int
+	// MaxBatchingWindow is how long the mapping gathers messages before invoking with a partial batch
+	// (0: invoke with whatever the first receive returned).
+	MaxBatchingWindow time.Duration
+	// MaxReceiveCount is the redrive threshold: a message received this many times without being deleted
+	// moves to the dead-letter queue.
+	MaxReceiveCount int
+	// ConsumerTimeout is the consumer's function timeout.
+	ConsumerTimeout time.Duration
+	// ReportBatchItemFailures: the consumer answers events.SQSEventResponse, so one bad message does not
+	// send the whole batch back.
+	ReportBatchItemFailures bool
+}
+
+// DLQ is the dead-letter queue's base name.
+func (l Lane) DLQ() string { return l.Queue + "-dlq" }
+
+// VisibilityTimeout is six times the consumer's timeout, AWS's advice for a queue feeding Lambda: a batch
+// that is retried after throttling still cannot reappear while it is being processed.
+func (l Lane) VisibilityTimeout() time.Duration { return 6 * l.ConsumerTimeout }
+
+// RouterTimeout is the router function's timeout; it consumes both lanes.
+const RouterTimeout = 30 * time.Second
+
+// DefaultMaxReceiveCount sends a message to its DLQ after five failed receives.
+const DefaultMaxReceiveCount = 5
+
+// Urgent is the fast lane: one message per invocation, no waiting.
+var Urgent = Lane{
+	Key: "urgent", Queue: "concierge-urgent", EnvVar: "URGENT_QUEUE_URL", Consumer: "router",
+	BatchSize: 1, MaxBatchingWindow: 0, MaxReceiveCount: DefaultMaxReceiveCount,
+	ConsumerTimeout: RouterTimeout, ReportBatchItemFailures: true,
+}
+
+// Normal is the batch lane: up to ten messages, gathered for up to two seconds.
+var Normal = Lane{
+	Key: "normal", Queue: "concierge-normal", EnvVar: "ROUTING_QUEUE_URL", Consumer: "router",
+	BatchSize: 10, MaxBatchingWindow: 2 * time.Second, MaxReceiveCount: DefaultMaxReceiveCount,
+	ConsumerTimeout: RouterTimeout, ReportBatchItemFailures: true,
+}
+
+// All lists the lanes, urgent first.
+func All() []Lane { return []Lane{Urgent, Normal} }
+
+// Bucket is one S3 bucket.
+type Bucket struct {
+	// Name is the base name; the deployed and local names are Prefix + Name (the deployed stack adds the
+	// account to keep it globally unique).
+	Name string
+	// EnvVar carries the bucket name to every function.
+	EnvVar string
+}
+
+// RawMail holds inbound email as SES stores it: the raw MIME under RawMailPrefix + the SES message id.
+var RawMail = Bucket{Name: "concierge-raw-mail", EnvVar: "RAW_MAIL_BUCKET"}
+
+// Attachments holds files taken out of messages and mail.
+var Attachments = Bucket{Name: "concierge-attachments", EnvVar: "ATTACHMENTS_BUCKET"}
+
+// RawMailPrefix is the SES receipt rule's S3 action object key prefix.
+const RawMailPrefix = "inbound/"
+
+// RawMailPrefixEnv carries RawMailPrefix to the functions.
+const RawMailPrefixEnv = "RAW_MAIL_PREFIX"
+
+// Buckets lists the buckets.
+func Buckets() []Bucket { return []Bucket{RawMail, Attachments} }
+
+// The variables that point a function's outbound provider calls somewhere. Unset in AWS (the providers'
+// public APIs apply); the local stack sets them to its provider sandbox. Each is a base URL to which the
+// provider's documented path is appended.
+const (
+	TwilioAPIBaseEnv   = "TWILIO_API_BASE"   // + /2010-04-01/Accounts/{sid}/Messages.json
+	MetaGraphBaseEnv   = "META_GRAPH_BASE"   // + /v{version}/{phone-number-id}/messages, /me/messages
+	TelegramAPIBaseEnv = "TELEGRAM_API_BASE" // + /bot{token}/sendMessage
+	ZaloAPIBaseEnv     = "ZALO_API_BASE"     // + /v3.0/oa/message/cs
+	VonageAPIBaseEnv   = "VONAGE_API_BASE"   // + /v1/messages
+	SESEndpointEnv     = "SES_ENDPOINT"      // SES v2 endpoint: + /v2/email/outbound-emails
+)

@@ -1,0 +1,251 @@
+package mail
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/unicode/norm"
+)
+
+// lookupCharset maps a MIME charset label to a decoder. WHATWG labels
+// (htmlindex) are what mail clients actually emit, and they map iso-8859-1
+// and us-ascii to windows-1252, a superset that never fails on 0x80-0x9F.
+// It returns nil for UTF-8, ASCII and unknown labels: those are handled by
+// validating UTF-8 and guessing a legacy charset when that fails.
+func lookupCharset(label string) (enc encoding.Encoding, known bool) {
+	l := cleanCharsetLabel(label)
+	switch l {
+	case "", "us-ascii", "ascii", "utf-8", "utf8", "utf8mb4", "unicode-1-1-utf-8":
+		return nil, true
+	case "cp1258", "x-cp1258", "windows-1258":
+		return charmap.Windows1258, true
+	}
+	e, err := htmlindex.Get(l)
+	if err != nil {
+		return nil, false
+	}
+	if name, _ := htmlindex.Name(e); name == "utf-8" {
+		return nil, true
+	}
+	return e, true
+}
+
+func cleanCharsetLabel(label string) string {
+	l := strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
+	// Salvage labels such as charset="charset=utf-8" seen from broken mailers.
+	if i := strings.LastIndexByte(l, '='); i >= 0 {
+		l = l[i+1:]
+	}
+	return l
+}
+
+// isLatin1Family reports labels whose text is often really windows-1258:
+// Vietnamese users of old Outlook/Thunderbird setups send it declared as Latin-1.
+func isLatin1Family(label string) bool {
+	switch cleanCharsetLabel(label) {
+	case "iso-8859-1", "iso8859-1", "latin1", "l1", "windows-1252", "cp1252", "x-cp1252", "iso-8859-15", "latin-9":
+		return true
+	}
+	return false
+}
+
+// decodeText turns the bytes of a text part into valid NFC UTF-8. The second
+// result is a warning for Message.Warnings, empty when the declared charset
+// was plausible.
+func decodeText(b []byte, declared string) (string, string) {
+	enc, known := lookupCharset(declared)
+	switch {
+	case enc == nil:
+		if utf8.Valid(b) {
+			if !known {
+				return nfc(string(b)), fmt.Sprintf("unknown charset %q; text read as UTF-8", declared)
+			}
+			return nfc(string(b)), ""
+		}
+		name, e := guessLegacy(b)
+		return nfc(decodeWith(e, b)), fmt.Sprintf("text is not valid UTF-8 (declared charset %q); decoded as %s", cleanCharsetLabel(declared), name)
+	case isLatin1Family(declared):
+		if viet, western := vietnameseEvidence(b); viet >= 3 && western == 0 {
+			return nfc(decodeWith(charmap.Windows1258, b)), fmt.Sprintf("text declared %q reads as Vietnamese; decoded as windows-1258", cleanCharsetLabel(declared))
+		}
+	}
+	return nfc(decodeWith(enc, b)), ""
+}
+
+// decodeHeaderBytes repairs a header value that arrived as raw 8-bit bytes
+// that are not UTF-8 (RFC 6532 allows only UTF-8 there).
+func decodeHeaderBytes(s string) (string, bool) {
+	if utf8.ValidString(s) {
+		return s, false
+	}
+	_, e := guessLegacy([]byte(s))
+	return decodeWith(e, []byte(s)), true
+}
+
+func decodeWith(e encoding.Encoding, b []byte) string {
+	if e == nil {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	out, err := e.NewDecoder().Bytes(b)
+	if err != nil {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return strings.ToValidUTF8(string(out), "\uFFFD")
+}
+
+// guessLegacy picks the single-byte charset for 8-bit text with no usable
+// declaration. The choice is between windows-1258 (legacy Vietnamese) and
+// windows-1252 (Western Europe): they agree on most bytes, and differ where
+// 1258 has its tone marks. Those tone-mark bytes follow a vowel in Vietnamese
+// and almost never do in Western text ("aì", "oÒ"), so counting them decides.
+func guessLegacy(b []byte) (string, encoding.Encoding) {
+	if viet, western := vietnameseEvidence(b); viet > western {
+		return "windows-1258", charmap.Windows1258
+	}
+	return "windows-1252", charmap.Windows1252
+}
+
+// vietnameseEvidence counts windows-1258 tone-mark bytes after a vowel
+// (Vietnamese) and elsewhere (more likely Western letters such as ì, Ò).
+func vietnameseEvidence(b []byte) (viet, western int) {
+	for i, c := range b {
+		switch c {
+		case 0xCC, 0xEC, 0xD2, 0xDE, 0xF2: // U+0300, U+0301, U+0309, U+0303, U+0323 in 1258
+			if i > 0 && isVowel1258(b[i-1]) {
+				viet++
+			} else {
+				western++
+			}
+		}
+	}
+	return viet, western
+}
+
+func isVowel1258(c byte) bool {
+	switch c {
+	case 'a', 'e', 'i', 'o', 'u', 'y', 'A', 'E', 'I', 'O', 'U', 'Y',
+		0xC2, 0xCA, 0xD4, 0xC3, 0xD5, 0xDD, // Â Ê Ô Ă Ơ Ư
+		0xE2, 0xEA, 0xF4, 0xE3, 0xF5, 0xFD: // â ê ô ă ơ ư
+		return true
+	}
+	return false
+}
+
+func nfc(s string) string { return norm.NFC.String(s) }
+
+var metaCharsetRe = regexp.MustCompile(`(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+)`)
+
+// htmlCharset finds a <meta> charset for HTML parts whose Content-Type has none.
+func htmlCharset(b []byte) string {
+	if len(b) > 8192 {
+		b = b[:8192]
+	}
+	if m := metaCharsetRe.FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return ""
+}
+
+// fold lower-cases and removes diacritics so "Đã gửi:" and "Da gui:" compare
+// equal; Vietnamese senders often type without diacritics.
+func fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case r == 'đ' || r == 'Đ':
+			b.WriteByte('d')
+		case r == '\u00a0':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// normalizeText gives text one shape for storage and comparison: LF line
+// ends, no trailing spaces, no control characters, at most one blank line in
+// a row, no leading or trailing blank lines, NFC.
+func normalizeText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	lines := strings.Split(s, "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	blank := 0
+	for _, line := range lines {
+		line = strings.Map(func(r rune) rune {
+			if r == '\t' || r >= ' ' && r != 0x7f && r != '\uFEFF' {
+				return r
+			}
+			return -1
+		}, line)
+		line = strings.TrimRight(line, " \t\u00a0")
+		if line == "" {
+			blank++
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+			if blank > 0 {
+				b.WriteByte('\n')
+			}
+		}
+		blank = 0
+		b.WriteString(line)
+	}
+	return nfc(b.String())
+}
+
+// unflow undoes RFC 3676 format=flowed: a line ending in a space continues
+// on the next line with the same quote depth.
+func unflow(s string, delsp bool) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var out bytes.Buffer
+	var para strings.Builder
+	depth, open := 0, false
+	flush := func() {
+		if !open {
+			return
+		}
+		if depth > 0 {
+			out.WriteString(strings.Repeat(">", depth))
+			out.WriteByte(' ')
+		}
+		out.WriteString(para.String())
+		out.WriteByte('\n')
+		para.Reset()
+		open = false
+	}
+	for _, line := range strings.Split(s, "\n") {
+		d := 0
+		for d < len(line) && line[d] == '>' {
+			d++
+		}
+		content := strings.TrimPrefix(line[d:], " ") // space-stuffing
+		if open && d != depth {
+			flush()
+		}
+		depth, open = d, true
+		flowed := strings.HasSuffix(content, " ") && content != "-- "
+		if flowed && delsp {
+			content = content[:len(content)-1]
+		}
+		para.WriteString(content)
+		if !flowed {
+			flush()
+		}
+	}
+	flush()
+	return strings.TrimSuffix(out.String(), "\n")
+}
