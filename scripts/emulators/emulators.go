@@ -121,6 +121,8 @@ func Start(ctx context.Context, opts Options) (*Running, error) {
 	if opts.Out == nil {
 		opts.Out = os.Stderr
 	}
+	// Both emulators start concurrently and report to the same writer.
+	opts.Out = &lockedWriter{w: opts.Out}
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 90 * time.Second
 	}
@@ -363,6 +365,17 @@ func startWithRetry(ctx context.Context, s spec, opts Options) (*process, error)
 	return nil, lastErr
 }
 
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 // freePort asks the kernel for a free loopback port. Another process may take it before the
 // emulator binds it; startWithRetry handles that.
 func freePort() (int, error) {
@@ -422,8 +435,8 @@ type errBindFailed struct{ name string }
 
 func (e errBindFailed) Error() string { return e.name + ": port taken" }
 
-func (p *process) waitReady(ctx context.Context, s spec, port int, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func (p *process) waitReady(parent context.Context, s spec, port int, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	marker := s.ready(port)
 	tick := time.NewTicker(150 * time.Millisecond)
@@ -436,6 +449,9 @@ func (p *process) waitReady(ctx context.Context, s spec, port int, timeout time.
 			}
 			return fmt.Errorf("%s exited during start-up (%v); last lines of %s:\n%s", s.name, p.err, p.logPath, tail(p.logPath, 30))
 		case <-ctx.Done():
+			if parent.Err() != nil {
+				return fmt.Errorf("%s: start-up interrupted: %w", s.name, parent.Err())
+			}
 			return fmt.Errorf("%s did not answer on %s within %s (%v); last lines of %s:\n%s", s.name, p.endpoint, timeout, ctx.Err(), p.logPath, tail(p.logPath, 30))
 		case <-tick.C:
 		}

@@ -10,7 +10,7 @@ set -euo pipefail
 
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$src/../.." && pwd)"
-dest="${CONCIERGE_EMULATORS_DIR:-$root/.local/emulators}"
+dest="$root/.local/emulators"
 
 mkdir -p "$dest"
 # Everything under .local/ is machine-local (installs, logs, dev data); keep it out of git even

@@ -109,8 +109,3 @@ func exitStatus(err error) int {
 	fmt.Fprintln(os.Stderr, "withemulators:", err)
 	return 1
 }
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}

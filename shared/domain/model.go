@@ -161,4 +161,72 @@ type Conversation struct {
 	ResolvedAt    time.Time          `json:"resolvedAt,omitzero" dynamodbav:"resolvedAt,omitempty"`
 	UpdatedAt     time.Time          `json:"updatedAt" dynamodbav:"updatedAt"`
 	Version       int64              `json:"version" dynamodbav:"version"`
+
+	// Routing state, written by the router, the SLA sweeper and the agent API.
+	Urgency         *Urgency  `json:"urgency,omitempty" dynamodbav:"urgency,omitempty"`
+	AssignedAt      time.Time `json:"assignedAt,omitzero" dynamodbav:"assignedAt,omitempty"`
+	LastInboundAt   time.Time `json:"lastInboundAt,omitzero" dynamodbav:"lastInboundAt,omitempty"`
+	FirstResponseAt time.Time `json:"firstResponseAt,omitzero" dynamodbav:"firstResponseAt,omitempty"`
+	AckedAt         time.Time `json:"acknowledgedAt,omitzero" dynamodbav:"ackedAt,omitempty"`
+	Escalated       bool      `json:"escalated,omitempty" dynamodbav:"escalated,omitempty"`
+	SLA             SLA       `json:"sla" dynamodbav:"sla"`
 }
+
+// Urgency is the explained score of the conversation's most urgent message.
+type Urgency struct {
+	Score   int      `json:"score" dynamodbav:"score"`
+	Reasons []string `json:"reasons,omitempty" dynamodbav:"reasons,omitempty"`
+}
+
+// SLA is the stored state of the conversation's running SLA clock: which
+// target it measures and when it warns and breaches. The sla package does the
+// business-time arithmetic.
+type SLA struct {
+	Metric      string        `json:"metric,omitempty" dynamodbav:"metric,omitempty"` // first_response, next_response, resolution
+	StartedAt   time.Time     `json:"startedAt,omitzero" dynamodbav:"startedAt,omitempty"`
+	PausedTotal time.Duration `json:"pausedTotal,omitempty" dynamodbav:"pausedTotal,omitempty"`
+	PausedSince time.Time     `json:"pausedSince,omitzero" dynamodbav:"pausedSince,omitempty"`
+	DueAt       time.Time     `json:"dueAt,omitzero" dynamodbav:"dueAt,omitempty"`
+	WarnAt      time.Time     `json:"warnAt,omitzero" dynamodbav:"warnAt,omitempty"`
+	WarnedAt    time.Time     `json:"warnedAt,omitzero" dynamodbav:"warnedAt,omitempty"`
+	BreachedAt  time.Time     `json:"breachedAt,omitzero" dynamodbav:"breachedAt,omitempty"`
+	MetAt       time.Time     `json:"metAt,omitzero" dynamodbav:"metAt,omitempty"`
+	// Breaches lists every target missed in this conversation ("first_response@2026-...").
+	Breaches []string `json:"breaches,omitempty" dynamodbav:"breaches,omitempty"`
+}
+
+// PriorityRank orders priorities: urgent first.
+func PriorityRank(p Priority) int {
+	switch p {
+	case PriorityUrgent:
+		return 1
+	case PriorityHigh:
+		return 2
+	case PriorityNormal:
+		return 3
+	case PriorityLow:
+		return 4
+	}
+	return 3
+}
+
+// Agent is a person who answers customers.
+type Agent struct {
+	ID             string    `json:"id" dynamodbav:"agentId"`
+	Name           string    `json:"name" dynamodbav:"name"`
+	Languages      []string  `json:"languages,omitempty" dynamodbav:"languages,omitempty"`
+	Teams          []string  `json:"teams,omitempty" dynamodbav:"teams,omitempty"` // skills
+	MaxConcurrent  int       `json:"maxConcurrent" dynamodbav:"maxConcurrent"`
+	Status         string    `json:"status" dynamodbav:"status"` // available, away, offline
+	Load           int       `json:"load" dynamodbav:"load"`
+	LastAssignedAt time.Time `json:"lastAssignedAt,omitzero" dynamodbav:"lastAssignedAt,omitempty"`
+	Supervisor     bool      `json:"supervisor,omitempty" dynamodbav:"supervisor,omitempty"`
+	UpdatedAt      time.Time `json:"updatedAt" dynamodbav:"updatedAt"`
+}
+
+// Agent statuses.
+const (
+	AgentAvailable = "available"
+	AgentAway      = "away"
+	AgentOffline   = "offline"
+)
