@@ -5,14 +5,12 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/concierge-cx/concierge/shared/awsclient"
+	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/envconfig"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/store"
@@ -21,22 +19,11 @@ import (
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	var cfg webhook.Config
-	if err := envconfig.Load(&cfg); err != nil {
-		log.Error("cold start", "error", err.Error())
-		os.Exit(1)
-	}
-	ctx := context.Background()
-	awsCfg, err := awsclient.Load(ctx)
-	if err != nil {
-		log.Error("cold start: aws config", "error", err.Error())
-		os.Exit(1)
-	}
+	awsCfg, log := boot.Start(context.Background(), "webhooks", &cfg)
 	scorer, err := urgency.NewScorer(urgency.DefaultConfig())
 	if err != nil {
-		log.Error("cold start: urgency config", "error", err.Error())
-		os.Exit(1)
+		boot.Fail(log, "urgency config", err)
 	}
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
 	svc := &ingest.Service{

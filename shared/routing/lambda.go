@@ -1,0 +1,51 @@
+package routing
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/ingest"
+)
+
+// HandleSQS routes a batch from either lane and reports partial batch
+// failures: a job that fails (storage unavailable) is returned for redelivery
+// alone, and a poison job (not JSON) is logged and dropped rather than
+// redelivered forever; the queue's DLQ keeps anything that keeps failing.
+func (r *Router) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var resp events.SQSEventResponse
+	for _, m := range ev.Records {
+		var job ingest.Job
+		if err := json.Unmarshal([]byte(m.Body), &job); err != nil || job.ConversationID == "" {
+			// A job that can never be read is failed, so that after the
+			// queue's max receive count it lands in the DLQ for a person
+			// to look at, without holding up the rest of the batch.
+			logger(r.Log).Error("unreadable routing job", "messageId", m.MessageId)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			continue
+		}
+		if _, err := r.Route(ctx, job); err != nil {
+			logger(r.Log).Warn("routing failed; will retry", "messageId", m.MessageId, "conversation", job.ConversationID,
+				"code", domain.ErrorCode(err), "error", err.Error())
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		}
+	}
+	return resp, nil
+}
+
+// HandleSchedule runs one SLA sweep for an EventBridge scheduled event.
+func (s *Sweeper) HandleSchedule(ctx context.Context, ev events.EventBridgeEvent) error {
+	now := ev.Time
+	if now.IsZero() || time.Since(now) > 5*time.Minute {
+		now = s.Store.Now()
+	}
+	res, err := s.Sweep(ctx, now)
+	if err != nil {
+		return err
+	}
+	logger(s.Log).Info("sla sweep", "examined", res.Examined, "warnings", res.Warnings, "breaches", res.Breaches)
+	return nil
+}
