@@ -442,16 +442,14 @@ func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint,
 		}
 		// Only if no newer message moved it since the read: concurrent
 		// deliveries must not set the last contact back in time.
-		if cust.LastContactAt.IsZero() {
-			cond += " AND attribute_not_exists(lastContactAt)"
-		} else {
-			prev, err := attributevalue.Marshal(cust.LastContactAt)
-			if err != nil {
-				return types.TransactWriteItem{}, err
-			}
-			vals[":prevLast"] = prev
-			cond += " AND #lastContactAt = :prevLast"
+		prev, err := attributevalue.Marshal(cust.LastContactAt)
+		if err != nil {
+			return types.TransactWriteItem{}, err
 		}
+		vals[":prevLast"] = prev
+		// A customer created without a message (ResolveCustomer) may hold
+		// no last contact, or a zero one.
+		cond += " AND (attribute_not_exists(lastContactAt) OR #lastContactAt = :prevLast)"
 	}
 	if err := setVal("updatedAt", tp.ReceivedAt); err != nil {
 		return types.TransactWriteItem{}, err

@@ -452,3 +452,17 @@ func TestEmailThreadFindsTheConversation(t *testing.T) {
 		t.Fatal("Message-ID local parts are case-sensitive")
 	}
 }
+
+func TestACustomerResolvedBeforeAnyMessageCanWrite(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	email, _ := norm.Normalize(domain.KindEmail, "lan.nguyen@example.com")
+	r, err := s.ResolveCustomer(ctx, []domain.Identity{phone(t, "0912345678"), email}, "Nguyễn Thị Lan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := s.RecordInbound(ctx, msg([]domain.Identity{email}, "ses", "ses-1", "Chào shop", time.Time{}))
+	if err != nil || in.Customer.ID != r.Customer.ID || in.Customer.LastContactAt.IsZero() {
+		t.Fatalf("first message of a resolved customer: %+v, %v", in.Customer, err)
+	}
+}

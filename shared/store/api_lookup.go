@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/tabledef"
+)
+
+// FindByIdentity returns the customer owning a normalized identity, following
+// merges. Unlike ResolveCustomer it never creates anything: an unknown
+// identity is CodeNotFound.
+func (s *Store) FindByIdentity(ctx context.Context, id domain.Identity) (domain.Customer, error) {
+	if id.Kind == "" || id.Value == "" {
+		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "identity %q is not normalized", id.Key())
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: identityKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return domain.Customer{}, unavailable(err, "read identity")
+	}
+	owner := str(out.Item, "customerId")
+	if owner == "" {
+		return domain.Customer{}, domain.Errorf(domain.CodeNotFound, "no customer with that %s", id.Kind)
+	}
+	return s.GetCustomer(ctx, owner)
+}
+
+// MinNameQuery is the shortest folded name prefix SearchByName accepts: the
+// name index is partitioned by that many characters.
+const MinNameQuery = namePrefixLen
+
+// SearchByName lists customers whose folded display name starts with the
+// folded query ("nguyen th" finds "Nguyễn Thị Lan"), in name order, at most
+// limit of them. One index query and one batch read of the profiles.
+func (s *Store) SearchByName(ctx context.Context, query string, limit int) ([]domain.Customer, error) {
+	q := foldName(query)
+	if len([]rune(q)) < namePrefixLen {
+		return nil, domain.Errorf(domain.CodeInvalid, "a name search needs at least %d letters", namePrefixLen)
+	}
+	if limit <= 0 || limit > maxPageSize {
+		limit = defaultPageSize
+	}
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String(tabledef.GSI3),
+		KeyConditionExpression: aws.String(tabledef.GSI3PK + " = :p AND begins_with(" + tabledef.GSI3SK + ", :q)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":p": &types.AttributeValueMemberS{Value: "NAME#" + namePartition(q)},
+			":q": &types.AttributeValueMemberS{Value: q},
+		},
+		Limit: aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, unavailable(err, "search names")
+	}
+	var keys []map[string]types.AttributeValue
+	order := map[string]int{}
+	for _, it := range out.Items {
+		id := str(it, "customerId")
+		if _, seen := order[id]; id == "" || seen {
+			continue
+		}
+		order[id] = len(keys)
+		keys = append(keys, profileKey(id))
+	}
+	if len(keys) == 0 {
+		return []domain.Customer{}, nil
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	found := make([]*domain.Customer, len(keys))
+	for _, it := range items {
+		c, _, err := unmarshalCustomer(it)
+		if err != nil {
+			return nil, unavailable(err, "decode customer")
+		}
+		// A merged-away profile's name entry may linger until the merge
+		// finishes; the target has its own entry.
+		if c.MergedInto != "" {
+			continue
+		}
+		found[order[strings.TrimPrefix(pkOf(it), pfxCustomer)]] = &c
+	}
+	res := make([]domain.Customer, 0, len(found))
+	for _, c := range found {
+		if c != nil {
+			res = append(res, *c)
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/concierge-cx/concierge/shared/domain"
+)
+
+// Metrics days. Resolving a conversation and recording feedback each put one
+// small item into the partition of their UTC day, MET#<yyyy-mm-dd>, so the
+// supervisor's report over a range is one Query per day and never a Scan.
+// Items are plain puts keyed by the conversation (V#<id>) or the feedback
+// touchpoint (F#<id>): writing one twice changes nothing.
+const (
+	pfxMetricsDay    = "MET#"
+	typeMetricConv   = "metric_conversation"
+	typeMetricScore  = "metric_feedback"
+	metricsDayLayout = "2006-01-02"
+	// MaxMetricsDays bounds a report: one Query per day.
+	MaxMetricsDays = 92
+)
+
+// ConversationMetric is what a resolved conversation contributes to reports.
+type ConversationMetric struct {
+	ConversationID  string          `dynamodbav:"conversationId"`
+	Priority        domain.Priority `dynamodbav:"priority"`
+	Channel         domain.Channel  `dynamodbav:"channel"`
+	Team            string          `dynamodbav:"team,omitempty"`
+	OpenedAt        time.Time       `dynamodbav:"openedAt"`
+	FirstResponseAt time.Time       `dynamodbav:"firstResponseAt,omitempty"`
+	ResolvedAt      time.Time       `dynamodbav:"resolvedAt"`
+	// Breached: some SLA target of the conversation was missed.
+	Breached bool `dynamodbav:"breached"`
+}
+
+// FeedbackMetric is one satisfaction score in reports.
+type FeedbackMetric struct {
+	TouchpointID   string          `dynamodbav:"touchpointId"`
+	ConversationID string          `dynamodbav:"conversationId,omitempty"`
+	Score          int             `dynamodbav:"score"`
+	Channel        domain.Channel  `dynamodbav:"channel"`
+	Priority       domain.Priority `dynamodbav:"priority,omitempty"`
+	At             time.Time       `dynamodbav:"at"`
+}
+
+func metricsDayPK(t time.Time) string { return pfxMetricsDay + t.UTC().Format(metricsDayLayout) }
+
+// ConversationMetricWrite records a resolved conversation in its day: an
+// extra write for the resolving SaveConversation.
+func (s *Store) ConversationMetricWrite(m ConversationMetric) (types.TransactWriteItem, error) {
+	item, err := attributevalue.MarshalMap(m)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	addKeys(item, metricsDayPK(m.ResolvedAt), pfxConversation+m.ConversationID, typeMetricConv)
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}, nil
+}
+
+func (s *Store) feedbackMetricWrite(m FeedbackMetric) (types.TransactWriteItem, error) {
+	item, err := attributevalue.MarshalMap(m)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	addKeys(item, metricsDayPK(m.At), pfxFeedback+m.TouchpointID, typeMetricScore)
+	return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}, nil
+}
+
+// MetricsRange reads the conversations resolved and the scores given in
+// [from, to): one Query per UTC day, at most MaxMetricsDays days.
+func (s *Store) MetricsRange(ctx context.Context, from, to time.Time) ([]ConversationMetric, []FeedbackMetric, error) {
+	from, to = from.UTC(), to.UTC()
+	if !to.After(from) {
+		return nil, nil, domain.Errorf(domain.CodeInvalid, "to must be after from")
+	}
+	first := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
+	if to.Sub(first) > MaxMetricsDays*24*time.Hour {
+		return nil, nil, domain.Errorf(domain.CodeInvalid, "a report covers at most %d days", MaxMetricsDays)
+	}
+	var convs []ConversationMetric
+	var scores []FeedbackMetric
+	for day := first; day.Before(to); day = day.AddDate(0, 0, 1) {
+		var start map[string]types.AttributeValue
+		for {
+			out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+				TableName:                 &s.table,
+				KeyConditionExpression:    aws.String("PK = :p"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: metricsDayPK(day)}},
+				ExclusiveStartKey:         start,
+			})
+			if err != nil {
+				return nil, nil, unavailable(err, "read metrics")
+			}
+			for _, it := range out.Items {
+				switch str(it, "type") {
+				case typeMetricConv:
+					var m ConversationMetric
+					if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+						return nil, nil, unavailable(err, "decode metric")
+					}
+					if !m.ResolvedAt.Before(from) && m.ResolvedAt.Before(to) {
+						convs = append(convs, m)
+					}
+				case typeMetricScore:
+					var m FeedbackMetric
+					if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+						return nil, nil, unavailable(err, "decode metric")
+					}
+					if !m.At.Before(from) && m.At.Before(to) {
+						scores = append(scores, m)
+					}
+				}
+			}
+			if out.LastEvaluatedKey == nil {
+				break
+			}
+			start = out.LastEvaluatedKey
+		}
+	}
+	return convs, scores, nil
+}
