@@ -91,7 +91,9 @@ func walk(v reflect.Value, visit func(reflect.StructField, reflect.Value)) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f, fv := t.Field(i), v.Field(i)
-		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+		// Embedded and nested config structs (a function's config holding the
+		// senders' config) contribute their variables.
+		if f.Type.Kind() == reflect.Struct && f.Tag.Get("env") == "" && f.Type != reflect.TypeOf(time.Time{}) {
 			walk(fv, visit)
 			continue
 		}
