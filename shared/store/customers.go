@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -96,21 +97,9 @@ func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileN
 		if profileName != "" {
 			c.DisplayName, c.NameSource = profileName, "provider"
 		}
-		var writes []types.TransactWriteItem
-		for _, id := range ids {
-			item, err := marshalIdentity(id, c.ID, now)
-			if err != nil {
-				return Resolution{}, false, err
-			}
-			writes = append(writes, s.putNew(item))
-		}
-		p, err := marshalCustomer(c)
+		writes, err := s.newCustomerWrites(c, now)
 		if err != nil {
 			return Resolution{}, false, err
-		}
-		writes = append(writes, s.putNew(p))
-		if c.DisplayName != "" {
-			writes = append(writes, s.nameWrite(c.ID, c.DisplayName))
 		}
 		if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
 			if o, ok := classifyTx(err); ok {
@@ -121,17 +110,7 @@ func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileN
 		c.Derive()
 		return Resolution{Customer: c, Created: true}, false, nil
 	}
-	var primary string
-	var others []string
-	for _, id := range ids {
-		if o, ok := lk.owners[id.Key()]; ok {
-			if primary == "" {
-				primary = o
-			} else if o != primary && !slices.Contains(others, o) {
-				others = append(others, o)
-			}
-		}
-	}
+	primary, others := lk.primary(ids)
 	c, err := s.GetCustomer(ctx, primary)
 	if err != nil {
 		return Resolution{}, false, err
@@ -344,4 +323,44 @@ func refusal(id string, version int64, old map[string]types.AttributeValue) erro
 		return domain.Errorf(domain.CodeConflict, "customer %s was merged into %s", id, c.MergedInto)
 	}
 	return domain.Errorf(domain.CodeStale, "customer %s is at version %d, not %d", id, c.Version, version)
+}
+
+// newCustomerWrites are the puts that create a customer: every identity key
+// (which must not exist yet), the profile and its name entry.
+func (s *Store) newCustomerWrites(c domain.Customer, now time.Time) ([]types.TransactWriteItem, error) {
+	var writes []types.TransactWriteItem
+	for _, id := range c.Identities {
+		item, err := marshalIdentity(id, c.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, s.putNew(item))
+	}
+	p, err := marshalCustomer(c)
+	if err != nil {
+		return nil, err
+	}
+	writes = append(writes, s.putNew(p))
+	if c.DisplayName != "" {
+		writes = append(writes, s.nameWrite(c.ID, c.DisplayName))
+	}
+	return writes, nil
+}
+
+// primary is the customer a message belongs to: the owner of the channel's
+// own identity when known, else of the first known identity in the order
+// given. Owners of the other identities are possible duplicates.
+func (lk lookup) primary(ids []domain.Identity) (string, []string) {
+	var primary string
+	var others []string
+	for _, id := range ids {
+		if o, ok := lk.owners[id.Key()]; ok {
+			if primary == "" {
+				primary = o
+			} else if o != primary && !slices.Contains(others, o) {
+				others = append(others, o)
+			}
+		}
+	}
+	return primary, others
 }

@@ -237,21 +237,9 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound) (InboundResul
 	}
 	tp.CustomerID, tp.ConversationID = cust.ID, conv.ID
 
-	var writes []types.TransactWriteItem
-	for _, id := range in.Identities {
-		item, err := marshalIdentity(id, cust.ID, now)
-		if err != nil {
-			return InboundResult{}, false, err
-		}
-		writes = append(writes, s.putNew(item))
-	}
-	profile, err := marshalCustomer(cust)
+	writes, err := s.newCustomerWrites(cust, now)
 	if err != nil {
 		return InboundResult{}, false, err
-	}
-	writes = append(writes, s.putNew(profile))
-	if cust.DisplayName != "" {
-		writes = append(writes, s.nameWrite(cust.ID, cust.DisplayName))
 	}
 	if newConv {
 		ci, err := marshalConversation(conv)
@@ -304,19 +292,7 @@ func (s *Store) putNew(item map[string]types.AttributeValue) types.TransactWrite
 
 // appendInbound records a message from a known customer.
 func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (InboundResult, bool, error) {
-	// The customer is the owner of the channel's own identity when known, else
-	// of the first known identity in the order given.
-	var primary string
-	var others []string
-	for _, id := range in.Identities {
-		if owner, ok := lk.owners[id.Key()]; ok {
-			if primary == "" {
-				primary = owner
-			} else if owner != primary && !slices.Contains(others, owner) {
-				others = append(others, owner)
-			}
-		}
-	}
+	primary, others := lk.primary(in.Identities)
 	cust, err := s.getProfile(ctx, primary)
 	if err != nil {
 		return InboundResult{}, false, err
