@@ -7,6 +7,7 @@ SHELL := /bin/bash
 GO    ?= go
 
 include mk/emulators.mk
+include mk/dev.mk
 
 .PHONY: test vet bench fmt tidy clean
 
@@ -19,12 +20,15 @@ test: emulators-install
 vet:
 	$(GO) vet ./...
 
-# Benchmarks on the emulators, ending with one figure per line: "name: value unit".
+# Benchmarks on the emulators (Go benchmarks, then the local stack's load run),
+# ending with one figure per line: "name: value unit".
 BENCH_OUT := .local/bench.txt
 bench: emulators-install
 	@mkdir -p .local
 	$(WITH_EMULATORS) bash -c 'set -o pipefail; $(GO) test -run "^$$" -bench . -benchmem ./... | tee $(BENCH_OUT)'
+	$(MAKE) --no-print-directory bench-dev
 	@$(GO) run ./scripts/benchsummary < $(BENCH_OUT)
+	@grep -E '^[a-z0-9_.]+: [-0-9.e+]+ ' $(BENCH_DEV_OUT)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -24,12 +25,30 @@ type Publisher interface {
 	Publish(ctx context.Context, job Job) error
 }
 
-// Service is the ingest pipeline. All fields are required except Log.
+// SurveyAnswer is an inbound message that may answer a satisfaction survey.
+type SurveyAnswer struct {
+	CustomerID        string // or else Identity, the sender's normalized identity
+	Identity          domain.Identity
+	Channel           domain.Channel
+	Provider          string
+	ProviderMessageID string
+	Text              string
+	OccurredAt        time.Time
+}
+
+// Surveys takes a bare "1"–"5" reply to an outstanding survey: handled means
+// it was stored as the customer's score and is no new request.
+type Surveys interface {
+	TryBareScore(ctx context.Context, a SurveyAnswer) (handled bool, err error)
+}
+
+// Service is the ingest pipeline. All fields are required except Surveys and Log.
 type Service struct {
 	Store      Recorder
 	Jobs       Publisher
 	Normalizer domain.Normalizer
 	Scorer     *urgency.Scorer
+	Surveys    Surveys
 	Log        *slog.Logger
 }
 
@@ -37,6 +56,9 @@ type Service struct {
 type Outcome struct {
 	store.InboundResult
 	Job Job
+	// Survey is set when the message was a survey answer, stored as feedback
+	// and neither recorded as a request nor routed.
+	Survey bool
 }
 
 // Ingest records one inbound event and sends its routing job. A redelivered
@@ -50,6 +72,19 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 		return Outcome{}, err
 	}
 	text := clean(in.Text)
+	if s.Surveys != nil && in.Kind == domain.KindMessage {
+		handled, err := s.Surveys.TryBareScore(ctx, SurveyAnswer{
+			Identity: ids[0], Channel: in.Channel, Provider: in.Provider,
+			ProviderMessageID: in.ProviderMessageID, Text: text, OccurredAt: in.OccurredAt,
+		})
+		if err != nil {
+			return Outcome{}, err
+		}
+		if handled {
+			s.logger().Info("survey answered", "provider", in.Provider, "channel", in.Channel)
+			return Outcome{Survey: true}, nil
+		}
+	}
 	rec := store.Inbound{
 		Identities:     ids,
 		ProfileName:    strings.TrimSpace(clean(in.ProfileName)),

@@ -95,3 +95,15 @@ const (
 	VonageAPIBaseEnv   = "VONAGE_API_BASE"   // + /v1/messages
 	SESEndpointEnv     = "SES_ENDPOINT"      // SES v2 endpoint: + /v2/email/outbound-emails
 )
+
+// Schedule runs a function on an EventBridge schedule.
+type Schedule struct {
+	Function   string
+	Every      time.Duration
+	Expression string // the EventBridge schedule expression of Every
+}
+
+// Schedules lists the scheduled functions: the SLA sweeper every minute.
+func Schedules() []Schedule {
+	return []Schedule{{Function: "sla", Every: time.Minute, Expression: "rate(1 minute)"}}
+}

@@ -105,7 +105,7 @@ func (r *Router) apply(c domain.Conversation, job ingest.Job) domain.Conversatio
 	if c.Team == "" {
 		c.Team = r.team(job)
 	}
-	clock := clockOf(r.Config.Policy, c.SLA)
+	clock := ClockOf(r.Config.Policy, c.SLA)
 	switch {
 	case c.Status == domain.ConversationPending:
 		// The customer answered: the clock waiting on them runs again.
@@ -128,7 +128,7 @@ func (r *Router) apply(c domain.Conversation, job ingest.Job) domain.Conversatio
 			logger(r.Log).Warn("sla retarget", "error", err.Error())
 		}
 	}
-	storeClock(&c.SLA, clock)
+	StoreClock(&c.SLA, clock)
 	return c
 }
 

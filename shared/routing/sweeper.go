@@ -79,12 +79,12 @@ func (s *Sweeper) handle(ctx context.Context, id string, now time.Time) (sla.Sta
 		if err != nil {
 			return sla.StatusNone, err
 		}
-		clock := clockOf(s.Config.Policy, c.SLA)
+		clock := ClockOf(s.Config.Policy, c.SLA)
 		st := clock.Evaluate(now)
 		if st == sla.StatusNone {
 			return st, nil
 		}
-		storeClock(&c.SLA, clock)
+		StoreClock(&c.SLA, clock)
 		if st == sla.StatusBreach {
 			c.SLA.Breaches = append(c.SLA.Breaches, c.SLA.Metric+"@"+clock.DueAt.UTC().Format(time.RFC3339))
 			c.Escalated = true

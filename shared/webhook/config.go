@@ -5,6 +5,8 @@
 // to the store.
 package webhook
 
+import "github.com/concierge-cx/concierge/shared/notify"
+
 // Config is the webhooks function's environment. A provider whose secret is
 // not set is switched off: its routes answer 404, never open.
 type Config struct {
@@ -14,6 +16,10 @@ type Config struct {
 	PublicBaseURL      string `env:"PUBLIC_BASE_URL" required:"true"`
 	DefaultPhoneRegion string `env:"DEFAULT_PHONE_REGION" default:"VN"`
 	BusinessName       string `env:"BUSINESS_NAME"`
+	// SupervisorTeam gets the follow-up a low satisfaction score (a bare
+	// "1" or "2" reply to the survey) opens; Notify tells them.
+	SupervisorTeam string `env:"SUPERVISOR_TEAM" default:"supervisors"`
+	Notify         notify.Config
 
 	TwilioAuthToken       string `env:"TWILIO_AUTH_TOKEN" secret:"true"`
 	MetaAppSecret         string `env:"META_APP_SECRET" secret:"true"`

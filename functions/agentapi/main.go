@@ -1,0 +1,50 @@
+// Command agentapi is the Lambda behind the agent API routes (JWT-authorized
+// by API Gateway, but POST /feedback/{token}). It only wires: configuration,
+// clients, the channel sender and the handler in shared/agentapi.
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/concierge-cx/concierge/shared/agentapi"
+	"github.com/concierge-cx/concierge/shared/awsclient"
+	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/notify"
+	"github.com/concierge-cx/concierge/shared/routing"
+	"github.com/concierge-cx/concierge/shared/send"
+	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/urgency"
+)
+
+type config struct {
+	API    agentapi.Config
+	Send   send.Config
+	Notify notify.Config
+}
+
+func main() {
+	var cfg config
+	awsCfg, log := boot.Start(context.Background(), "agentapi", &cfg)
+	scorer, err := urgency.NewScorer(urgency.DefaultConfig())
+	if err != nil {
+		boot.Fail(log, "urgency config", err)
+	}
+	httpClient := &http.Client{Timeout: 10 * time.Second}
+	notifier, err := notify.New(cfg.Notify, httpClient, notify.WithLogger(log))
+	if err != nil {
+		boot.Fail(log, "notify config", err)
+	}
+	st := store.New(awsclient.DynamoDB(awsCfg), cfg.API.TableName)
+	out := routing.ChannelSender{Router: send.New(cfg.Send, httpClient, send.SESClient(awsCfg), send.WithLogger(log))}
+	notes := routing.WebhookNotifier{Notifier: notifier}
+	rcfg := routing.DefaultConfig()
+	rcfg.DefaultTeam, rcfg.BusinessName = cfg.API.DefaultTeam, cfg.API.BusinessName
+	router := &routing.Router{Store: st, Sender: out, Notifier: notes, Config: rcfg, Log: log}
+	api := agentapi.New(cfg.API, st, out,
+		agentapi.WithRouter(router), agentapi.WithNotifier(notes), agentapi.WithScorer(scorer), agentapi.WithLogger(log))
+	lambda.Start(api.Handle)
+}

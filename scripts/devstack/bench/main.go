@@ -1,0 +1,160 @@
+// Command bench measures the local stack for `make bench` (mk/dev.mk's bench-dev target) and prints one
+// figure per line as "name: value unit":
+//
+//   - inbound webhooks per second sustained through the full stack (signed web-chat messages from a pool of
+//     distinct senders, each sending repeatedly, at bounded concurrency on 127.0.0.1);
+//   - in the same run, raw DynamoDB Local conditional PutItem per second at the same concurrency (the
+//     ceiling), and the ratio of the two;
+//   - per function, the bootstrap's size and the time from process start to its first response.
+//
+// DEV_BENCH_SECONDS sets the duration of each of the two load phases (default 60).
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/concierge-cx/concierge/scripts/devstack/stack"
+	"github.com/concierge-cx/concierge/shared/channels/webchat"
+	"github.com/concierge-cx/concierge/shared/tabledef"
+)
+
+const (
+	workers = 8   // concurrent clients: enough to keep 2 function processes and the emulators busy on 2 cores
+	senders = 200 // distinct visitors; each sends again and again
+)
+
+func main() {
+	secs := 60
+	if v, err := strconv.Atoi(os.Getenv("DEV_BENCH_SECONDS")); err == nil && v > 0 {
+		secs = v
+	}
+	dur := time.Duration(secs) * time.Second
+	logPath := filepath.Join(os.TempDir(), "concierge-bench-dev.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		fail(err)
+	}
+	defer logf.Close()
+	ctx := context.Background()
+	st, err := stack.Start(ctx, stack.Options{
+		DataDir: filepath.Join(os.TempDir(), "concierge-bench-dev"), Prefix: fmt.Sprintf("bench%d-", time.Now().Unix()%1e6),
+		GatewayAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0", Out: logf, Quiet: true,
+	})
+	if err != nil {
+		fail(err)
+	}
+	defer st.Stop()
+	fmt.Fprintf(os.Stderr, "bench-dev: stack up (log %s); %s of webhooks, then %s of PutItem, %d clients\n", logPath, dur, dur, workers)
+
+	// Functions nothing else invokes are invoked once with an empty event: an error still times the start.
+	for _, name := range st.Functions {
+		if st.Hosts[name].Stats().FirstResponse == 0 && name != "webhooks" {
+			_, _ = st.Hosts[name].Invoke(ctx, []byte(`{}`))
+		}
+	}
+
+	secret := st.Secret("WEBCHAT_SIGNING_SECRET")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}, Timeout: 30 * time.Second}
+	var seq atomic.Int64
+	send := func() error {
+		n := seq.Add(1)
+		body := []byte(fmt.Sprintf(`{"visitorId":"v_bench_%03d","messageId":"m_%d_%d","name":"Khách %d","text":"Cho mình hỏi đơn hàng số %d ạ","sentAt":%q}`,
+			n%senders, time.Now().UnixNano(), n, n%senders, n, time.Now().UTC().Format(time.RFC3339)))
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		req, _ := http.NewRequest(http.MethodPost, st.GatewayURL+"/webhooks/webchat", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Concierge-Timestamp", ts)
+		req.Header.Set("X-Concierge-Signature", webchat.Signature(secret, ts, body))
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	}
+	for range workers { // warm every process before the clock starts
+		if err := send(); err != nil {
+			fail(fmt.Errorf("warm-up webhook: %w", err))
+		}
+	}
+	hooks, hookErrs := run(dur, send)
+
+	ddb := st.DynamoDB()
+	var pk atomic.Int64
+	put := func() error {
+		k := fmt.Sprintf("BENCH#%d", pk.Add(1))
+		_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: aws.String(st.Table),
+			Item: map[string]types.AttributeValue{
+				tabledef.PK: &types.AttributeValueMemberS{Value: k}, tabledef.SK: &types.AttributeValueMemberS{Value: "M"},
+				"customerId": &types.AttributeValueMemberS{Value: "cus_bench"},
+			},
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		})
+		return err
+	}
+	puts, putErrs := run(dur, put)
+
+	fmt.Printf("devstack.webhooks_per_second: %.1f req/s\n", hooks)
+	fmt.Printf("devstack.webhook_errors: %d errors\n", hookErrs)
+	fmt.Printf("devstack.ddb_conditional_put_per_second: %.1f req/s\n", puts)
+	fmt.Printf("devstack.ddb_put_errors: %d errors\n", putErrs)
+	if puts > 0 {
+		fmt.Printf("devstack.webhooks_to_put_ratio: %.3f ratio\n", hooks/puts)
+	}
+	for _, name := range st.Functions {
+		fi, err := os.Stat(st.Binaries[name])
+		if err == nil {
+			fmt.Printf("devstack.%s.bootstrap_size: %.2f MB\n", name, float64(fi.Size())/(1<<20))
+		}
+		if fr := st.Hosts[name].Stats().FirstResponse; fr > 0 {
+			fmt.Printf("devstack.%s.start_to_first_response: %.1f ms\n", name, float64(fr)/float64(time.Millisecond))
+		}
+	}
+}
+
+// run calls op from `workers` goroutines for d and returns successes per second and the error count.
+func run(d time.Duration, op func() error) (float64, int64) {
+	var ok, bad atomic.Int64
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if op() == nil {
+					ok.Add(1)
+				} else {
+					bad.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(ok.Load()) / time.Since(start).Seconds(), bad.Load()
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench-dev:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,115 @@
+// Command devstack is `make dev`: the whole contact center on one machine. It starts (or reuses) DynamoDB
+// Local and fauxqs with their data in .local/dev, creates the table, queues and buckets, builds every
+// functions/* binary as it deploys and runs them under the local Lambda Runtime API host, and serves the
+// HTTP gateway, the SQS pollers, the SMTP listener, the schedules and the provider sandbox until Ctrl-C.
+// See scripts/devstack/README.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
+	"github.com/concierge-cx/concierge/scripts/devstack/stack"
+	"github.com/concierge-cx/concierge/shared/routes"
+)
+
+// The agent whose token the banner prints.
+const (
+	agentSub  = "agent-minh-anh"
+	agentName = "Trần Minh Anh"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+
+	opts := stack.Options{
+		Persist: true, WriteState: true,
+		GatewayAddr:   "127.0.0.1:" + envOr("DEV_PORT", "8787"),
+		SMTPAddr:      "127.0.0.1:" + envOr("SMTP_PORT", "2525"),
+		PublicBaseURL: os.Getenv("PUBLIC_BASE_URL"),
+		Quiet:         os.Getenv("DEV_VERBOSE") == "",
+	}
+	if n, err := strconv.Atoi(os.Getenv("DEV_CONCURRENCY")); err == nil {
+		opts.Concurrency = n
+	}
+	began := time.Now()
+	st, err := stack.Start(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		return 1
+	}
+	defer st.Stop()
+	banner(st, time.Since(began))
+	<-ctx.Done()
+	fmt.Println("\ndevstack: stopping (functions, gateway, pollers, smtp" + map[bool]string{true: ", emulators", false: ""}[st.EmulatorsOwned] + ")")
+	st.Stop()
+	fmt.Println("devstack: stopped")
+	return 0
+}
+
+func banner(st *stack.Stack, took time.Duration) {
+	tok, _ := devjwt.Mint(devjwt.Secret(), agentSub, []string{"agent", "supervisor"}, map[string]any{"name": agentName}, time.Now(), 12*time.Hour)
+	var b strings.Builder
+	line := func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }
+	line("")
+	line("Concierge is running locally (ready in %.0fs). Ctrl-C stops it.", took.Seconds())
+	line("")
+	line("  HTTP API        %s   (public base URL %s)", st.GatewayURL, st.PublicBaseURL)
+	line("  health          %s%s", st.GatewayURL, routes.HealthPath)
+	line("  provider outbox %s/_sandbox/outbox", st.GatewayURL)
+	line("  SMTP            %s   (accepts mail for %s)", st.SMTPAddr, strings.Join(st.SupportAddresses, ", "))
+	line("  DynamoDB Local  %s   table %s", st.DynamoDBEndpoint, st.Table)
+	line("  fauxqs          %s   queues %s, %s; buckets %s, %s", st.FauxqsEndpoint,
+		last(st.Queues["urgent"]), last(st.Queues["normal"]), st.Buckets["concierge-raw-mail"], st.Buckets["concierge-attachments"])
+	line("  emulators       %s", st.Emulators)
+	line("")
+	line("  functions:")
+	for _, name := range st.Functions {
+		line("    %-10s %s", name, st.Binaries[name])
+	}
+	missing := []string{}
+	for _, name := range []string{"email", "router", "sla", "agentapi", "connect"} {
+		if _, ok := st.Hosts[name]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		line("    not built yet: %s (their routes answer 503, their queues hold jobs until they land)", strings.Join(missing, ", "))
+	}
+	line("")
+	line("  agent token (%s, groups agent+supervisor, 12 h):", agentName)
+	line("    export TOKEN=%s", tok)
+	line("")
+	line("  try:")
+	line("    curl -s %s%s", st.GatewayURL, routes.HealthPath)
+	line("    curl -s -H \"Authorization: Bearer $TOKEN\" '%s/customers?phone=%%2B84912345678'", st.GatewayURL)
+	line("    make demo      # Nguyễn Thị Lan's story, signed webhooks through this stack")
+	line("")
+	fmt.Print(b.String())
+}
+
+func last(url string) string {
+	if i := strings.LastIndex(url, "/"); i >= 0 {
+		return url[i+1:]
+	}
+	return url
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

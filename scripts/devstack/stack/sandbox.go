@@ -1,0 +1,244 @@
+package stack
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Sent is one message the provider sandbox recorded instead of sending.
+type Sent struct {
+	Provider string    `json:"provider"`
+	Channel  string    `json:"channel"`
+	To       string    `json:"to"`
+	From     string    `json:"from,omitempty"`
+	Subject  string    `json:"subject,omitempty"`
+	Text     string    `json:"text"`
+	ID       string    `json:"id"`
+	Time     time.Time `json:"time"`
+}
+
+// Sandbox speaks enough of each provider's send API to record what would have been sent, under
+// SandboxPrefix + provider: Twilio, Meta Graph, Telegram, Zalo OA, Vonage Messages and SES v2.
+type Sandbox struct {
+	mu     sync.Mutex
+	outbox []Sent
+	seq    int
+}
+
+// maxOutbox bounds the recorded messages; the oldest go first.
+const maxOutbox = 1000
+
+var (
+	twilioMessages = regexp.MustCompile(`^/2010-04-01/Accounts/[^/]+/Messages\.json$`)
+	metaMessages   = regexp.MustCompile(`^(/v[0-9.]+)?/([^/]+)/messages$`)
+	telegramSend   = regexp.MustCompile(`^/bot[^/]+/sendMessage$`)
+)
+
+// SandboxBases are the base URLs a function's senders use, by environment variable.
+func SandboxBases(gatewayURL string) map[string]string {
+	b := strings.TrimRight(gatewayURL, "/") + strings.TrimSuffix(SandboxPrefix, "/")
+	return map[string]string{
+		"TWILIO_API_BASE":   b + "/twilio",
+		"META_GRAPH_BASE":   b + "/meta",
+		"TELEGRAM_API_BASE": b + "/telegram",
+		"ZALO_API_BASE":     b + "/zalo",
+		"VONAGE_API_BASE":   b + "/vonage",
+		"SES_ENDPOINT":      b + "/ses",
+	}
+}
+
+// Outbox returns a copy of what was recorded, oldest first.
+func (s *Sandbox) Outbox() []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Sent(nil), s.outbox...)
+}
+
+func (s *Sandbox) record(m Sent) Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	m.Time = time.Now().UTC()
+	s.outbox = append(s.outbox, m)
+	if len(s.outbox) > maxOutbox {
+		s.outbox = s.outbox[len(s.outbox)-maxOutbox:]
+	}
+	return m
+}
+
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, SandboxPrefix)
+	provider, path, _ := strings.Cut(rest, "/")
+	path = "/" + path
+	if provider == "outbox" && r.Method == http.MethodGet {
+		out := s.Outbox()
+		if out == nil {
+			out = []Sent{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"messages": out})
+		return
+	}
+	if r.Method != http.MethodPost {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"message": "the sandbox records POSTed sends only"})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
+		return
+	}
+	switch {
+	case provider == "twilio" && twilioMessages.MatchString(path):
+		f, _ := url.ParseQuery(string(body))
+		if f.Get("To") == "" || (f.Get("Body") == "" && f.Get("MediaUrl") == "") {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"code": 21604, "message": "A 'To' phone number and a 'Body' are required.", "status": 400})
+			return
+		}
+		ch := "sms"
+		if strings.HasPrefix(f.Get("To"), "whatsapp:") {
+			ch = "whatsapp"
+		}
+		m := s.record(Sent{Provider: "twilio", Channel: ch, To: f.Get("To"), From: f.Get("From"), Text: f.Get("Body"), ID: "SM" + randHex(16)})
+		writeJSON(w, http.StatusCreated, map[string]any{"sid": m.ID, "status": "queued", "to": m.To, "from": m.From, "body": m.Text})
+
+	case provider == "meta" && metaMessages.MatchString(path):
+		var msg struct {
+			MessagingProduct string `json:"messaging_product"`
+			To               string `json:"to"`
+			Recipient        struct {
+				ID string `json:"id"`
+			} `json:"recipient"`
+			Text struct {
+				Body string `json:"body"`
+			} `json:"text"`
+			Message struct {
+				Text string `json:"text"`
+			} `json:"message"`
+		}
+		if err := json.Unmarshal(body, &msg); err != nil {
+			writeJSON(w, http.StatusBadRequest, metaError("Invalid JSON payload"))
+			return
+		}
+		if msg.MessagingProduct == "whatsapp" {
+			m := s.record(Sent{Provider: "meta", Channel: "whatsapp", To: msg.To, Text: msg.Text.Body, ID: "wamid." + randHex(20)})
+			writeJSON(w, http.StatusOK, map[string]any{"messaging_product": "whatsapp",
+				"contacts": []map[string]string{{"input": m.To, "wa_id": m.To}}, "messages": []map[string]string{{"id": m.ID}}})
+			return
+		}
+		m := s.record(Sent{Provider: "meta", Channel: "messenger", To: msg.Recipient.ID, Text: msg.Message.Text, ID: "m_" + randHex(20)})
+		writeJSON(w, http.StatusOK, map[string]string{"recipient_id": m.To, "message_id": m.ID})
+
+	case provider == "telegram" && telegramSend.MatchString(path):
+		var msg struct {
+			ChatID json.RawMessage `json:"chat_id"`
+			Text   string          `json:"text"`
+		}
+		to, text := "", ""
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
+			if err := json.Unmarshal(body, &msg); err == nil {
+				to, text = strings.Trim(string(msg.ChatID), `"`), msg.Text
+			}
+		} else {
+			f, _ := url.ParseQuery(string(body))
+			to, text = f.Get("chat_id"), f.Get("text")
+		}
+		if to == "" || text == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: message text is empty"})
+			return
+		}
+		s.mu.Lock()
+		n := s.seq + 1
+		s.mu.Unlock()
+		s.record(Sent{Provider: "telegram", Channel: "telegram", To: to, Text: text, ID: fmt.Sprint(n)})
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": map[string]any{"message_id": n, "date": time.Now().Unix(), "text": text}})
+
+	case provider == "zalo" && path == "/v3.0/oa/message/cs":
+		var msg struct {
+			Recipient struct {
+				UserID string `json:"user_id"`
+			} `json:"recipient"`
+			Message struct {
+				Text string `json:"text"`
+			} `json:"message"`
+		}
+		if err := json.Unmarshal(body, &msg); err != nil || msg.Recipient.UserID == "" {
+			writeJSON(w, http.StatusOK, map[string]any{"error": -201, "message": "Parameters are invalid"})
+			return
+		}
+		m := s.record(Sent{Provider: "zalo", Channel: "zalo", To: msg.Recipient.UserID, Text: msg.Message.Text, ID: randHex(10)})
+		writeJSON(w, http.StatusOK, map[string]any{"error": 0, "message": "Success", "data": map[string]string{"message_id": m.ID, "user_id": m.To}})
+
+	case provider == "vonage" && path == "/v1/messages":
+		var msg struct {
+			Channel string `json:"channel"`
+			To      string `json:"to"`
+			From    string `json:"from"`
+			Text    string `json:"text"`
+		}
+		if err := json.Unmarshal(body, &msg); err != nil || msg.To == "" {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"title": "Invalid params", "detail": "to is required"})
+			return
+		}
+		m := s.record(Sent{Provider: "vonage", Channel: msg.Channel, To: msg.To, From: msg.From, Text: msg.Text, ID: uuid()})
+		writeJSON(w, http.StatusAccepted, map[string]string{"message_uuid": m.ID})
+
+	case provider == "ses" && path == "/v2/email/outbound-emails":
+		var msg struct {
+			FromEmailAddress string
+			Destination      struct{ ToAddresses []string }
+			Content          struct {
+				Simple *struct {
+					Subject struct{ Data string }
+					Body    struct {
+						Text *struct{ Data string }
+						HTML *struct{ Data string } `json:"Html"`
+					}
+				}
+				Raw *struct{ Data []byte }
+			}
+		}
+		if err := json.Unmarshal(body, &msg); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"message": "malformed request"})
+			return
+		}
+		sent := Sent{Provider: "ses", Channel: "email", To: strings.Join(msg.Destination.ToAddresses, ", "), From: msg.FromEmailAddress, ID: randHex(30)}
+		if c := msg.Content.Simple; c != nil {
+			sent.Subject = c.Subject.Data
+			if c.Body.Text != nil {
+				sent.Text = c.Body.Text.Data
+			} else if c.Body.HTML != nil {
+				sent.Text = c.Body.HTML.Data
+			}
+		} else if raw := msg.Content.Raw; raw != nil {
+			sent.Text = string(raw.Data)
+		}
+		m := s.record(sent)
+		writeJSON(w, http.StatusOK, map[string]string{"MessageId": m.ID})
+
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "the sandbox does not speak " + r.Method + " " + provider + path})
+	}
+}
+
+func metaError(msg string) map[string]any {
+	return map[string]any{"error": map[string]any{"message": msg, "type": "OAuthException", "code": 100}}
+}
+
+func uuid() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	x := hex.EncodeToString(b[:])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}

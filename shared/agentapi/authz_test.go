@@ -1,0 +1,212 @@
+package agentapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/store"
+)
+
+type fixture struct {
+	e     *env
+	phone atomic.Int64
+}
+
+// customer makes a fresh customer with an open, unassigned conversation,
+// tagged for a partner.
+func (f *fixture) customer(t *testing.T, tags ...string) (customerID, convID string) {
+	t.Helper()
+	n := f.phone.Add(1)
+	out := f.e.inbound(t, fmt.Sprintf("09130%05d", n), fmt.Sprint("wamid.fx", n), "Cho mình hỏi đơn hàng")
+	if len(tags) > 0 {
+		cu, err := f.e.st.GetCustomer(context.Background(), out.Job.CustomerID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := "Khách khó tính, hay đổi ý"
+		if _, err := f.e.st.UpdateProfile(context.Background(), cu.ID, cu.Version, store.ProfilePatch{Tags: &tags, Notes: &notes}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.Job.CustomerID, out.Job.ConversationID
+}
+
+type request struct{ method, path, body string }
+
+func TestAuthorizationMatrix(t *testing.T) {
+	e := newEnv(t)
+	f := &fixture{e: e}
+	ctx := context.Background()
+	agent := e.agent(t, "agent-matrix", "vip")
+	sup := e.supervisor(t, "sup-matrix")
+	for _, id := range []string{"agent-matrix", "sup-matrix"} {
+		if _, err := e.st.PutAgent(ctx, domain.Agent{ID: id, Name: id, Teams: []string{"vip"}, MaxConcurrent: 500, Status: domain.AgentAvailable}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forged, _ := devjwt.Mint("not-the-secret", "agent-matrix", []string{"agent"}, nil, e.clk.now(), time.Hour)
+	expired, _ := devjwt.Mint(jwtSecret, "agent-matrix", []string{"agent"}, nil, e.clk.now().Add(-2*time.Hour), time.Hour)
+	principals := []struct {
+		name, token string
+		partnerTag  string // the tag of the customer the request is about
+	}{
+		{"no token", "", "partner:p1"},
+		{"bad signature", forged, "partner:p1"},
+		{"expired", expired, "partner:p1"},
+		{"agent", agent, "partner:p1"},
+		{"supervisor", sup, "partner:p1"},
+		{"partner own", e.partner(t, "p1"), "partner:p1"},
+		{"partner other's", e.partner(t, "p1"), "partner:p2"},
+	}
+	// build makes a request that succeeds for a caller allowed to make it.
+	build := map[string]func(tag string) request{
+		"GET /customers": func(string) request { return request{"GET", "/customers?phone=0913000001", ""} },
+		"GET /customers/{id}": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			return request{"GET", "/customers/" + c, ""}
+		},
+		"PATCH /customers/{id}": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			return request{"PATCH", "/customers/" + c, `{"language":"vi"}`}
+		},
+		"GET /customers/{id}/timeline": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			return request{"GET", "/customers/" + c + "/timeline?limit=5", ""}
+		},
+		"POST /customers/{id}/merge": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			src, _ := f.customer(t)
+			return request{"POST", "/customers/" + c + "/merge", fmt.Sprintf(`{"sourceId":%q}`, src)}
+		},
+		"GET /conversations": func(string) request { return request{"GET", "/conversations?view=unassigned&team=support", ""} },
+		"GET /conversations/{id}": func(tag string) request {
+			_, v := f.customer(t, tag)
+			return request{"GET", "/conversations/" + v, ""}
+		},
+		"POST /conversations/{id}/claim": func(tag string) request {
+			_, v := f.customer(t, tag)
+			return request{"POST", "/conversations/" + v + "/claim", ""}
+		},
+		"POST /conversations/{id}/assign": func(tag string) request {
+			_, v := f.customer(t, tag)
+			return request{"POST", "/conversations/" + v + "/assign", `{"agentId":"agent-matrix"}`}
+		},
+		"POST /conversations/{id}/messages": func(tag string) request {
+			_, v := f.customer(t, tag)
+			return request{"POST", "/conversations/" + v + "/messages", `{"text":"Dạ em kiểm tra ngay ạ"}`}
+		},
+		"POST /conversations/{id}/notes": func(tag string) request {
+			_, v := f.customer(t, tag)
+			return request{"POST", "/conversations/" + v + "/notes", `{"text":"gọi lại sau 5 giờ"}`}
+		},
+		"POST /conversations/{id}/resolve": func(tag string) request {
+			_, v := f.customer(t, tag)
+			return request{"POST", "/conversations/" + v + "/resolve", ""}
+		},
+		"POST /feedback/{token}": func(string) request { return request{"POST", "/feedback/AAAAAAAAAAAAAAAAAAAAAA", `{"score":4}`} },
+		"PUT /agents/me/status":  func(string) request { return request{"PUT", "/agents/me/status", `{"status":"available"}`} },
+		"GET /metrics":           func(string) request { return request{"GET", "/metrics?from=2026-11-01&to=2026-11-20", ""} },
+	}
+	supervisorOnly := []string{"POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics"}
+	success := map[string]int{"PATCH /customers/{id}": 200, "POST /conversations/{id}/messages": 201, "POST /conversations/{id}/notes": 201}
+
+	var served int
+	for _, rt := range routes.Deployed() {
+		if rt.Function != routes.AgentAPI {
+			continue
+		}
+		served++
+		mk, ok := build[rt.Key()]
+		if !ok {
+			t.Fatalf("route %s has no case in the matrix", rt.Key())
+		}
+		for _, p := range principals {
+			t.Run(rt.Key()+"/"+p.name, func(t *testing.T) {
+				r := mk(p.partnerTag)
+				var hdr []string
+				if r.method == "PATCH" {
+					hdr = []string{"If-Match", `"2"`}
+				}
+				res := e.gw.do(t, r.method, r.path, p.token, r.body, hdr...)
+				want := expected(rt, p.name, slices.Contains(supervisorOnly, rt.Key()))
+				if want == 0 {
+					want = http.StatusOK
+					if s, ok := success[rt.Key()]; ok {
+						want = s
+					}
+				}
+				if res.Status != want {
+					t.Fatalf("%s %s as %s: %d %s, want %d", r.method, r.path, p.name, res.Status, res.Body, want)
+				}
+				if res.Status >= 400 && res.Status != http.StatusUnauthorized && res.errorCode() == "" {
+					t.Fatalf("error without a JSON error code: %s", res.Body)
+				}
+			})
+		}
+	}
+	if served != len(build) {
+		t.Fatalf("the matrix covers %d routes, the route table has %d", len(build), served)
+	}
+}
+
+// expected is the status a caller gets; 0 means "allowed" (the route's
+// success status).
+func expected(rt routes.Route, who string, supervisorOnly bool) int {
+	if rt.Key() == "POST /feedback/{token}" {
+		return http.StatusNotFound // reachable by anyone; that token was never issued
+	}
+	switch who {
+	case "no token", "bad signature", "expired":
+		return http.StatusUnauthorized
+	case "agent":
+		if supervisorOnly {
+			return http.StatusForbidden
+		}
+	case "partner own":
+		if rt.Key() != "GET /customers/{id}" {
+			return http.StatusForbidden
+		}
+	case "partner other's":
+		if rt.Key() == "GET /customers/{id}" {
+			return http.StatusNotFound
+		}
+		return http.StatusForbidden
+	}
+	return 0
+}
+
+func TestPartnerSeesNoNotesHistoryOrOtherPartnersData(t *testing.T) {
+	e := newEnv(t)
+	f := &fixture{e: e}
+	c, _ := f.customer(t, "partner:p1", "partner:p2", "vip")
+	res := e.gw.do(t, "GET", "/customers/"+c, e.partner(t, "p1"), "")
+	if res.Status != http.StatusOK {
+		t.Fatalf("%d %s", res.Status, res.Body)
+	}
+	for _, leak := range []string{"Khách khó tính", "partner:p2", "notes", "recentTouchpoints", "openConversation", "satisfaction", "channelCounts", "0913000001", "+84913000001"} {
+		if strings.Contains(res.Body, leak) {
+			t.Errorf("partner view leaks %q: %s", leak, res.Body)
+		}
+	}
+	var v struct {
+		Tags       []string          `json:"tags"`
+		Identities []domain.Identity `json:"identities"`
+	}
+	res.decode(t, &v)
+	if !slices.Equal(v.Tags, []string{"partner:p1", "vip"}) || len(v.Identities) != 1 || !strings.HasSuffix(v.Identities[0].Value, "001") {
+		t.Fatalf("partner view = %s", res.Body)
+	}
+	// Staff see the notes.
+	if res = e.gw.do(t, "GET", "/customers/"+c, e.agent(t, "agent-x"), ""); !strings.Contains(res.Body, "Khách khó tính") {
+		t.Fatalf("agent view lacks the notes: %s", res.Body)
+	}
+}

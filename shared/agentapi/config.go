@@ -1,0 +1,33 @@
+package agentapi
+
+import "time"
+
+// Config is the agentapi function's environment.
+type Config struct {
+	TableName          string `env:"TABLE_NAME" required:"true"`
+	DefaultPhoneRegion string `env:"DEFAULT_PHONE_REGION" default:"VN"`
+	BusinessName       string `env:"BUSINESS_NAME"`
+	// DefaultTeam is the queue of view=unassigned when the agent names no
+	// team and has none configured.
+	DefaultTeam string `env:"DEFAULT_TEAM" default:"support"`
+	// SupervisorTeam receives the follow-ups a low satisfaction score opens.
+	SupervisorTeam string `env:"SUPERVISOR_TEAM" default:"supervisors"`
+	// FeedbackLinkBase, when set, ends the survey message with
+	// <base>/<token>: a page of the business's site that POSTs the score to
+	// /feedback/{token}. Without it the customer answers with a bare digit.
+	FeedbackLinkBase string        `env:"FEEDBACK_LINK_BASE"`
+	FeedbackTTL      time.Duration `env:"FEEDBACK_TTL" default:"168h"`
+}
+
+func (c Config) withDefaults() Config {
+	if c.DefaultTeam == "" {
+		c.DefaultTeam = "support"
+	}
+	if c.SupervisorTeam == "" {
+		c.SupervisorTeam = "supervisors"
+	}
+	if c.FeedbackTTL <= 0 {
+		c.FeedbackTTL = 7 * 24 * time.Hour
+	}
+	return c
+}
