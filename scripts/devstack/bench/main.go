@@ -5,7 +5,9 @@
 //     distinct senders, each sending repeatedly, at bounded concurrency on 127.0.0.1);
 //   - in the same run, raw DynamoDB Local conditional PutItem per second at the same concurrency (the
 //     ceiling), and the ratio of the two;
-//   - per function, the bootstrap's size and the time from process start to its first response.
+//   - per function, the bootstrap's size and the time from process start to its first response;
+//   - urgent-lane latency: from a signed urgent message accepted by the gateway to the agent's assignment
+//     notification arriving at a webhook receiver, through the real pollers and router (p50, p95).
 //
 // DEV_BENCH_SECONDS sets the duration of each of the two load phases (default 60).
 package main
@@ -50,6 +52,10 @@ func main() {
 	}
 	defer logf.Close()
 	ctx := context.Background()
+	notes := newReceiver()
+	defer notes.Close()
+	// The functions read the notification webhook from the environment the stack passes on.
+	os.Setenv("NOTIFY_WEBHOOK_URL", notes.URL)
 	st, err := stack.Start(ctx, stack.Options{
 		DataDir: filepath.Join(os.TempDir(), "concierge-bench-dev"), Prefix: fmt.Sprintf("bench%d-", time.Now().Unix()%1e6),
 		GatewayAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0", Out: logf, Quiet: true,
@@ -95,6 +101,7 @@ func main() {
 			fail(fmt.Errorf("warm-up webhook: %w", err))
 		}
 	}
+	p50, p95, lost := urgentLatency(ctx, st, client, secret, notes)
 	hooks, hookErrs := run(dur, send)
 
 	ddb := st.DynamoDB()
@@ -120,6 +127,9 @@ func main() {
 	if puts > 0 {
 		fmt.Printf("devstack.webhooks_to_put_ratio: %.3f ratio\n", hooks/puts)
 	}
+	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p50: %.1f ms\n", p50)
+	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p95: %.1f ms\n", p95)
+	fmt.Printf("devstack.urgent_lane.unassigned: %d messages\n", lost)
 	for _, name := range st.Functions {
 		fi, err := os.Stat(st.Binaries[name])
 		if err == nil {
