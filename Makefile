@@ -8,6 +8,7 @@ GO    ?= go
 
 include mk/emulators.mk
 include mk/dev.mk
+include mk/infra.mk
 
 .PHONY: test vet bench fmt tidy clean
 

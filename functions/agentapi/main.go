@@ -20,14 +20,8 @@ import (
 	"github.com/concierge-cx/concierge/shared/urgency"
 )
 
-type config struct {
-	API    agentapi.Config
-	Send   send.Config
-	Notify notify.Config
-}
-
 func main() {
-	var cfg config
+	var cfg agentapi.FunctionConfig
 	awsCfg, log := boot.Start(context.Background(), "agentapi", &cfg)
 	scorer, err := urgency.NewScorer(urgency.DefaultConfig())
 	if err != nil {

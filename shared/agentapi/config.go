@@ -1,6 +1,11 @@
 package agentapi
 
-import "time"
+import (
+	"time"
+
+	"github.com/concierge-cx/concierge/shared/notify"
+	"github.com/concierge-cx/concierge/shared/send"
+)
 
 // Config is the agentapi function's environment.
 type Config struct {
@@ -30,4 +35,14 @@ func (c Config) withDefaults() Config {
 		c.FeedbackTTL = 7 * 24 * time.Hour
 	}
 	return c
+}
+
+// FunctionConfig is the agentapi function's whole environment: the API's own
+// settings, the channel senders (replies, surveys) and the notification
+// webhook (follow-ups). The CDK stack derives the function's environment
+// from it.
+type FunctionConfig struct {
+	API    Config
+	Send   send.Config
+	Notify notify.Config
 }

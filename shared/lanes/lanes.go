@@ -13,8 +13,13 @@ type Lane struct {
 	Queue string
 	// EnvVar is the variable that carries the queue's URL to every function.
 	EnvVar string
-	// Consumer is the function the event source mapping invokes.
+	// Consumer is the function (binary) the event source mapping invokes.
 	Consumer string
+	// Deployment is the deployed function that consumes this lane: the router
+	// is one binary deployed once per lane, so a flood on the normal lane
+	// cannot take the concurrency the urgent lane needs. Locally one host
+	// serves both.
+	Deployment string
 	// BatchSize is the most messages one invocation receives.
 	BatchSize int
 	// MaxBatchingWindow is how long the mapping gathers messages before invoking with a partial batch
@@ -45,14 +50,14 @@ const DefaultMaxReceiveCount = 5
 
 // Urgent is the fast lane: one message per invocation, no waiting.
 var Urgent = Lane{
-	Key: "urgent", Queue: "concierge-urgent", EnvVar: "URGENT_QUEUE_URL", Consumer: "router",
+	Key: "urgent", Queue: "concierge-urgent", EnvVar: "URGENT_QUEUE_URL", Consumer: "router", Deployment: "router-urgent",
 	BatchSize: 1, MaxBatchingWindow: 0, MaxReceiveCount: DefaultMaxReceiveCount,
 	ConsumerTimeout: RouterTimeout, ReportBatchItemFailures: true,
 }
 
 // Normal is the batch lane: up to ten messages, gathered for up to two seconds.
 var Normal = Lane{
-	Key: "normal", Queue: "concierge-normal", EnvVar: "ROUTING_QUEUE_URL", Consumer: "router",
+	Key: "normal", Queue: "concierge-normal", EnvVar: "ROUTING_QUEUE_URL", Consumer: "router", Deployment: "router-normal",
 	BatchSize: 10, MaxBatchingWindow: 2 * time.Second, MaxReceiveCount: DefaultMaxReceiveCount,
 	ConsumerTimeout: RouterTimeout, ReportBatchItemFailures: true,
 }

@@ -1,0 +1,141 @@
+package stack
+
+import (
+	"time"
+
+	"github.com/concierge-cx/concierge/shared/agentapi"
+	"github.com/concierge-cx/concierge/shared/connect"
+	"github.com/concierge-cx/concierge/shared/email"
+	"github.com/concierge-cx/concierge/shared/lanes"
+	"github.com/concierge-cx/concierge/shared/routing"
+	"github.com/concierge-cx/concierge/shared/webhook"
+)
+
+// TableAccess is what a function may do to the table.
+type TableAccess int
+
+const (
+	// TableNone: the function does not touch the table (its config has no TABLE_NAME).
+	TableNone TableAccess = iota
+	// TableRead: GetItem, BatchGetItem, Query (table and indexes).
+	TableRead
+	// TableReadWrite: reads plus item writes, conditions and transactions.
+	TableReadWrite
+)
+
+// Function is one Lambda function of the stack. Adding a function to
+// Concierge is one entry in Functions: the stack derives its environment from
+// the config struct (envconfig tags), its permissions from the names it reads
+// (TABLE_NAME, a queue URL, a bucket) plus Table, and its triggers from the
+// root module's tables (shared/routes, shared/lanes consumers and schedules)
+// and the fields below.
+type Function struct {
+	// Name is the deployed function's name; also the folder under functions/
+	// and the asset directory (<assets>/<Name>/bootstrap) unless Binary says
+	// otherwise.
+	Name string
+	// Binary is the functions/ folder when one binary is deployed more than
+	// once (the router, once per lane).
+	Binary string
+	// Config points to the function's envconfig struct, the one its main.go loads.
+	Config any
+	// Timeout and MemoryMB size the function.
+	Timeout  time.Duration
+	MemoryMB int
+	// ReservedConcurrency caps concurrent invocations where that protects a
+	// downstream (0: no reservation).
+	ReservedConcurrency int
+	// Table is the access the function needs when its config reads TABLE_NAME.
+	Table TableAccess
+	// ReceivesMail: the SES receipt rule invokes the function after storing
+	// the raw message in the mail bucket.
+	ReceivesMail bool
+	// ConnectEvents: Amazon Connect contact events invoke the function (when
+	// the stage enables Connect).
+	ConnectEvents bool
+}
+
+// Functions is every function Concierge deploys. HTTP routes name their
+// function in Routes; the other triggers are fields of the entry.
+func Functions() []Function {
+	return []Function{
+		{
+			Name: "webhooks", Config: &webhook.Config{},
+			// Providers give up after 10-15 s; the handler answers in well under that.
+			Timeout: 10 * time.Second, MemoryMB: 256,
+			Table: TableReadWrite,
+		},
+		{
+			// One router binary per lane (shared/lanes): a flood of normal
+			// messages cannot take the concurrency the urgent lane needs.
+			Name: lanes.Urgent.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
+			Timeout: lanes.RouterTimeout, MemoryMB: 256, Table: TableReadWrite,
+		},
+		{
+			Name: lanes.Normal.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
+			Timeout: lanes.RouterTimeout, MemoryMB: 256, Table: TableReadWrite,
+			// Batches wait in the queue instead of crowding the table and the
+			// providers' rate limits.
+			ReservedConcurrency: 5,
+		},
+		{
+			Name: "sla", Config: &routing.FunctionConfig{},
+			// One sweep at a time: two would race for the same warnings (they
+			// would not double them: each is written under a version).
+			Timeout: 60 * time.Second, MemoryMB: 256, ReservedConcurrency: 1, Table: TableReadWrite,
+		},
+		{
+			Name: "agentapi", Config: &agentapi.FunctionConfig{},
+			Timeout: 15 * time.Second, MemoryMB: 256, Table: TableReadWrite,
+		},
+		{
+			Name: "connect", Config: &connect.Config{},
+			// A contact flow waits at most 8 s for its Lambda block.
+			Timeout: 8 * time.Second, MemoryMB: 256, Table: TableReadWrite, ConnectEvents: true,
+		},
+		{
+			Name: "email", Config: &email.Config{},
+			// MIME parsing and attachment uploads of a large message.
+			Timeout: 60 * time.Second, MemoryMB: 512,
+			// SES invokes asynchronously, so throttled events wait in Lambda's
+			// queue: the cap keeps a mail flood from starving the table and the
+			// routing lanes, and loses nothing.
+			ReservedConcurrency: 5,
+			Table:               TableReadWrite,
+			ReceivesMail:        true,
+		},
+	}
+}
+
+// consumes lists the lanes whose consumer the function is.
+func (f Function) consumes() []lanes.Lane {
+	var out []lanes.Lane
+	for _, l := range lanes.All() {
+		if l.Deployment == f.Name {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// binary is the functions/ folder the function is built from.
+func (f Function) binary() string {
+	if f.Binary != "" {
+		return f.Binary
+	}
+	return f.Name
+}
+
+// schedule is the function's EventBridge schedule expression, if any.
+func (f Function) schedule() string {
+	for _, s := range lanes.Schedules() {
+		if s.Function == f.Name {
+			return s.Expression
+		}
+	}
+	return ""
+}
+
+// async reports whether the function is invoked asynchronously (its failed
+// events then go to the async dead-letter queue rather than being dropped).
+func (f Function) async() bool { return f.schedule() != "" || f.ReceivesMail || f.ConnectEvents }

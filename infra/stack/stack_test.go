@@ -1,0 +1,748 @@
+package stack
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/concierge-cx/concierge/shared/envconfig"
+	"github.com/concierge-cx/concierge/shared/lanes"
+	"github.com/concierge-cx/concierge/shared/tabledef"
+)
+
+// The stack is synthesized once per test binary: a synth costs seconds of
+// jsii round trips, and every test reads the same template.
+var (
+	synthStack *Stack
+	template   assertions.Template
+	tmpl       cfnTemplate
+	nagErrors  []string
+	nagWarns   []string
+)
+
+// Stage context of the tested synth: every optional feature switched on.
+var testContext = map[string]any{
+	CtxStage:          "test",
+	CtxRecipients:     "support@example.vn, help@example.vn",
+	CtxAlarmEmail:     "ops@example.vn",
+	CtxConnect:        "true",
+	CtxDomainName:     "api.example.vn",
+	CtxCertificateARN: "arn:aws:acm:ap-southeast-1:111122223333:certificate/0b1e2a34-5c6d-7e8f-9a0b-1c2d3e4f5a6b",
+	"BUSINESS_NAME":   "Cửa hàng Example",
+	"REPLY_DOMAIN":    "mail.example.vn",
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		defer jsii.Close()
+		start := time.Now()
+		if err := synthOnce(); err != nil {
+			fmt.Fprintln(os.Stderr, "synth:", err)
+			return 1
+		}
+		fmt.Printf("synthesized %s in %s\n", *synthStack.StackName(), time.Since(start).Round(time.Millisecond))
+		return m.Run()
+	}())
+}
+
+func synthOnce() error {
+	tmp, err := os.MkdirTemp("", "concierge-infra-test-")
+	if err != nil {
+		return err
+	}
+	// Placeholder binaries: the test checks the stack, not the build, so it
+	// needs no cross-compiled functions.
+	assets := filepath.Join(tmp, "assets")
+	for _, f := range Functions() {
+		if err := os.MkdirAll(filepath.Join(assets, f.binary()), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(assets, f.binary(), "bootstrap"), []byte("placeholder "+f.Name), 0o755); err != nil {
+			return err
+		}
+	}
+	ctx := map[string]any{CtxAssets: assets}
+	for k, v := range testContext {
+		ctx[k] = v
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(tmp, "cdk.out"))})
+	cfg, err := ConfigFromContext(app.Node(), SettingNames())
+	if err != nil {
+		return err
+	}
+	if synthStack, err = New(app, cfg); err != nil {
+		return err
+	}
+	Check(app)
+	template = assertions.Template_FromStack(synthStack.Stack, nil)
+	raw, err := json.Marshal(template.ToJSON())
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, &tmpl); err != nil {
+		return err
+	}
+	ann := assertions.Annotations_FromStack(synthStack.Stack)
+	for _, msg := range *ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
+		nagErrors = append(nagErrors, fmt.Sprintf("%s: %v", *msg.Id, msg.Entry.Data))
+	}
+	for _, msg := range *ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
+		nagWarns = append(nagWarns, fmt.Sprintf("%s: %v", *msg.Id, msg.Entry.Data))
+	}
+	return nil
+}
+
+type cfnResource struct {
+	Type           string         `json:"Type"`
+	Properties     map[string]any `json:"Properties"`
+	Metadata       map[string]any `json:"Metadata"`
+	DeletionPolicy string         `json:"DeletionPolicy"`
+}
+
+type cfnTemplate struct {
+	Resources map[string]cfnResource `json:"Resources"`
+}
+
+// ofType lists the logical ids of resources of one type, sorted.
+func ofType(typ string) []string {
+	var ids []string
+	for id, r := range tmpl.Resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func fnID(name string) string {
+	return *synthStack.GetLogicalId(synthStack.Functions[name].Node().DefaultChild().(awscdk.CfnElement))
+}
+
+// refs lists the logical ids a CloudFormation value refers to (Ref, GetAtt,
+// and inside Join/Sub).
+func refs(v any) []string {
+	var out []string
+	switch t := v.(type) {
+	case map[string]any:
+		if r, ok := t["Ref"].(string); ok {
+			out = append(out, r)
+		}
+		if g, ok := t["Fn::GetAtt"].([]any); ok && len(g) > 0 {
+			out = append(out, g[0].(string))
+		}
+		for k, x := range t {
+			if k != "Ref" && k != "Fn::GetAtt" {
+				out = append(out, refs(x)...)
+			}
+		}
+	case []any:
+		for _, x := range t {
+			out = append(out, refs(x)...)
+		}
+	}
+	return out
+}
+
+// hasProps and hasResource run CDK's matchers, which panic on a mismatch,
+// and report the mismatch as a test error.
+func hasProps(t *testing.T, typ string, props map[string]any) {
+	t.Helper()
+	defer reportPanic(t)
+	template.HasResourceProperties(jsii.String(typ), props)
+}
+
+func hasResource(t *testing.T, typ string, props map[string]any) {
+	t.Helper()
+	defer reportPanic(t)
+	template.HasResource(jsii.String(typ), props)
+}
+
+func reportPanic(t *testing.T) {
+	if r := recover(); r != nil {
+		t.Errorf("%v", r)
+	}
+}
+
+func list(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
+}
+
+func TestResourceCounts(t *testing.T) {
+	fns := Functions()
+	async, schedules, connect := 0, 0, 0
+	for _, f := range fns {
+		if f.async() {
+			async = 1
+		}
+		if f.schedule() != "" {
+			schedules++
+		}
+		if f.ConnectEvents {
+			connect++
+		}
+	}
+	jwt := 0
+	for _, r := range Routes() {
+		if r.JWT {
+			jwt = 1
+		}
+	}
+	want := map[string]int{
+		"AWS::DynamoDB::Table":                1,
+		"AWS::SQS::Queue":                     2*len(lanes.All()) + async,
+		"AWS::Lambda::Function":               len(fns),
+		"AWS::IAM::Role":                      len(fns),
+		"AWS::Logs::LogGroup":                 len(fns) + 1,
+		"AWS::Cognito::UserPool":              1,
+		"AWS::Cognito::UserPoolClient":        1,
+		"AWS::Cognito::UserPoolGroup":         3,
+		"AWS::ApiGatewayV2::Api":              1,
+		"AWS::ApiGatewayV2::Stage":            1,
+		"AWS::ApiGatewayV2::Route":            len(Routes()),
+		"AWS::ApiGatewayV2::Authorizer":       jwt,
+		"AWS::ApiGatewayV2::DomainName":       1,
+		"AWS::ApiGatewayV2::ApiMapping":       1,
+		"AWS::SES::ReceiptRuleSet":            1,
+		"AWS::SES::ReceiptRule":               1,
+		"AWS::S3::Bucket":                     2,
+		"AWS::SecretsManager::Secret":         1,
+		"AWS::SNS::Topic":                     1,
+		"AWS::SNS::Subscription":              1,
+		"AWS::Events::Rule":                   schedules + connect,
+		"AWS::CloudWatch::Alarm":              2*len(fns) + len(lanes.All()) + async + 1,
+		"AWS::Lambda::EventSourceMapping":     consumedLanes(fns),
+		"AWS::ApiGatewayV2::Integration":      routeFunctions(),
+		"AWS::KMS::Key":                       0,
+		"AWS::IAM::ManagedPolicy":             0,
+		"Custom::S3AutoDeleteObjects":         0,
+		"AWS::CloudFormation::CustomResource": 0,
+	}
+	for typ, n := range want {
+		if got := len(ofType(typ)); got != n {
+			t.Errorf("%d %s, want %d", got, typ, n)
+		}
+	}
+	t.Logf("%d resources in the template", len(tmpl.Resources))
+}
+
+// consumedLanes counts the lanes whose consumer is deployed.
+func consumedLanes(fns []Function) int {
+	n := 0
+	for _, f := range fns {
+		n += len(f.consumes())
+	}
+	return n
+}
+
+func routeFunctions() int {
+	seen := map[string]bool{}
+	for _, r := range Routes() {
+		seen[r.Function] = true
+	}
+	return len(seen)
+}
+
+func TestEveryFunctionIsArm64AL2023(t *testing.T) {
+	for _, id := range ofType("AWS::Lambda::Function") {
+		p := tmpl.Resources[id].Properties
+		if fmt.Sprint(p["Architectures"]) != "[arm64]" || p["Runtime"] != "provided.al2023" || p["Handler"] != "bootstrap" {
+			t.Errorf("%s: architectures %v runtime %v handler %v, want [arm64] provided.al2023 bootstrap", id, p["Architectures"], p["Runtime"], p["Handler"])
+		}
+		if p["LoggingConfig"] == nil {
+			t.Errorf("%s logs to no log group of its own", id)
+		}
+	}
+}
+
+func TestTableFromTabledef(t *testing.T) {
+	def := tabledef.Table()
+	var gsis []map[string]any
+	for _, ix := range def.Indexes {
+		gsis = append(gsis, map[string]any{
+			"IndexName":  ix.Name,
+			"KeySchema":  []any{map[string]any{"AttributeName": ix.PartitionKey, "KeyType": "HASH"}, map[string]any{"AttributeName": ix.SortKey, "KeyType": "RANGE"}},
+			"Projection": map[string]any{"ProjectionType": "ALL"},
+		})
+	}
+	hasResource(t, ("AWS::DynamoDB::Table"), map[string]any{
+		"DeletionPolicy":      "Retain",
+		"UpdateReplacePolicy": "Retain",
+		"Properties": map[string]any{
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"DeletionProtectionEnabled":        true,
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+			"SSESpecification":                 map[string]any{"SSEEnabled": true},
+			"TimeToLiveSpecification":          map[string]any{"AttributeName": def.TTLAttribute, "Enabled": true},
+			"KeySchema":                        []any{map[string]any{"AttributeName": def.PartitionKey, "KeyType": "HASH"}, map[string]any{"AttributeName": def.SortKey, "KeyType": "RANGE"}},
+			"GlobalSecondaryIndexes":           gsis,
+		},
+	})
+}
+
+func TestQueuesHaveDLQsEncryptionAndVisibility(t *testing.T) {
+	dlqs := map[string]bool{}
+	for _, id := range ofType("AWS::SQS::Queue") {
+		if rp, ok := tmpl.Resources[id].Properties["RedrivePolicy"].(map[string]any); ok {
+			dlqs[refs(rp["deadLetterTargetArn"])[0]] = true
+		}
+	}
+	for _, id := range ofType("AWS::SQS::Queue") {
+		p := tmpl.Resources[id].Properties
+		if p["SqsManagedSseEnabled"] != true {
+			t.Errorf("%s is not encrypted (SSE-SQS)", id)
+		}
+		if dlqs[id] || strings.HasPrefix(id, "AsyncDLQ") {
+			continue
+		}
+		lane, ok := laneOf([]string{id})
+		if !ok {
+			t.Errorf("queue %s is neither a lane nor a DLQ", id)
+			continue
+		}
+		rp, _ := p["RedrivePolicy"].(map[string]any)
+		if rp["maxReceiveCount"] != float64(5) || !strings.HasPrefix(refs(rp["deadLetterTargetArn"])[0], exportName(lane.Key)+"DLQ") {
+			t.Errorf("%s: redrive policy %v, want its DLQ after 5 receives", id, p["RedrivePolicy"])
+		}
+		// At least 6x the timeout of the consumer as deployed (or as the
+		// lane plans it while the consumer is not deployed yet).
+		timeout := lane.ConsumerTimeout
+		for _, f := range Functions() {
+			if f.Name == lane.Deployment {
+				timeout = f.Timeout
+			}
+		}
+		if v, _ := p["VisibilityTimeout"].(float64); v < 6*timeout.Seconds() {
+			t.Errorf("%s: visibility %v s, want at least 6 x %s", id, p["VisibilityTimeout"], timeout)
+		}
+	}
+	if len(dlqs) != len(lanes.All()) {
+		t.Errorf("%d lane DLQs, want one per lane (%d)", len(dlqs), len(lanes.All()))
+	}
+	// Every queue refuses unencrypted transport.
+	if n := len(ofType("AWS::SQS::QueuePolicy")); n != len(ofType("AWS::SQS::Queue")) {
+		t.Errorf("%d queue policies for %d queues", n, len(ofType("AWS::SQS::Queue")))
+	}
+}
+
+func TestEventSourceMappings(t *testing.T) {
+	esms := ofType("AWS::Lambda::EventSourceMapping")
+	if consumedLanes(Functions()) == 0 {
+		t.Logf("the lanes' consumer (%s) is not deployed yet; %d mappings", lanes.Urgent.Consumer, len(esms))
+	}
+	for _, id := range esms {
+		p := tmpl.Resources[id].Properties
+		queue := refs(p["EventSourceArn"])[0]
+		if fmt.Sprint(p["FunctionResponseTypes"]) != "[ReportBatchItemFailures]" {
+			t.Errorf("%s: response types %v, want ReportBatchItemFailures", id, p["FunctionResponseTypes"])
+		}
+		switch {
+		case strings.HasPrefix(queue, "UrgentQueue"):
+			if p["BatchSize"] != float64(1) || p["MaximumBatchingWindowInSeconds"] != nil {
+				t.Errorf("urgent lane: batch %v window %v, want 1 and none", p["BatchSize"], p["MaximumBatchingWindowInSeconds"])
+			}
+		case strings.HasPrefix(queue, "NormalQueue"):
+			if w, _ := p["MaximumBatchingWindowInSeconds"].(float64); p["BatchSize"] != float64(10) || w > 2 {
+				t.Errorf("normal lane: batch %v window %v, want 10 and at most 2 s", p["BatchSize"], p["MaximumBatchingWindowInSeconds"])
+			}
+		default:
+			t.Errorf("%s reads %s, which is no lane", id, queue)
+		}
+	}
+}
+
+func TestJWTOnEveryAgentRouteAndNoWebhookRoute(t *testing.T) {
+	want := map[string]bool{}
+	for _, r := range Routes() {
+		want[r.Key()] = r.JWT
+	}
+	got := map[string]bool{}
+	for _, id := range ofType("AWS::ApiGatewayV2::Route") {
+		p := tmpl.Resources[id].Properties
+		key := p["RouteKey"].(string)
+		jwt := p["AuthorizationType"] == "JWT" && p["AuthorizerId"] != nil
+		if !jwt && p["AuthorizationType"] != nil && p["AuthorizationType"] != "NONE" {
+			t.Errorf("%s: authorization %v", key, p["AuthorizationType"])
+		}
+		got[key] = jwt
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("routes (key: JWT)\n got %v\nwant %v", got, want)
+	}
+	for _, r := range PendingRoutes() {
+		t.Logf("not deployed until function %s has an entry in Functions(): %s (JWT %v)", r.Function, r.Key(), r.JWT)
+	}
+	for key, jwt := range got {
+		if strings.HasPrefix(strings.SplitN(key, " ", 2)[1], "/webhooks/") && jwt {
+			t.Errorf("webhook route %s is behind the JWT authorizer; providers cannot send a token", key)
+		}
+	}
+	for _, id := range ofType("AWS::ApiGatewayV2::Authorizer") {
+		p := tmpl.Resources[id].Properties
+		if p["AuthorizerType"] != "JWT" || len(refs(p["JwtConfiguration"])) == 0 {
+			t.Errorf("authorizer %s: %v, want JWT from the Cognito pool", id, p)
+		}
+	}
+}
+
+// policyStatements lists every statement of every policy in the template
+// with the resource it belongs to: identity policies, inline role policies,
+// and resource policies.
+type stmt struct {
+	owner     string
+	effect    string
+	actions   []string
+	resources []any
+	raw       map[string]any
+}
+
+func statements() []stmt {
+	var out []stmt
+	add := func(owner string, doc any) {
+		d, _ := doc.(map[string]any)
+		for _, s := range list(d["Statement"]) {
+			m := s.(map[string]any)
+			var actions []string
+			for _, a := range list(m["Action"]) {
+				actions = append(actions, a.(string))
+			}
+			out = append(out, stmt{owner: owner, effect: fmt.Sprint(m["Effect"]), actions: actions, resources: list(m["Resource"]), raw: m})
+		}
+	}
+	for id, r := range tmpl.Resources {
+		switch r.Type {
+		case "AWS::IAM::Policy":
+			for _, role := range refs(r.Properties["Roles"]) {
+				add(role, r.Properties["PolicyDocument"])
+			}
+		case "AWS::IAM::Role":
+			for _, p := range list(r.Properties["Policies"]) {
+				add(id, p.(map[string]any)["PolicyDocument"])
+			}
+		case "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy":
+			add(id, r.Properties["PolicyDocument"])
+		}
+	}
+	return out
+}
+
+func TestLeastPrivilege(t *testing.T) {
+	for _, id := range ofType("AWS::IAM::Role") {
+		if p := tmpl.Resources[id].Properties["ManagedPolicyArns"]; p != nil {
+			t.Errorf("role %s attaches managed policies %v", id, p)
+		}
+	}
+	table := *synthStack.GetLogicalId(synthStack.b.table.Node().DefaultChild().(awscdk.CfnElement))
+	indexSuffixes := map[string]bool{}
+	for _, ix := range tabledef.Table().Indexes {
+		indexSuffixes["/index/"+ix.Name] = true
+	}
+	roleOf := map[string]Function{}
+	for _, f := range Functions() {
+		roleOf[refs(tmpl.Resources[fnID(f.Name)].Properties["Role"])[0]] = f
+	}
+	for _, s := range statements() {
+		if s.effect != "Allow" {
+			continue
+		}
+		for _, a := range s.actions {
+			if strings.Contains(a, "*") {
+				t.Errorf("%s allows wildcard action %q", s.owner, a)
+			}
+		}
+		f, isFn := roleOf[s.owner]
+		if !isFn {
+			continue
+		}
+		names := envconfig.Names(f.Config)
+		for _, a := range s.actions {
+			service := strings.SplitN(a, ":", 2)[0]
+			for _, res := range s.resources {
+				targets := refs(res)
+				switch service {
+				case "dynamodb":
+					if !slices.Equal(targets, []string{table}) {
+						t.Errorf("%s: %s on %v, want the table only", f.Name, a, res)
+					}
+					if j, ok := res.(map[string]any)["Fn::Join"]; ok {
+						parts := j.([]any)[1].([]any)
+						if !indexSuffixes[fmt.Sprint(parts[len(parts)-1])] || a != "dynamodb:Query" {
+							t.Errorf("%s: %s on %v: only Query, only on the table's named indexes", f.Name, a, res)
+						}
+					}
+					if f.Table != TableReadWrite && slices.Contains(tableWriteActions, a) {
+						t.Errorf("%s may %s but its entry asks for read access", f.Name, a)
+					}
+				case "sqs":
+					lane, ok := laneOf(targets)
+					switch {
+					case !ok && !(f.async() && strings.HasPrefix(targets[0], "AsyncDLQ") && a == "sqs:SendMessage"):
+						t.Errorf("%s: %s on %v, which is no queue it uses", f.Name, a, targets)
+					case ok && a == "sqs:SendMessage" && !slices.Contains(names, lane.EnvVar):
+						t.Errorf("%s may send to the %s lane but does not read %s", f.Name, lane.Key, lane.EnvVar)
+					case ok && a != "sqs:SendMessage" && lane.Deployment != f.Name:
+						t.Errorf("%s may %s on the %s lane but does not consume it", f.Name, a, lane.Key)
+					}
+				case "s3":
+					bucket := map[string]string{"MailBucket": lanes.RawMail.EnvVar, "AttachmentsBucket": lanes.Attachments.EnvVar}[strings.TrimRight(targets[0], "0123456789ABCDEF")]
+					if bucket == "" || !slices.Contains(names, bucket) {
+						t.Errorf("%s may %s on %v, a bucket it does not read (%q)", f.Name, a, targets, bucket)
+					}
+					if bucket == lanes.RawMail.EnvVar && a != "s3:GetObject" {
+						t.Errorf("%s may %s on the raw mail, which it should only read", f.Name, a)
+					}
+				case "secretsmanager":
+					if len(envconfig.Secrets(f.Config)) == 0 {
+						t.Errorf("%s may read the secret but has no secret settings", f.Name)
+					}
+				case "ses":
+					// Only the functions that send email (their config reads
+					// SES_FROM_ADDRESS) may send, and only send.
+					if !slices.Contains(envconfig.Names(f.Config), "SES_FROM_ADDRESS") || (a != "ses:SendEmail" && a != "ses:SendRawEmail") {
+						t.Errorf("%s may %s but sends no email", f.Name, a)
+					}
+				case "logs":
+					if !slices.Equal(targets, []string{fnLogGroup(f.Name)}) {
+						t.Errorf("%s writes logs to %v, want its own log group", f.Name, targets)
+					}
+				default:
+					t.Errorf("%s: unexpected action %s", f.Name, a)
+				}
+			}
+		}
+	}
+}
+
+func laneOf(targets []string) (lanes.Lane, bool) {
+	if len(targets) != 1 {
+		return lanes.Lane{}, false
+	}
+	for _, l := range lanes.All() {
+		if strings.HasPrefix(targets[0], exportName(l.Key)+"Queue") {
+			return l, true
+		}
+	}
+	return lanes.Lane{}, false
+}
+
+func fnLogGroup(name string) string {
+	cfg := tmpl.Resources[fnID(name)].Properties["LoggingConfig"].(map[string]any)
+	return refs(cfg["LogGroup"])[0]
+}
+
+func TestEnvironmentMatchesConfigLoaders(t *testing.T) {
+	for _, f := range Functions() {
+		p := tmpl.Resources[fnID(f.Name)].Properties
+		vars, _ := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+		secrets := envconfig.Secrets(f.Config)
+		var want []string
+		for _, n := range envconfig.Names(f.Config) {
+			if !slices.Contains(secrets, n) {
+				want = append(want, n)
+			}
+		}
+		if len(secrets) > 0 {
+			want = append(want, SecretsARNEnv) // documented extra: where the secrets are
+		}
+		var got []string
+		for k := range vars {
+			got = append(got, k)
+		}
+		sort.Strings(want)
+		sort.Strings(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s environment\n got %v\nwant %v (envconfig names minus secrets, plus %s)", f.Name, got, want, SecretsARNEnv)
+		}
+		for _, n := range envconfig.Required(f.Config) {
+			if v, ok := vars[n]; !ok || v == "" {
+				t.Errorf("%s: required %s has no value", f.Name, n)
+			}
+		}
+		for _, n := range secrets {
+			if _, ok := vars[n]; ok {
+				t.Errorf("%s: secret %s is in the environment in plain text", f.Name, n)
+			}
+		}
+		if len(secrets) > 0 && !slices.Equal(refs(vars[SecretsARNEnv]), []string{*synthStack.GetLogicalId(synthStack.b.secret.Node().DefaultChild().(awscdk.CfnElement))}) {
+			t.Errorf("%s: %s = %v, want the provider secret", f.Name, SecretsARNEnv, vars[SecretsARNEnv])
+		}
+	}
+	webhooks := tmpl.Resources[fnID("webhooks")].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if webhooks["PUBLIC_BASE_URL"] != "https://api.example.vn" || webhooks["BUSINESS_NAME"] != "Cửa hàng Example" {
+		t.Errorf("stage settings not applied: PUBLIC_BASE_URL %v BUSINESS_NAME %v", webhooks["PUBLIC_BASE_URL"], webhooks["BUSINESS_NAME"])
+	}
+}
+
+func TestSecretIsGeneratedNotPlaintext(t *testing.T) {
+	for _, id := range ofType("AWS::SecretsManager::Secret") {
+		p := tmpl.Resources[id].Properties
+		if p["SecretString"] != nil || p["GenerateSecretString"] == nil {
+			t.Errorf("secret %s: %v, want a generated value and no SecretString in the template", id, p)
+		}
+	}
+}
+
+func TestMailReceiving(t *testing.T) {
+	rules := ofType("AWS::SES::ReceiptRule")
+	if len(rules) != 1 {
+		t.Fatalf("%d receipt rules", len(rules))
+	}
+	rule := tmpl.Resources[rules[0]].Properties["Rule"].(map[string]any)
+	actions := list(rule["Actions"])
+	if len(actions) == 0 || actions[0].(map[string]any)["S3Action"] == nil {
+		t.Fatalf("first action %v, want the S3 action", actions)
+	}
+	s3 := actions[0].(map[string]any)["S3Action"].(map[string]any)
+	if s3["ObjectKeyPrefix"] != lanes.RawMailPrefix {
+		t.Errorf("S3 action prefix %v, want %s", s3["ObjectKeyPrefix"], lanes.RawMailPrefix)
+	}
+	lambdas := 0
+	for _, a := range actions[1:] {
+		if a.(map[string]any)["LambdaAction"] != nil {
+			lambdas++
+		}
+	}
+	mailFns := 0
+	for _, f := range Functions() {
+		if f.ReceivesMail {
+			mailFns++
+		}
+	}
+	if lambdas != mailFns {
+		t.Errorf("%d Lambda actions after the S3 action, want %d (one per mail function)", lambdas, mailFns)
+	}
+	if fmt.Sprint(rule["Recipients"]) != "[support@example.vn help@example.vn]" || rule["TlsPolicy"] != "Require" || rule["ScanEnabled"] != true {
+		t.Errorf("rule %v", rule)
+	}
+	hasProps(t, ("AWS::S3::BucketPolicy"), map[string]any{
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+			"Action":    "s3:PutObject",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": "ses.amazonaws.com"},
+			"Condition": assertions.Match_AnyValue(),
+		})})},
+	})
+	hasProps(t, ("AWS::S3::Bucket"), map[string]any{
+		"BucketEncryption":               map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}}}},
+		"LifecycleConfiguration":         map[string]any{"Rules": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"ExpirationInDays": 365, "Prefix": lanes.RawMailPrefix})})},
+		"PublicAccessBlockConfiguration": map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+	})
+}
+
+func TestAPIStageLogsThrottlesAndDomain(t *testing.T) {
+	hasProps(t, ("AWS::ApiGatewayV2::Stage"), map[string]any{
+		"StageName":            "$default",
+		"AccessLogSettings":    map[string]any{"DestinationArn": assertions.Match_AnyValue(), "Format": assertions.Match_StringLikeRegexp(jsii.String(`\$context\.requestId`))},
+		"DefaultRouteSettings": map[string]any{"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100},
+	})
+	hasProps(t, ("AWS::ApiGatewayV2::DomainName"), map[string]any{
+		"DomainName": "api.example.vn",
+		"DomainNameConfigurations": []any{assertions.Match_ObjectLike(&map[string]any{
+			"CertificateArn": testContext[CtxCertificateARN], "SecurityPolicy": "TLS_1_2",
+		})},
+	})
+	// With a custom domain, the execute-api URL is off: providers sign the domain's URLs.
+	hasProps(t, ("AWS::ApiGatewayV2::Api"), map[string]any{"DisableExecuteApiEndpoint": true})
+}
+
+func TestAlarms(t *testing.T) {
+	topic := ofType("AWS::SNS::Topic")[0]
+	byMetric := map[string]int{}
+	for _, id := range ofType("AWS::CloudWatch::Alarm") {
+		p := tmpl.Resources[id].Properties
+		if !slices.Equal(refs(p["AlarmActions"]), []string{topic}) {
+			t.Errorf("alarm %s notifies %v, want the alarm topic", id, p["AlarmActions"])
+		}
+		metric := p["MetricName"].(string)
+		byMetric[metric]++
+		threshold := 0.0
+		if metric == "ApproximateAgeOfOldestMessage" {
+			threshold = 60
+			if !strings.HasPrefix(refs(p["Dimensions"])[0], "UrgentQueue") {
+				t.Errorf("oldest-message alarm on %v, want the urgent queue", refs(p["Dimensions"]))
+			}
+		}
+		if p["Threshold"] != threshold || p["ComparisonOperator"] != "GreaterThanThreshold" {
+			t.Errorf("alarm %s on %s: %v %v, want > %v", id, metric, p["ComparisonOperator"], p["Threshold"], threshold)
+		}
+	}
+	n := len(Functions())
+	async := 0
+	if synthStack.b.asyncDLQ != nil {
+		async = 1
+	}
+	want := map[string]int{"Errors": n, "Throttles": n, "ApproximateNumberOfMessagesVisible": len(lanes.All()) + async, "ApproximateAgeOfOldestMessage": 1}
+	if fmt.Sprint(byMetric) != fmt.Sprint(want) {
+		t.Errorf("alarms by metric %v, want %v", byMetric, want)
+	}
+	hasProps(t, ("AWS::SNS::Subscription"), map[string]any{"Protocol": "email", "Endpoint": "ops@example.vn"})
+}
+
+func TestSchedulesAndConnectRule(t *testing.T) {
+	rules := ofType("AWS::Events::Rule")
+	for _, f := range Functions() {
+		id := fnID(f.Name)
+		var schedule, connect int
+		for _, r := range rules {
+			p := tmpl.Resources[r].Properties
+			if !slices.Contains(refs(p["Targets"]), id) {
+				continue
+			}
+			if p["ScheduleExpression"] == f.schedule() && f.schedule() != "" {
+				schedule++
+			}
+			if pat, ok := p["EventPattern"].(map[string]any); ok && fmt.Sprint(pat["source"]) == "[aws.connect]" {
+				connect++
+			}
+		}
+		if (f.schedule() != "") != (schedule == 1) || f.ConnectEvents != (connect == 1) {
+			t.Errorf("%s: %d schedule rules (want %q), %d Connect rules (want %v)", f.Name, schedule, f.schedule(), connect, f.ConnectEvents)
+		}
+	}
+}
+
+func TestNagClean(t *testing.T) {
+	if len(nagErrors) > 0 {
+		t.Errorf("cdk-nag AwsSolutions errors:\n%s", strings.Join(nagErrors, "\n"))
+	}
+	if len(nagWarns) > 0 {
+		t.Errorf("cdk-nag AwsSolutions warnings:\n%s", strings.Join(nagWarns, "\n"))
+	}
+	suppressions := 0
+	for id, r := range tmpl.Resources {
+		nag, _ := r.Metadata["cdk_nag"].(map[string]any)
+		for _, s := range list(nag["rules_to_suppress"]) {
+			m := s.(map[string]any)
+			reason, _ := m["reason"].(string)
+			suppressions++
+			if len(reason) < 60 || !strings.Contains(reason, " ") {
+				t.Errorf("%s: suppression of %v has no specific reason: %q", id, m["id"], reason)
+			}
+		}
+	}
+	t.Logf("%d suppressions, each with its reason", suppressions)
+}
+
+func TestMissingBinariesAreNamed(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	_, err := New(app, Config{Stage: "x", AssetDir: t.TempDir(), LogRetentionDays: 90})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join("webhooks", "bootstrap")) {
+		t.Fatalf("error %v should name the missing webhooks binary", err)
+	}
+}
