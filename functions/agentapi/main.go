@@ -13,7 +13,6 @@ import (
 	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
-	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
@@ -28,13 +27,9 @@ func main() {
 		boot.Fail(log, "urgency config", err)
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
-	notifier, err := notify.New(cfg.Notify, httpClient, notify.WithLogger(log))
-	if err != nil {
-		boot.Fail(log, "notify config", err)
-	}
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.API.TableName)
 	out := routing.ChannelSender{Router: send.New(cfg.Send, httpClient, send.SESClient(awsCfg), send.WithLogger(log))}
-	notes := routing.WebhookNotifier{Notifier: notifier}
+	notes := boot.Notifier(cfg.Notify, log)
 	rcfg := routing.DefaultConfig()
 	rcfg.DefaultTeam, rcfg.BusinessName = cfg.API.DefaultTeam, cfg.API.BusinessName
 	router := &routing.Router{Store: st, Sender: out, Notifier: notes, Config: rcfg, Log: log}

@@ -10,29 +10,15 @@ import (
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/connect"
-	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/ingest"
-	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/store"
-	"github.com/concierge-cx/concierge/shared/urgency"
 )
 
 func main() {
 	var cfg connect.Config
 	awsCfg, log := boot.Start(context.Background(), "connect", &cfg)
-	scorer, err := urgency.NewScorer(urgency.DefaultConfig())
-	if err != nil {
-		boot.Fail(log, "urgency config", err)
-	}
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
 	h := &connect.Handler{
-		Ingest: &ingest.Service{
-			Store:      st,
-			Jobs:       queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL},
-			Normalizer: domain.Normalizer{DefaultRegion: cfg.DefaultPhoneRegion},
-			Scorer:     scorer,
-			Log:        log,
-		},
+		Ingest:       boot.Ingest(awsCfg, st, boot.Lanes{NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log),
 		Calls:        st,
 		BusinessName: cfg.BusinessName,
 		Log:          log,

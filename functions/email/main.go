@@ -10,28 +10,14 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
-	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/email"
-	"github.com/concierge-cx/concierge/shared/ingest"
-	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/store"
-	"github.com/concierge-cx/concierge/shared/urgency"
 )
 
 func main() {
 	var cfg email.Config
 	awsCfg, log := boot.Start(context.Background(), "email", &cfg)
-	scorer, err := urgency.NewScorer(urgency.DefaultConfig())
-	if err != nil {
-		boot.Fail(log, "urgency config", err)
-	}
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
-	svc := &ingest.Service{
-		Store:      st,
-		Jobs:       queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL},
-		Normalizer: domain.Normalizer{DefaultRegion: cfg.DefaultPhoneRegion},
-		Scorer:     scorer,
-		Log:        log,
-	}
+	svc := boot.Ingest(awsCfg, st, boot.Lanes{NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
 	lambda.Start(email.New(cfg, awsclient.S3(awsCfg), svc, st, email.WithLogger(log)).Handle)
 }

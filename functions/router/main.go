@@ -1,6 +1,6 @@
 // Command router consumes the urgent and normal routing lanes (one binary,
-// deployed twice): it prioritizes, assigns and acknowledges each inbound
-// message. Wiring only; the logic is shared/routing.
+// deployed once per lane): it prioritizes, assigns and acknowledges each
+// inbound message. Wiring only; the logic is shared/routing.
 package main
 
 import (
@@ -12,7 +12,6 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
-	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
@@ -25,15 +24,10 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
-	httpClient := &http.Client{Timeout: 10 * time.Second}
-	notifier, err := notify.New(cfg.Notify, httpClient, notify.WithLogger(log))
-	if err != nil {
-		boot.Fail(log, "notify config", err)
-	}
 	r := &routing.Router{
 		Store:    store.New(awsclient.DynamoDB(awsCfg), cfg.TableName),
-		Sender:   routing.ChannelSender{Router: send.New(cfg.Send, httpClient, send.SESClient(awsCfg), send.WithLogger(log))},
-		Notifier: routing.WebhookNotifier{Notifier: notifier},
+		Sender:   routing.ChannelSender{Router: send.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, send.SESClient(awsCfg), send.WithLogger(log))},
+		Notifier: boot.Notifier(cfg.Notify, log),
 		Config:   rcfg,
 		Log:      log,
 	}

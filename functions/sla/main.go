@@ -4,14 +4,11 @@ package main
 
 import (
 	"context"
-	"net/http"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
-	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store"
@@ -24,17 +21,14 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
-	notifier, err := notify.New(cfg.Notify, &http.Client{Timeout: 10 * time.Second}, notify.WithLogger(log))
-	if err != nil {
-		boot.Fail(log, "notify config", err)
-	}
 	sw := &routing.Sweeper{
 		Store:    store.New(awsclient.DynamoDB(awsCfg), cfg.TableName),
-		Notifier: routing.WebhookNotifier{Notifier: notifier},
+		Notifier: boot.Notifier(cfg.Notify, log),
 		Config:   rcfg,
 		Log:      log,
 	}
 	if cfg.UrgentQueueURL != "" {
+		// Escalated conversations go to the urgent lane, where the router assigns them at once.
 		sw.Escalator = queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.UrgentQueueURL, UrgentURL: cfg.UrgentQueueURL}
 	}
 	lambda.Start(sw.HandleSchedule)
