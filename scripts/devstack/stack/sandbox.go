@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/concierge-cx/concierge/shared/mail"
+	"github.com/concierge-cx/concierge/shared/mail/mailtest"
 )
 
 // Sent is one message the provider sandbox recorded instead of sending.
@@ -220,7 +224,16 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				sent.Text = c.Body.HTML.Data
 			}
 		} else if raw := msg.Content.Raw; raw != nil {
-			sent.Text = string(raw.Data)
+			// Show what the customer reads, not the MIME: decoded with the
+			// same parser inbound mail goes through.
+			if parsed, err := mail.Parse(r.Context(), bytes.NewReader(raw.Data), mailtest.DiscardSink{}); err == nil {
+				sent.Subject, sent.Text = parsed.Subject, strings.TrimSpace(parsed.FullText)
+				if len(parsed.To) > 0 && sent.To == "" {
+					sent.To = parsed.To[0].Email
+				}
+			} else {
+				sent.Text = string(raw.Data)
+			}
 		}
 		m := s.record(sent)
 		writeJSON(w, http.StatusOK, map[string]string{"MessageId": m.ID})
