@@ -1,12 +1,13 @@
 package channels
 
 import (
-	"encoding/base64"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/concierge-cx/concierge/shared/httpapi"
 )
 
 // FromHTTPAPI builds a Request from an API Gateway HTTP API (payload 2.0)
@@ -15,13 +16,9 @@ import (
 // request (requestContext.timeEpoch), which lets a recorded event be replayed
 // against its own signing time.
 func FromHTTPAPI(ev *events.APIGatewayV2HTTPRequest, publicBaseURL string, now time.Time) (Request, error) {
-	body := []byte(ev.Body)
-	if ev.IsBase64Encoded {
-		b, err := base64.StdEncoding.DecodeString(ev.Body)
-		if err != nil {
-			return Request{}, Invalid("body is not valid base64")
-		}
-		body = b
+	body, err := httpapi.Body(*ev)
+	if err != nil {
+		return Request{}, err
 	}
 	headers := make(map[string]string, len(ev.Headers))
 	for k, v := range ev.Headers {

@@ -156,6 +156,7 @@ type Conversation struct {
 	LastChannel   Channel            `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
 	AssigneeID    string             `json:"assigneeId,omitempty" dynamodbav:"assigneeId,omitempty"`
 	Team          string             `json:"team,omitempty" dynamodbav:"team,omitempty"`
+	Language      string             `json:"language,omitempty" dynamodbav:"language,omitempty"` // the customer's, kept here so assigning needs no profile read
 	OpenedAt      time.Time          `json:"openedAt" dynamodbav:"openedAt"`
 	LastMessageAt time.Time          `json:"lastMessageAt,omitzero" dynamodbav:"lastMessageAt,omitempty"`
 	ResolvedAt    time.Time          `json:"resolvedAt,omitzero" dynamodbav:"resolvedAt,omitempty"`

@@ -105,6 +105,9 @@ func (r *Router) apply(c domain.Conversation, job ingest.Job) domain.Conversatio
 	if c.Team == "" {
 		c.Team = r.team(job)
 	}
+	if job.Language != "" {
+		c.Language = job.Language
+	}
 	clock := ClockOf(r.Config.Policy, c.SLA)
 	switch {
 	case c.Status == domain.ConversationPending:
@@ -264,7 +267,7 @@ func (r *Router) Pull(ctx context.Context, agentID string) ([]domain.Conversatio
 		if free <= 0 {
 			break
 		}
-		lang, err := r.customerLanguage(ctx, c.CustomerID)
+		lang, err := r.languageOf(ctx, c)
 		if err != nil {
 			return got, err
 		}
@@ -289,8 +292,14 @@ func (r *Router) Pull(ctx context.Context, agentID string) ([]domain.Conversatio
 	return got, nil
 }
 
-func (r *Router) customerLanguage(ctx context.Context, customerID string) (string, error) {
-	c, err := r.Store.GetCustomer(ctx, customerID)
+// languageOf is the language the conversation's customer is answered in:
+// kept on the conversation by routing, read from the profile only for a
+// conversation routing has not seen (a supervisor follow-up).
+func (r *Router) languageOf(ctx context.Context, conv domain.Conversation) (string, error) {
+	if conv.Language != "" {
+		return conv.Language, nil
+	}
+	c, err := r.Store.GetCustomer(ctx, conv.CustomerID)
 	if err != nil {
 		return "", err
 	}
@@ -314,7 +323,7 @@ func (r *Router) reroute(ctx context.Context, job ingest.Job) (Outcome, error) {
 	if c.AssigneeID != "" || c.Status == domain.ConversationResolved {
 		return Outcome{Conversation: c, AlreadyDone: true}, nil
 	}
-	lang, err := r.customerLanguage(ctx, c.CustomerID)
+	lang, err := r.languageOf(ctx, c)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -82,3 +82,38 @@ func Bodies(tb testing.TB, prefix string) [][]byte {
 	}
 	return out
 }
+
+// Fuzz is a parser's fuzz test: seeded with the bodies of the sample events
+// whose names start with prefix, it checks that the parser never panics and
+// that whatever it accepts is complete (CheckComplete), plus extra checks.
+func Fuzz(f *testing.F, prefix string, parse func(channels.Request) (channels.Result, error), extra ...func(testing.TB, channels.Result)) {
+	for _, b := range Bodies(f, prefix) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := parse(channels.Request{Body: body})
+		if err != nil {
+			return
+		}
+		CheckComplete(t, res)
+		for _, check := range extra {
+			check(t, res)
+		}
+	})
+}
+
+// CheckComplete fails tb when a parse result holds an event that names no
+// sender or has no id, or a status without an id or a status.
+func CheckComplete(tb testing.TB, res channels.Result) {
+	tb.Helper()
+	for _, m := range res.Messages {
+		if m.ProviderMessageID == "" || len(m.Identities) == 0 || m.Identities[0].Value == "" {
+			tb.Fatalf("accepted an event without id or identity: %+v", m)
+		}
+	}
+	for _, s := range res.Statuses {
+		if s.ProviderMessageID == "" || s.Status == "" {
+			tb.Fatalf("accepted a status without id: %+v", s)
+		}
+	}
+}

@@ -19,16 +19,7 @@ func fuzzParser(f *testing.F, parse func(channels.Request) (channels.Result, err
 		if err != nil {
 			return
 		}
-		for _, m := range res.Messages {
-			if m.ProviderMessageID == "" || len(m.Identities) == 0 || m.Identities[0].Value == "" {
-				t.Fatalf("accepted an event without id or identity: %+v", m)
-			}
-		}
-		for _, s := range res.Statuses {
-			if s.ProviderMessageID == "" || s.Status == "" {
-				t.Fatalf("accepted a status without id: %+v", s)
-			}
-		}
+		channelstest.CheckComplete(t, res)
 	})
 }
 
