@@ -257,6 +257,9 @@ func dynamoSpec(lay layout, persist string) spec {
 		}
 		jarDir := filepath.Dir(jars[0])
 		args := []string{
+			// A bounded heap: left alone the JVM takes a quarter of the machine and DynamoDB Local grew to
+			// 1.8 GB after 27k items, crowding the functions and tests on a 2-core CI box.
+			"-Xmx" + dynamoHeap(),
 			"-Dconcierge.bindHost=127.0.0.1",
 			"-Dconcierge.exitOnStdinEOF=true",
 			// An IPv4 socket, so ss shows 127.0.0.1 rather than ::ffff:127.0.0.1.
@@ -527,4 +530,13 @@ func pruneLogs(dir string, age time.Duration) {
 			_ = os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// dynamoHeap is DynamoDB Local's maximum Java heap: DYNAMODB_LOCAL_HEAP (a -Xmx value such as 2g) or 1g,
+// which holds the benchmarks' data with room to spare.
+func dynamoHeap() string {
+	if v := strings.TrimSpace(os.Getenv("DYNAMODB_LOCAL_HEAP")); v != "" {
+		return v
+	}
+	return "1g"
 }

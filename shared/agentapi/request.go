@@ -36,6 +36,11 @@ func decode(c *call, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return domain.Errorf(domain.CodeInvalid, "a JSON body is required")
 	}
+	// encoding/json turns invalid bytes into U+FFFD without a word, and the
+	// customer would read "��": refuse them before decoding.
+	if !utf8.Valid(raw) {
+		return domain.Errorf(domain.CodeInvalid, "the body is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -50,6 +50,9 @@ func (n Normalizer) Normalize(kind IdentityKind, raw string) (Identity, error) {
 	if len(v) > maxIdentityValueLen {
 		return Identity{}, Errorf(CodeInvalid, "%s identity longer than %d bytes", kind, maxIdentityValueLen)
 	}
+	if err := CheckKeyValue(string(kind)+" identity", v); err != nil {
+		return Identity{}, err
+	}
 	switch kind {
 	case KindPhone, KindWhatsApp:
 		p, err := n.Phone(v)

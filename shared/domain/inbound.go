@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // RawIdentity is an identity as a provider sent it, before normalization.
 type RawIdentity struct {
@@ -40,4 +44,45 @@ type StatusUpdate struct {
 	Status            DeliveryStatus
 	At                time.Time
 	Error             string // provider error code/description for failures
+}
+
+// MaxKeyBytes bounds every value from outside that becomes part of a
+// DynamoDB key (a provider's message id, a conversation id it names).
+// DynamoDB refuses a sort key above 1,024 bytes and a partition key above
+// 2,048 with a ValidationException; checking first makes an oversized id the
+// sender's 400 rather than a storage error a provider would retry forever.
+// No provider's ids come near it.
+const MaxKeyBytes = 512
+
+// CheckKeyValue refuses a value that cannot be part of a key: too long, not
+// UTF-8 (DynamoDB strings must be), or carrying a NUL.
+func CheckKeyValue(field, v string) error {
+	switch {
+	case len(v) > MaxKeyBytes:
+		return Errorf(CodeInvalid, "%s is longer than %d bytes", field, MaxKeyBytes)
+	case !utf8.ValidString(v):
+		return Errorf(CodeInvalid, "%s is not valid UTF-8", field)
+	case strings.ContainsRune(v, 0):
+		return Errorf(CodeInvalid, "%s contains a NUL byte", field)
+	}
+	return nil
+}
+
+// Validate checks the parts of an inbound event that become keys.
+func (in Inbound) Validate() error {
+	if err := CheckKeyValue("provider", in.Provider); err != nil {
+		return err
+	}
+	if err := CheckKeyValue("provider message id", in.ProviderMessageID); err != nil {
+		return err
+	}
+	return CheckKeyValue("conversation id", in.ConversationID)
+}
+
+// Validate checks the parts of a status update that become keys.
+func (u StatusUpdate) Validate() error {
+	if err := CheckKeyValue("provider", u.Provider); err != nil {
+		return err
+	}
+	return CheckKeyValue("provider message id", u.ProviderMessageID)
 }

@@ -67,6 +67,9 @@ type Outcome struct {
 // identity must be valid; a malformed secondary identity (a web-chat visitor's
 // mistyped phone) is dropped with a warning rather than losing the message.
 func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error) {
+	if err := in.Validate(); err != nil {
+		return Outcome{}, err
+	}
 	ids, err := s.identities(in)
 	if err != nil {
 		return Outcome{}, err
@@ -164,6 +167,9 @@ func (s *Service) identities(in domain.Inbound) ([]domain.Identity, error) {
 // A status for a message Concierge never stored (sent from the provider's own
 // console, say) is not an error: it is logged and dropped.
 func (s *Service) ApplyStatus(ctx context.Context, u domain.StatusUpdate) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
 	_, applied, err := s.Store.UpdateDeliveryStatus(ctx, u)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		s.logger().Info("status for an unknown message", "provider", u.Provider, "status", u.Status)

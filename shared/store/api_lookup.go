@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -34,10 +35,20 @@ func (s *Store) FindByIdentity(ctx context.Context, id domain.Identity) (domain.
 // name index is partitioned by that many characters.
 const MinNameQuery = namePrefixLen
 
+// MaxNameQuery is the longest name search accepted: longer than any name, far
+// below the index key's limit.
+const MaxNameQuery = 200
+
 // SearchByName lists customers whose folded display name starts with the
 // folded query ("nguyen th" finds "Nguyễn Thị Lan"), in name order, at most
 // limit of them. One index query and one batch read of the profiles.
 func (s *Store) SearchByName(ctx context.Context, query string, limit int) ([]domain.Customer, error) {
+	if utf8.RuneCountInString(query) > MaxNameQuery {
+		return nil, domain.Errorf(domain.CodeInvalid, "a name search is at most %d characters", MaxNameQuery)
+	}
+	if err := domain.CheckKeyValue("q", query); err != nil {
+		return nil, err
+	}
 	q := foldName(query)
 	if len([]rune(q)) < namePrefixLen {
 		return nil, domain.Errorf(domain.CodeInvalid, "a name search needs at least %d letters", namePrefixLen)

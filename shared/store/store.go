@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 	"github.com/oklog/ulid/v2"
 
 	"github.com/concierge-cx/concierge/shared/domain"
@@ -79,7 +80,12 @@ func ValidID(prefix, id string) bool {
 	return err == nil
 }
 
-// unavailable wraps an SDK error as a retryable storage failure.
+// unavailable wraps an SDK error: a retryable storage failure (throttling,
+// timeouts, an outage, a lost race), unless DynamoDB refused the request
+// itself, which no retry mends: that is an internal error (500, details in
+// the logs), never a 503 that would make a provider retry forever. Values
+// from outside are checked before they reach a key (domain.CheckKeyValue),
+// so such a refusal is a bug here, not the caller's input.
 func unavailable(err error, what string) error {
 	if err == nil {
 		return nil
@@ -91,7 +97,21 @@ func unavailable(err error, what string) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return domain.Wrap(err, domain.CodeUnavailable, "storage request cancelled: "+what)
 	}
+	var api smithy.APIError
+	if errors.As(err, &api) && refusedRequest[api.ErrorCode()] {
+		return domain.Wrap(err, domain.CodeInternal, "storage refused the request: "+what)
+	}
 	return domain.Wrap(err, domain.CodeUnavailable, "storage unavailable: "+what)
+}
+
+// refusedRequest lists DynamoDB's error codes for a request that is wrong in
+// itself (a key too large, a missing table, no permission).
+var refusedRequest = map[string]bool{
+	"ValidationException":         true,
+	"SerializationException":      true,
+	"ResourceNotFoundException":   true,
+	"AccessDeniedException":       true,
+	"UnrecognizedClientException": true,
 }
 
 // txOutcome classifies a failed TransactWriteItems call.

@@ -466,3 +466,15 @@ func TestACustomerResolvedBeforeAnyMessageCanWrite(t *testing.T) {
 		t.Fatalf("first message of a resolved customer: %+v, %v", in.Customer, err)
 	}
 }
+
+// A request DynamoDB refuses in itself (here a key above its size limit) is
+// no outage: it must not read as "unavailable", which makes providers and SQS
+// retry forever. Values from outside are checked before they become keys;
+// this is the backstop for what slips through.
+func TestRefusedRequestIsNotAnOutage(t *testing.T) {
+	st, _, _ := newStore(t)
+	_, err := st.FindByIdentity(context.Background(), domain.Identity{Kind: domain.KindTelegram, Value: strings.Repeat("9", 3<<10)})
+	if err == nil || domain.ErrorCode(err) != domain.CodeInternal {
+		t.Fatalf("oversized key: %v (code %s), want an internal error", err, domain.ErrorCode(err))
+	}
+}

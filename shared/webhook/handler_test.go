@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,7 +20,9 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/channels/channelstest"
+	"github.com/concierge-cx/concierge/shared/channels/meta"
 	"github.com/concierge-cx/concierge/shared/channels/testsecrets"
+	"github.com/concierge-cx/concierge/shared/channels/twilio"
 	"github.com/concierge-cx/concierge/shared/channels/webchat"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
@@ -395,5 +398,57 @@ func TestBase64BodyIsVerifiedOverDecodedBytes(t *testing.T) {
 	f := newFixture(t, fullConfig())
 	if res := f.handle(t, ev); res.StatusCode != 200 {
 		t.Fatalf("%d %s", res.StatusCode, res.Body)
+	}
+}
+
+// A correctly signed delivery whose provider message id is above what a
+// DynamoDB key holds is the sender's fault: 400 with a code (a provider does
+// not retry a 4xx), never a 503 it would retry forever, and nothing stored.
+func TestOversizedProviderMessageIDIs400(t *testing.T) {
+	db, table := testenv.NewTable(t)
+	q, qurl := testenv.NewQueue(t, testenv.QueueOptions{})
+	f := fixtureWith(t, fullConfig(), store.New(db, table), q, qurl)
+	long := strings.Repeat("A", 3<<10)
+
+	wa := channelstest.Event(t, "meta-whatsapp-text.json")
+	wa.Body = strings.Replace(wa.Body, "wamid.HBgLODQ5MTIzNDU2NzgVAgASGBQzQUIyQzREOEU2RjFBMEIzQzVEN0UA", long, 1)
+	wa.Headers["x-hub-signature-256"] = meta.Signature(testsecrets.MetaAppSecret, []byte(wa.Body))
+
+	sms := channelstest.Event(t, "twilio-messages-sms.json")
+	form, err := url.ParseQuery(sms.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form.Set("MessageSid", "SM"+long)
+	form.Set("SmsSid", "SM"+long)
+	sms.Body = form.Encode()
+	sms.Headers["x-twilio-signature"] = twilio.Signature(testsecrets.TwilioAuthToken, testsecrets.PublicBaseURL+"/webhooks/twilio/messages", form)
+
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	body := []byte(`{"messageId":"` + long + `","visitorId":"v_1","text":"xin chào"}`)
+	wc := channelstest.Event(t, "webchat-message.json")
+	wc.Body = string(body)
+	wc.RequestContext.TimeEpoch = time.Now().UnixMilli()
+	wc.Headers["x-concierge-timestamp"] = ts
+	wc.Headers["x-concierge-signature"] = webchat.Signature(testsecrets.WebchatSecret, ts, body)
+
+	for name, ev := range map[string]events.APIGatewayV2HTTPRequest{"whatsapp": wa, "twilio sms": sms, "webchat": wc} {
+		res := f.handle(t, ev)
+		var out struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if res.StatusCode != http.StatusBadRequest || json.Unmarshal([]byte(res.Body), &out) != nil || out.Error.Code != "invalid" {
+			t.Errorf("%s with a 3 KB message id: %d %s, want 400 invalid", name, res.StatusCode, res.Body)
+		}
+	}
+	if jobs := f.jobs(t); len(jobs) != 0 {
+		t.Fatalf("refused deliveries produced %d routing jobs", len(jobs))
+	}
+	scan, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: &table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scan.Items) != 0 {
+		t.Fatalf("refused deliveries wrote %d items", len(scan.Items))
 	}
 }

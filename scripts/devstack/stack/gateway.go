@@ -33,6 +33,9 @@ type Invoker interface {
 // maxRequestBody is API Gateway's 10 MB request limit.
 const maxRequestBody = 10 << 20
 
+// maxInvokePayload is Lambda's 6 MB limit on a synchronous invocation's event.
+const maxInvokePayload = 6 << 20
+
 // integrationTimeout is API Gateway's HTTP API integration timeout.
 const integrationTimeout = 30 * time.Second
 
@@ -121,6 +124,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal Server Error"})
+		return
+	}
+	if len(payload) > maxInvokePayload {
+		// A body under API Gateway's limit can still make an event above Lambda's (a form is base64-encoded
+		// on the way in): API Gateway answers 413 then, and the function is never invoked.
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"message": "Request Entity Too Large"})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), integrationTimeout)

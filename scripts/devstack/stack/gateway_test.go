@@ -342,3 +342,20 @@ func TestSandboxRecordsWhatWouldHaveBeenSent(t *testing.T) {
 		}
 	}
 }
+
+// A 5 MB Twilio form is under API Gateway's 10 MB request limit but, base64-encoded into the event, over
+// Lambda's 6 MB invocation limit: 413, and the function is never invoked.
+func TestBodyOverLambdasLimitIs413(t *testing.T) {
+	fn := &recorder{answer: okJSON(`{}`)}
+	srv := newGateway(map[string]Invoker{"webhooks": fn})
+	defer srv.Close()
+	form := "Body=" + strings.Repeat("a", 5<<20)
+	resp, body := do(t, "POST", srv.URL+"/webhooks/twilio/messages", "application/x-www-form-urlencoded", form, nil)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || fn.calls != 0 {
+		t.Errorf("5 MB form: %d %q, function called %d times", resp.StatusCode, body, fn.calls)
+	}
+	resp, _ = do(t, "POST", srv.URL+"/webhooks/twilio/messages", "application/x-www-form-urlencoded", "Body=hi", nil)
+	if resp.StatusCode != 200 || fn.calls != 1 {
+		t.Errorf("small form: %d, function called %d times", resp.StatusCode, fn.calls)
+	}
+}
