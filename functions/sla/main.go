@@ -31,5 +31,9 @@ func main() {
 		// Escalated conversations go to the urgent lane, where the router assigns them at once.
 		sw.Escalator = queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.UrgentQueueURL, UrgentURL: cfg.UrgentQueueURL}
 	}
+	if cfg.RoutingQueueURL != "" {
+		// Jobs parked during a queue outage go back to their own lanes.
+		sw.Lanes = queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
+	}
 	lambda.Start(sw.HandleSchedule)
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 type Recorder interface {
 	RecordInbound(ctx context.Context, in store.Inbound) (store.InboundResult, error)
 	UpdateDeliveryStatus(ctx context.Context, u domain.StatusUpdate) (domain.Touchpoint, bool, error)
+	ParkJob(ctx context.Context, touchpointID string, payload []byte) error
 }
 
 // Publisher sends a routing job to its lane.
@@ -132,6 +134,7 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 	// Status events (a follow) and quarantined mail are kept but not routed.
 	if !job.Quarantined && tp.Kind != domain.KindStatus {
 		if err := s.Jobs.Publish(ctx, job); err != nil {
+			s.park(ctx, job)
 			return Outcome{}, err
 		}
 	}
@@ -142,6 +145,23 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 		"newCustomer", res.NewCustomer, "duplicate", res.Duplicate,
 		"priority", job.Priority, "score", job.Score)
 	return Outcome{InboundResult: res, Job: job}, nil
+}
+
+// park keeps a job whose publish failed, for the SLA function to publish
+// again when the lane is back: the message is stored, and without this it
+// would be routed only if the provider retried. The caller still fails the
+// delivery (a retry is the faster path); a park that fails too is logged,
+// and the provider's retry is then the only way.
+func (s *Service) park(ctx context.Context, job Job) {
+	payload, err := json.Marshal(job)
+	if err == nil {
+		err = s.Store.ParkJob(ctx, job.TouchpointID, payload)
+	}
+	if err != nil {
+		s.logger().Error("routing job neither published nor parked", "touchpoint", job.TouchpointID, "error", err.Error())
+		return
+	}
+	s.logger().Warn("routing job parked", "touchpoint", job.TouchpointID)
 }
 
 func (s *Service) identities(in domain.Inbound) ([]domain.Identity, error) {

@@ -43,11 +43,17 @@ func (r *Router) Route(ctx context.Context, job ingest.Job) (Outcome, error) {
 		return r.reroute(ctx, job)
 	}
 	var conv domain.Conversation
+	// opened: this message is the first the conversation routes (its clock has
+	// not started). Decided from the stored state, not from the job, so that
+	// whichever copy of a first message routes first acknowledges it: a
+	// provider's duplicate delivery carries NewConversation=false.
+	var opened bool
 	for attempt := 0; ; attempt++ {
 		c, err := r.Store.GetConversation(ctx, job.ConversationID)
 		if err != nil {
 			return Outcome{}, err
 		}
+		opened = c.SLA.StartedAt.IsZero() && c.Status != domain.ConversationResolved
 		next := r.apply(c, job)
 		saved, err := r.Store.SaveConversation(ctx, next, r.Store.MarkRoutedWrite(job.CustomerID, job.TouchpointID, r.Store.Now()))
 		if store.RefusedIndex(err) == 1 {
@@ -77,7 +83,7 @@ func (r *Router) Route(ctx context.Context, job ingest.Job) (Outcome, error) {
 			})
 		}
 	}
-	acked, conv2, err := r.acknowledge(ctx, out.Conversation, job)
+	acked, conv2, err := r.acknowledge(ctx, out.Conversation, job, opened)
 	if err != nil {
 		return out, err
 	}

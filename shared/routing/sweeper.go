@@ -28,8 +28,10 @@ type Sweeper struct {
 	Store     *store.Store
 	Notifier  Notifier
 	Escalator Escalator
-	Config    Config
-	Log       *slog.Logger
+	// Lanes publishes parked routing jobs again (RepublishParked); optional.
+	Lanes  ingest.Publisher
+	Config Config
+	Log    *slog.Logger
 	// Metrics receives CloudWatch Embedded Metric Format lines (stdout in Lambda).
 	Metrics io.Writer
 }

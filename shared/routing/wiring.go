@@ -12,11 +12,13 @@ import (
 
 // FunctionConfig is the environment of the router and SLA functions.
 type FunctionConfig struct {
-	TableName      string        `env:"TABLE_NAME" required:"true"`
-	UrgentQueueURL string        `env:"URGENT_QUEUE_URL"`
-	DefaultTeam    string        `env:"DEFAULT_TEAM" default:"support"`
-	QuietWindow    time.Duration `env:"ACK_QUIET_WINDOW" default:"30m"`
-	BusinessName   string        `env:"BUSINESS_NAME"`
+	TableName      string `env:"TABLE_NAME" required:"true"`
+	UrgentQueueURL string `env:"URGENT_QUEUE_URL"`
+	// RoutingQueueURL is the normal lane: the SLA function republishes parked jobs to it.
+	RoutingQueueURL string        `env:"ROUTING_QUEUE_URL"`
+	DefaultTeam     string        `env:"DEFAULT_TEAM" default:"support"`
+	QuietWindow     time.Duration `env:"ACK_QUIET_WINDOW" default:"30m"`
+	BusinessName    string        `env:"BUSINESS_NAME"`
 	// SLAPolicy is the SLA policy as JSON (targets per priority, warning
 	// share, business-hours calendar); empty means the defaults.
 	SLAPolicy string `env:"SLA_POLICY"`

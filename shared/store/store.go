@@ -105,13 +105,12 @@ func unavailable(err error, what string) error {
 }
 
 // refusedRequest lists DynamoDB's error codes for a request that is wrong in
-// itself (a key too large, a missing table, no permission).
+// itself (a key too large, a malformed expression). A missing table or a
+// missing permission stays "unavailable": a deployment fixes it, and the
+// retry then stores what would otherwise be lost.
 var refusedRequest = map[string]bool{
-	"ValidationException":         true,
-	"SerializationException":      true,
-	"ResourceNotFoundException":   true,
-	"AccessDeniedException":       true,
-	"UnrecognizedClientException": true,
+	"ValidationException":    true,
+	"SerializationException": true,
 }
 
 // txOutcome classifies a failed TransactWriteItems call.
