@@ -85,7 +85,7 @@ func TestQueueURLFollowsTheEmulatorsPort(t *testing.T) {
 // (the table, the queues) cannot be overridden by accident.
 func TestFunctionEnvPassesEverySettingThrough(t *testing.T) {
 	shell := map[string]string{
-		"SLA_POLICY": `{"targets":{"urgent":{"firstResponse":"4m","nextResponse":"10m","resolution":"4h"}}}`,
+		"SLA_POLICY":      `{"targets":{"urgent":{"firstResponse":"4m","nextResponse":"10m","resolution":"4h"}}}`,
 		"NOTIFY_LANGUAGE": "en", "FEEDBACK_TTL": "48h", "TABLE_NAME": "not-this-one", "WEBCHAT_REPLY_URL": "https://shop.example/concierge/replies",
 	}
 	s := &Stack{opts: Options{Getenv: func(k string) (string, bool) { v, ok := shell[k]; return v, ok }}}
