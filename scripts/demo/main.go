@@ -8,8 +8,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,7 +82,11 @@ func main() {
 		case err != nil:
 			fmt.Printf("Her conversation %s: %v\n", id, err)
 		case a.AssigneeID != "":
-			fmt.Printf("Her %s conversation %s is assigned to %s (seen after %.1fs); the notification is in the outbox.\n", a.Priority, id, a.AssigneeID, a.Waited.Seconds())
+			told := "no assignment notification in the outbox (NOTIFY_WEBHOOK_URL points elsewhere?)"
+			if notified(st.GatewayURL, id, a.AssigneeID) {
+				told = "the assignment notification is in the outbox"
+			}
+			fmt.Printf("Her %s conversation %s is assigned to %s (seen after %.1fs); %s.\n", a.Priority, id, a.AssigneeID, a.Waited.Seconds(), told)
 		default:
 			fmt.Printf("Her %s conversation %s waits in team %s's queue: nobody who speaks her language is available.\n", a.Priority, id, a.Team)
 			fmt.Printf("  Go available with the banner's token and it is yours at once:\n")
@@ -91,6 +97,27 @@ func main() {
 	if !slices.Contains(st.Functions, "router") {
 		fmt.Printf("Her urgent message waits in the urgent lane for the router: %s/healthz (pollers.urgent.stats.queued)\n", st.GatewayURL)
 	}
+}
+
+// notified reports whether the sandbox outbox holds the assignment notification of conversation id to agent.
+func notified(gateway, id, agent string) bool {
+	resp, err := http.Get(gateway + "/_sandbox/outbox")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Messages []stack.Sent `json:"messages"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&out) != nil {
+		return false
+	}
+	for _, m := range out.Messages {
+		if m.Provider == "notify" && m.Event == "assigned" && m.ConversationID == id && m.To == agent {
+			return true
+		}
+	}
+	return false
 }
 
 func envOr(k, def string) string {

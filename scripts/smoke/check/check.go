@@ -81,7 +81,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.VisitorID = "smoke-" + run
 	text := "Concierge smoke test " + run + ": xin chào, shop còn mở cửa không?"
 	msg, _ := json.Marshal(map[string]string{
-		"messageId": "smoke-" + run, "visitorId": res.VisitorID, "name": "Smoke Test " + run, "text": text,
+		"messageId": "smoke-" + run, "visitorId": res.VisitorID, "name": "Smoke Test", "text": text,
 		"sentAt": time.Now().UTC().Format(time.RFC3339Nano),
 	})
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
