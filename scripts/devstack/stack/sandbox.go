@@ -24,6 +24,8 @@ import (
 	"github.com/concierge-cx/concierge/shared/channels/webchat"
 	"github.com/concierge-cx/concierge/shared/mail"
 	"github.com/concierge-cx/concierge/shared/mail/mailtest"
+	"github.com/concierge-cx/concierge/shared/notify"
+	sender "github.com/concierge-cx/concierge/shared/send"
 )
 
 // Sent is one message the provider sandbox recorded instead of sending.
@@ -349,12 +351,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "bad_signature", "message": err.Error()})
 			return
 		}
-		var msg struct {
-			MessageID      string `json:"messageId"`
-			VisitorID      string `json:"visitorId"`
-			ConversationID string `json:"conversationId"`
-			Text           string `json:"text"`
-		}
+		var msg sender.WebchatReply
 		if err := json.Unmarshal(body, &msg); err != nil || msg.VisitorID == "" || msg.Text == "" {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"code": "invalid", "message": "visitorId and text are required"})
 			return
@@ -367,18 +364,12 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "bad_signature", "message": err.Error()})
 			return
 		}
-		var n struct {
-			DeliveryID     string `json:"deliveryId"`
-			Event          string `json:"event"`
-			ConversationID string `json:"conversationId"`
-			AgentID        string `json:"agentId"`
-			Text           string `json:"text"`
-		}
+		var n notify.Notification
 		if err := json.Unmarshal(body, &n); err != nil || n.Event == "" {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"code": "invalid", "message": "not a notification"})
 			return
 		}
-		s.record(Sent{Provider: "notify", Channel: "agent", To: n.AgentID, Text: n.Text, ID: n.DeliveryID, Event: n.Event, ConversationID: n.ConversationID})
+		s.record(Sent{Provider: "notify", Channel: "agent", To: n.AgentID, Text: n.Text, ID: n.DeliveryID, Event: string(n.Event), ConversationID: n.ConversationID})
 		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 
 	default:
