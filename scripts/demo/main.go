@@ -8,8 +8,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,7 +51,7 @@ func main() {
 		Region: region, BaseEndpoint: aws.String(st.DynamoDBEndpoint),
 		Credentials: credentials.NewStaticCredentialsProvider(envOr("AWS_ACCESS_KEY_ID", "local"), envOr("AWS_SECRET_ACCESS_KEY", "local"), ""),
 	})
-	tok, _ := devjwt.Mint(devjwt.Secret(), "agent-minh-anh", []string{"agent", "supervisor"}, nil, time.Now(), time.Hour)
+	tok, _ := devjwt.Mint(devjwt.Secret(), stack.BannerAgentID, []string{"agent", "supervisor"}, map[string]any{"name": stack.BannerAgentName}, time.Now(), time.Hour)
 	defaults := map[string]string{
 		"TWILIO_AUTH_TOKEN": testsecrets.TwilioAuthToken, "META_APP_SECRET": testsecrets.MetaAppSecret,
 		"ZALO_APP_ID": testsecrets.ZaloAppID, "ZALO_OA_SECRET_KEY": testsecrets.ZaloOASecretKey,
@@ -73,10 +75,49 @@ func main() {
 		loc = time.FixedZone("ICT", 7*3600)
 	}
 	story.Print(os.Stdout, res, loc)
+	target := story.Target{GatewayURL: st.GatewayURL, Token: tok}
+	if id := res.Customer.OpenConversationID; id != "" && slices.Contains(st.Functions, "agentapi") && slices.Contains(st.Functions, "router") {
+		a, err := target.WaitAssigned(ctx, id, 5*time.Second)
+		switch {
+		case err != nil:
+			fmt.Printf("Her conversation %s: %v\n", id, err)
+		case a.AssigneeID != "":
+			told := "no assignment notification in the outbox (NOTIFY_WEBHOOK_URL points elsewhere?)"
+			if notified(st.GatewayURL, id, a.AssigneeID) {
+				told = "the assignment notification is in the outbox"
+			}
+			fmt.Printf("Her %s conversation %s is assigned to %s (seen after %.1fs); %s.\n", a.Priority, id, a.AssigneeID, a.Waited.Seconds(), told)
+		default:
+			fmt.Printf("Her %s conversation %s waits in team %s's queue: nobody who speaks her language is available.\n", a.Priority, id, a.Team)
+			fmt.Printf("  Go available with the banner's token and it is yours at once:\n")
+			fmt.Printf("  curl -s -X PUT -H \"Authorization: Bearer $TOKEN\" -d '{\"status\":\"available\"}' %s/agents/me/status\n", st.GatewayURL)
+		}
+	}
 	fmt.Printf("What she would have received: %s/_sandbox/outbox\n", st.GatewayURL)
 	if !slices.Contains(st.Functions, "router") {
 		fmt.Printf("Her urgent message waits in the urgent lane for the router: %s/healthz (pollers.urgent.stats.queued)\n", st.GatewayURL)
 	}
+}
+
+// notified reports whether the sandbox outbox holds the assignment notification of conversation id to agent.
+func notified(gateway, id, agent string) bool {
+	resp, err := http.Get(gateway + "/_sandbox/outbox")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Messages []stack.Sent `json:"messages"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&out) != nil {
+		return false
+	}
+	for _, m := range out.Messages {
+		if m.Provider == "notify" && m.Event == "assigned" && m.ConversationID == id && m.To == agent {
+			return true
+		}
+	}
+	return false
 }
 
 func envOr(k, def string) string {

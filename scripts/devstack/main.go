@@ -20,12 +20,6 @@ import (
 	"github.com/concierge-cx/concierge/shared/routes"
 )
 
-// The agent whose token the banner prints.
-const (
-	agentSub  = "agent-minh-anh"
-	agentName = "Trần Minh Anh"
-)
-
 func main() {
 	os.Exit(run())
 }
@@ -60,7 +54,7 @@ func run() int {
 }
 
 func banner(st *stack.Stack, took time.Duration) {
-	tok, _ := devjwt.Mint(devjwt.Secret(), agentSub, []string{"agent", "supervisor"}, map[string]any{"name": agentName}, time.Now(), 12*time.Hour)
+	tok, _ := devjwt.Mint(devjwt.Secret(), stack.BannerAgentID, []string{"agent", "supervisor"}, map[string]any{"name": stack.BannerAgentName}, time.Now(), 12*time.Hour)
 	var b strings.Builder
 	line := func(f string, a ...any) { fmt.Fprintf(&b, f+"\n", a...) }
 	line("")
@@ -89,13 +83,23 @@ func banner(st *stack.Stack, took time.Duration) {
 		line("    not built yet: %s (their routes answer 503, their queues hold jobs until they land)", strings.Join(missing, ", "))
 	}
 	line("")
-	line("  agent token (%s, groups agent+supervisor, 12 h):", agentName)
+	line("  agents (team %s):", envOr("DEFAULT_TEAM", "support"))
+	for _, a := range st.Agents {
+		what := "already there, left as it is"
+		if a.Seeded {
+			what = "seeded, offline"
+		}
+		line("    %-16s %-14s %-6s %s", a.ID, a.Name, strings.Join(a.Languages, "+"), what)
+	}
+	line("")
+	line("  agent token (%s, groups agent+supervisor, 12 h):", stack.BannerAgentName)
 	line("    export TOKEN=%s", tok)
 	line("")
 	line("  try:")
 	line("    curl -s %s%s", st.GatewayURL, routes.HealthPath)
-	line("    curl -s -H \"Authorization: Bearer $TOKEN\" '%s/customers?phone=%%2B84912345678'", st.GatewayURL)
+	line("    curl -s -X PUT -H \"Authorization: Bearer $TOKEN\" -d '{\"status\":\"available\"}' %s/agents/me/status", st.GatewayURL)
 	line("    make demo      # Nguyễn Thị Lan's story, signed webhooks through this stack")
+	line("    make smoke TOKEN=$TOKEN BASE_URL=%s", st.GatewayURL)
 	line("")
 	fmt.Print(b.String())
 }

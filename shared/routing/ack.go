@@ -26,8 +26,8 @@ func (r *Router) acknowledge(ctx context.Context, conv domain.Conversation, job 
 	if alt, ok := r.Config.AckChannels[ch]; ok {
 		ch = alt
 	}
-	if ch == domain.ChannelWebchat || job.Address == "" {
-		return false, conv, nil // the site's widget shows its own confirmation
+	if job.Address == "" {
+		return false, conv, nil
 	}
 	ok, err := r.Store.ClaimQuietWindow(ctx, job.CustomerID, r.Config.QuietWindow)
 	if err != nil || !ok {

@@ -36,6 +36,12 @@ type Config struct {
 	VonageViberFrom     string `env:"VONAGE_VIBER_FROM"`     // the Viber service message id
 	VonageMessengerFrom string `env:"VONAGE_MESSENGER_FROM"` // the Facebook page id
 
+	// Web chat is the business's own channel: replies go to its chat backend
+	// at WEBCHAT_REPLY_URL, signed with the key inbound web chat is signed
+	// with (see webchat.go).
+	WebchatReplyURL      string `env:"WEBCHAT_REPLY_URL"`
+	WebchatSigningSecret string `env:"WEBCHAT_SIGNING_SECRET" secret:"true"`
+
 	SESFromAddress string `env:"SES_FROM_ADDRESS"` // "Shop Support <support@shop.vn>"
 	ReplyDomain    string `env:"REPLY_DOMAIN"`     // Message-ID and reply+<conversation>@ domain
 

@@ -29,13 +29,20 @@ func (r response) ok() bool { return r.status >= 200 && r.status < 300 }
 // post sends body to endpoint once per attempt under the Router's Policy and
 // hands each response to parse, which returns nil on success or an *Error.
 func (r *Router) post(ctx context.Context, provider, endpoint string, header http.Header, body []byte, parse func(response) error) (int, error) {
+	return r.postEach(ctx, provider, endpoint, func() http.Header { return header.Clone() }, body, parse)
+}
+
+// postEach is post with the headers built afresh for every attempt, for a
+// receiver that checks a signed timestamp: a retry seconds later is signed
+// with its own time.
+func (r *Router) postEach(ctx context.Context, provider, endpoint string, header func() http.Header, body []byte, parse func(response) error) (int, error) {
 	return r.policy.Do(ctx, func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 		if err != nil {
 			// The URL may hold a token (Telegram puts it in the path): do not echo it.
 			return &Error{Provider: provider, Message: "cannot build the request: check the provider's API base URL"}
 		}
-		req.Header = header.Clone()
+		req.Header = header()
 		resp, err := r.http.Do(req)
 		if err != nil {
 			return &Error{Provider: provider, Temporary: true, Message: "no response", Err: withoutURL(err)}

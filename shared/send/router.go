@@ -61,6 +61,7 @@ var preference = map[domain.Channel][]string{
 	domain.ChannelZalo:      {ProviderZalo},
 	domain.ChannelViber:     {ProviderVonage},
 	domain.ChannelEmail:     {ProviderSES},
+	domain.ChannelWebchat:   {ProviderWebchat},
 }
 
 // Providers lists the configured providers that can carry ch, in the order
@@ -110,8 +111,19 @@ func (r *Router) configured(provider string, ch domain.Channel) bool {
 		}
 	case ProviderSES:
 		return ch == domain.ChannelEmail && r.ses != nil && c.SESFromAddress != ""
+	case ProviderWebchat:
+		return ch == domain.ChannelWebchat && c.WebchatReplyURL != "" && c.WebchatSigningSecret != ""
 	}
 	return false
+}
+
+// setupHint names what turns on a channel whose only provider is ours to
+// configure, so the agent's error says what to set.
+func setupHint(ch domain.Channel) string {
+	if ch == domain.ChannelWebchat {
+		return " (set WEBCHAT_REPLY_URL, the chat backend that shows replies, and WEBCHAT_SIGNING_SECRET)"
+	}
+	return ""
 }
 
 func supports(provider string, ch domain.Channel) bool {
@@ -152,7 +164,7 @@ func (r *Router) send(ctx context.Context, m Message) (Result, error) {
 	if provider == "" {
 		ps := r.Providers(m.Channel)
 		if len(ps) == 0 {
-			return Result{}, domain.Errorf(domain.CodeConflict, "no provider configured for channel %s", m.Channel)
+			return Result{}, domain.Errorf(domain.CodeConflict, "no provider configured for channel %s%s", m.Channel, setupHint(m.Channel))
 		}
 		provider = ps[0]
 	} else {
@@ -160,7 +172,7 @@ func (r *Router) send(ctx context.Context, m Message) (Result, error) {
 			return Result{}, domain.Errorf(domain.CodeInvalid, "provider %s does not carry channel %s", provider, m.Channel)
 		}
 		if !r.configured(provider, m.Channel) {
-			return Result{}, domain.Errorf(domain.CodeConflict, "provider %s is not configured for channel %s", provider, m.Channel)
+			return Result{}, domain.Errorf(domain.CodeConflict, "provider %s is not configured for channel %s%s", provider, m.Channel, setupHint(m.Channel))
 		}
 	}
 	var (
@@ -184,6 +196,8 @@ func (r *Router) send(ctx context.Context, m Message) (Result, error) {
 		res, err = r.vonage(ctx, m)
 	case ProviderSES:
 		res, err = r.email(ctx, m)
+	case ProviderWebchat:
+		res, err = r.webchat(ctx, m)
 	}
 	res.Provider = provider
 	return res, classify(err)

@@ -1,7 +1,7 @@
 // Package send carries outbound messages to customers on every channel: SMS
 // and WhatsApp through Twilio, WhatsApp and Messenger through Meta's Graph
-// API, Telegram, Zalo OA, Vonage (SMS, WhatsApp, Viber, Messenger) and email
-// through SES. The routing function sends acknowledgements with it and the
+// API, Telegram, Zalo OA, Vonage (SMS, WhatsApp, Viber, Messenger), email
+// through SES, and web chat through the business's own chat backend. The routing function sends acknowledgements with it and the
 // agent API sends replies.
 //
 // One Router holds every configured provider and dispatches each Message to
@@ -29,6 +29,7 @@ const (
 	ProviderZalo     = "zalo"
 	ProviderVonage   = "vonage"
 	ProviderSES      = "ses"
+	ProviderWebchat  = "webchat"
 )
 
 // Message is one outbound message to one customer.
@@ -36,7 +37,8 @@ type Message struct {
 	Channel  domain.Channel
 	Provider string // empty: the first configured provider for Channel
 	// To is the provider address: an E.164 phone number, a Messenger PSID, a
-	// Telegram chat id, a Zalo user id or an email address.
+	// Telegram chat id, a Zalo user id, an email address or a web-chat visitor
+	// id.
 	To      string
 	Text    string
 	Subject string // email

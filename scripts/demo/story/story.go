@@ -73,6 +73,11 @@ type Result struct {
 	// Merged is the Zalo-only customer merged into her ("" when she was already one customer).
 	Merged    string
 	EmailSent bool
+	// Before is how many touchpoints she had before this run: 0 on the first run; more when an earlier run
+	// told the story and this one told it again, adding to the same timeline.
+	Before int
+	// Known is true when she was on file before this run.
+	Known bool
 }
 
 // Tell sends every step and returns her unified profile and timeline.
@@ -89,6 +94,20 @@ func Tell(ctx context.Context, t Target) (Result, error) {
 	run := randHex(6) // every run is a new story: provider ids are unique per run
 	callSid := "CA" + run + strings.Repeat("0", 32-len(run))
 	say := func(f string, a ...any) { fmt.Fprintf(t.Out, f+"\n", a...) }
+
+	// Is she on file already (an earlier run)? Then this run tells the story again, on her one timeline.
+	var res Result
+	if known, err := t.Store.FindByIdentity(ctx, domain.Identity{Kind: domain.KindPhone, Value: Phone}); err == nil {
+		res.Known = true
+		before, err := t.timeline(ctx, known.ID)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Before = len(before)
+		say("Lan is on file already (%s, %d touchpoints from an earlier run): telling her story again, with new messages.\n", known.ID, res.Before)
+	} else if domain.ErrorCode(err) != domain.CodeNotFound {
+		return Result{}, err
+	}
 
 	zaloEvent := func() []byte {
 		ms := strconv.FormatInt(time.Now().UnixMilli(), 10)
@@ -133,7 +152,6 @@ func Tell(ctx context.Context, t Target) (Result, error) {
 		}
 	}
 
-	var res Result
 	if t.HasFunction != nil && t.HasFunction("email") {
 		before, _, err := t.mailCounters(ctx)
 		if err != nil {
@@ -386,5 +404,49 @@ func sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-time.After(d):
+	}
+}
+
+// Assigned is a conversation as the agent API shows it, once assigned (or when the wait ran out).
+type Assigned struct {
+	ID         string          `json:"id"`
+	Priority   domain.Priority `json:"priority"`
+	AssigneeID string          `json:"assigneeId"`
+	Team       string          `json:"team"`
+	Waited     time.Duration   `json:"-"`
+}
+
+// WaitAssigned polls GET /conversations/{id} until the conversation has an assignee or wait runs out; it
+// returns what it saw last, so the caller can say who has it or that it is still queued.
+func (t Target) WaitAssigned(ctx context.Context, id string, wait time.Duration) (Assigned, error) {
+	if t.HTTP == nil {
+		t.HTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	start := time.Now()
+	for {
+		status, body, err := t.do(ctx, http.MethodGet, "/conversations/"+url.PathEscape(id), "", nil,
+			map[string]string{"authorization": "Bearer " + t.Token})
+		if err != nil {
+			return Assigned{}, err
+		}
+		if status != http.StatusOK {
+			return Assigned{}, fmt.Errorf("GET /conversations/%s: HTTP %d: %s", id, status, body)
+		}
+		var got struct {
+			Assigned
+			Conversation *Assigned `json:"conversation"`
+		}
+		if err := json.Unmarshal([]byte(body), &got); err != nil {
+			return Assigned{}, fmt.Errorf("GET /conversations/%s: %w", id, err)
+		}
+		a := got.Assigned
+		if got.Conversation != nil {
+			a = *got.Conversation
+		}
+		a.Waited = time.Since(start)
+		if a.AssigneeID != "" || a.Waited >= wait || ctx.Err() != nil {
+			return a, ctx.Err()
+		}
+		sleep(ctx, 100*time.Millisecond)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/smtp"
 	"os"
 	"strings"
@@ -21,37 +22,97 @@ import (
 	"github.com/concierge-cx/concierge/scripts/demo/story"
 	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
 	"github.com/concierge-cx/concierge/scripts/devstack/stack"
+	"github.com/concierge-cx/concierge/scripts/smoke/check"
+	"github.com/concierge-cx/concierge/shared/channels"
+	"github.com/concierge-cx/concierge/shared/channels/testsecrets"
+	"github.com/concierge-cx/concierge/shared/channels/webchat"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/lanes"
+	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
+// urgentFirstResponse is the urgent first-response target the test's shell sets through SLA_POLICY (the
+// default is 15 minutes), to see that a setting in the shell reaches the functions.
+const urgentFirstResponse = 4 * time.Minute
+
+const testSLAPolicy = `{"targets":{"urgent":{"firstResponse":"4m","nextResponse":"30m","resolution":"4h"},` +
+	`"high":{"firstResponse":"1h","nextResponse":"2h","resolution":"8h"},"normal":{"firstResponse":"4h","nextResponse":"8h","resolution":"24h"},` +
+	`"low":{"firstResponse":"24h","nextResponse":"48h","resolution":"72h"}}}`
+
+// webchatBackend is the business's web-chat backend as a test server: it keeps each reply that passes the
+// inbound web-chat verifier and refuses the rest.
+type webchatBackend struct {
+	secret string
+	mu     sync.Mutex
+	got    []send.WebchatReply
+	bad    []string
+}
+
+func (b *webchatBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h := map[string]string{}
+	for k := range r.Header {
+		h[strings.ToLower(k)] = r.Header.Get(k)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := webchat.Verify(channels.Request{Method: r.Method, Path: r.URL.Path, Headers: h, Body: body}, b.secret); err != nil {
+		b.bad = append(b.bad, err.Error())
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	var m send.WebchatReply
+	_ = json.Unmarshal(body, &m)
+	b.got = append(b.got, m)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"ok":true}`)
+}
+
+func (b *webchatBackend) replies() ([]send.WebchatReply, []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]send.WebchatReply(nil), b.got...), append([]string(nil), b.bad...)
+}
+
 // TestDemoStoryThroughTheWholeStack starts the stack from scratch (the real bootstrap binaries, built as
-// they deploy; the emulators of `make test`, or its own), tells Lan's story over real HTTP and checks that
-// she is one customer with her touchpoints in order and her urgent message in the urgent lane.
+// they deploy; the emulators of `make test`, or its own) as `make dev` does, with its day-one agents. The
+// banner's agent goes available; Lan's story is told over real HTTP: she is one customer with her
+// touchpoints in order, her urgent conversation is assigned to that agent within 5 s with the notification
+// in the sandbox outbox, and its due time follows the SLA_POLICY of the shell. Then `make smoke`'s walk runs
+// against the same stack, and a web-chat visitor's acknowledgement and an agent's reply reach the business's
+// web-chat backend (a test server at WEBCHAT_REPLY_URL) signed as inbound web chat is.
 func TestDemoStoryThroughTheWholeStack(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
+	began := time.Now()
 	prefix := fmt.Sprintf("e2e%d-", time.Now().UnixNano()%1e9)
 	var logs strings.Builder
 	out := &syncBuilder{b: &logs}
+	backend := &webchatBackend{secret: testsecrets.WebchatSecret}
+	backendSrv := httptest.NewServer(backend)
+	defer backendSrv.Close()
+	shell := map[string]string{"SLA_POLICY": testSLAPolicy, "WEBCHAT_REPLY_URL": backendSrv.URL + "/concierge/replies"}
 	st, err := stack.Start(ctx, stack.Options{
 		DataDir: t.TempDir(), Prefix: prefix, GatewayAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0",
 		Out: out, Quiet: true,
-		// Only the emulator endpoints and credentials come from the environment: the secrets are the
-		// documented development defaults whatever the developer's shell holds.
+		// Only the emulator endpoints and credentials come from the environment, and the settings a
+		// developer's shell would set (shell): the secrets are the documented development defaults whatever
+		// the developer's shell holds.
 		Getenv: func(k string) (string, bool) {
 			switch k {
 			case "DYNAMODB_ENDPOINT", "SQS_ENDPOINT", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY":
 				return os.LookupEnv(k)
 			}
-			return "", false
+			v, ok := shell[k]
+			return v, ok
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("stack started in %.1fs", time.Since(began).Seconds())
 	t.Cleanup(func() {
 		st.Stop()
 		cleanup(st)
@@ -72,10 +133,18 @@ func TestDemoStoryThroughTheWholeStack(t *testing.T) {
 		t.Fatalf("healthz %d: %+v", resp.StatusCode, health)
 	}
 
-	token, err := devjwt.Mint(st.JWTSecret(), "agent-minh-anh", []string{"agent", "supervisor"}, nil, time.Now(), time.Hour)
+	token, err := devjwt.Mint(st.JWTSecret(), stack.BannerAgentID, []string{"agent", "supervisor"}, nil, time.Now(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Day one: both agents were seeded, and the banner's token goes available.
+	if len(st.Agents) != 2 || !st.Agents[0].Seeded || st.Agents[0].ID != stack.BannerAgentID || !st.Agents[1].Seeded {
+		t.Fatalf("seeded agents %+v", st.Agents)
+	}
+	if status, body := call(t, st, token, http.MethodPut, "/agents/me/status", `{"status":"available"}`); status != http.StatusOK {
+		t.Fatalf("PUT /agents/me/status with the banner's token: %d %s", status, body)
+	}
+	toldAt := time.Now()
 	res, err := story.Tell(ctx, story.Target{
 		Token:      token,
 		GatewayURL: st.GatewayURL, PublicBaseURL: st.PublicBaseURL, SMTPAddr: st.SMTPAddr, Secret: st.Secret,
@@ -84,6 +153,33 @@ func TestDemoStoryThroughTheWholeStack(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Logf("story told in %.1fs", time.Since(toldAt).Seconds())
+
+	// Her urgent conversation is the banner agent's within 5 s, and the agent was told.
+	storyDone := time.Now()
+	assigned, err := story.Target{GatewayURL: st.GatewayURL, Token: token}.WaitAssigned(ctx, res.Customer.OpenConversationID, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if assigned.Priority != domain.PriorityUrgent || assigned.AssigneeID != stack.BannerAgentID {
+		t.Fatalf("her open conversation after %.1fs: %+v, want urgent and assigned to %s", assigned.Waited.Seconds(), assigned, stack.BannerAgentID)
+	}
+	t.Logf("urgent conversation %s assigned to %s, seen %.2fs after the story ended", assigned.ID, assigned.AssigneeID, time.Since(storyDone).Seconds())
+	notified := false
+	for _, m := range st.Sandbox.Outbox() {
+		notified = notified || (m.Provider == "notify" && m.Event == "assigned" && m.To == stack.BannerAgentID && m.ConversationID == assigned.ID)
+	}
+	if !notified {
+		t.Errorf("no assignment notification for %s in the sandbox outbox: %+v", assigned.ID, st.Sandbox.Outbox())
+	}
+	// SLA_POLICY from the shell: the urgent first-response clock runs 4 minutes, not the default 15.
+	conv, err := store.New(st.DynamoDB(), st.Table).GetConversation(ctx, assigned.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conv.SLA.Metric != "first_response" || conv.SLA.DueAt.Sub(conv.SLA.StartedAt) != urgentFirstResponse {
+		t.Errorf("SLA %+v: want a first response due %s after the clock started (SLA_POLICY)", conv.SLA, urgentFirstResponse)
 	}
 
 	c := res.Customer
@@ -202,6 +298,60 @@ func TestDemoStoryThroughTheWholeStack(t *testing.T) {
 	if !found {
 		t.Error("the mail sent to support is not in the raw-mail bucket as sent")
 	}
+
+	// make smoke's walk against this stack, replying too: the web-chat visitor's acknowledgement and the
+	// agent's reply reach the business's web-chat backend, signed as inbound web chat is.
+	smokeAt := time.Now()
+	var walk strings.Builder
+	sm, err := check.Run(ctx, check.Config{BaseURL: st.GatewayURL, Token: token, WebchatSecret: st.Secret("WEBCHAT_SIGNING_SECRET"),
+		Wait: 10 * time.Second, Reply: true, Out: &walk})
+	t.Logf("make smoke's walk (%.1fs):\n%s", time.Since(smokeAt).Seconds(), walk.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm.AssigneeID != stack.BannerAgentID {
+		t.Errorf("the smoke conversation went to %q, want the caller", sm.AssigneeID)
+	}
+	got, bad := backend.replies()
+	var ack, agentReply bool
+	for _, m := range got {
+		if m.VisitorID != sm.VisitorID || m.ConversationID != sm.ConversationID {
+			continue
+		}
+		ack = ack || m.AutoGenerated
+		agentReply = agentReply || (!m.AutoGenerated && strings.HasPrefix(m.Text, "Smoke test reply"))
+	}
+	if !ack || !agentReply || len(bad) > 0 {
+		t.Errorf("web-chat backend got %+v (refused %v): want the acknowledgement and the agent's reply to %s, validly signed", got, bad, sm.VisitorID)
+	}
+	tl, err := store.New(st.DynamoDB(), st.Table).Timeline(ctx, sm.CustomerID, 20, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range tl.Items {
+		if tp.Direction == domain.DirectionOut && tp.Channel == domain.ChannelWebchat && (tp.Status != domain.StatusSent || tp.Provider != "webchat" || tp.ProviderMessageID == "") {
+			t.Errorf("web-chat reply on the timeline: status %s provider %s id %q, want it recorded as delivered", tp.Status, tp.Provider, tp.ProviderMessageID)
+		}
+	}
+	t.Logf("whole-stack test: %.1fs", time.Since(began).Seconds())
+}
+
+// call makes one agent API request with token and returns the status and body.
+func call(t *testing.T, st *stack.Stack, token, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, st.GatewayURL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 func receiveJob(t *testing.T, c *sqs.Client, url string) ingest.Job {

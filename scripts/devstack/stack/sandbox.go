@@ -1,22 +1,31 @@
 package stack
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/channels"
+	"github.com/concierge-cx/concierge/shared/channels/webchat"
 	"github.com/concierge-cx/concierge/shared/mail"
 	"github.com/concierge-cx/concierge/shared/mail/mailtest"
+	"github.com/concierge-cx/concierge/shared/notify"
+	sender "github.com/concierge-cx/concierge/shared/send"
 )
 
 // Sent is one message the provider sandbox recorded instead of sending.
@@ -29,11 +38,22 @@ type Sent struct {
 	Text     string    `json:"text"`
 	ID       string    `json:"id"`
 	Time     time.Time `json:"time"`
+	// Agent notifications (provider "notify"): what happened, to which conversation.
+	Event          string `json:"event,omitempty"`
+	ConversationID string `json:"conversationId,omitempty"`
 }
 
 // Sandbox speaks enough of each provider's send API to record what would have been sent, under
-// SandboxPrefix + provider: Twilio, Meta Graph, Telegram, Zalo OA, Vonage Messages and SES v2.
+// SandboxPrefix + provider: Twilio, Meta Graph, Telegram, Zalo OA, Vonage Messages and SES v2, plus the two
+// receivers Concierge signs for, the business's web-chat backend (webchat) and the agents' notification
+// webhook (notify), whose signatures it checks as those receivers would.
 type Sandbox struct {
+	// File keeps the outbox across restarts (JSON lines); empty keeps it in memory only.
+	File string
+	// WebchatSecret and NotifySecret check the signatures of web-chat replies and notifications; a request
+	// that fails the check is refused with 401 and not recorded.
+	WebchatSecret, NotifySecret string
+
 	mu     sync.Mutex
 	outbox []Sent
 	seq    int
@@ -61,6 +81,80 @@ func SandboxBases(gatewayURL string) map[string]string {
 	}
 }
 
+// SandboxURL is where the sandbox receives for one provider.
+func SandboxURL(gatewayURL, provider string) string {
+	return strings.TrimRight(gatewayURL, "/") + SandboxPrefix + provider
+}
+
+// Load reads the outbox a previous run kept in File.
+func (s *Sandbox) Load() error {
+	if s.File == "" {
+		return nil
+	}
+	f, err := os.Open(s.File)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var got []Sent
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	for sc.Scan() {
+		var m Sent
+		// A line cut short by a crash is skipped rather than failing the start.
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			got = append(got, m)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("sandbox outbox %s: %w", s.File, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outbox = append(got, s.outbox...)
+	if len(s.outbox) > maxOutbox {
+		s.outbox = s.outbox[len(s.outbox)-maxOutbox:]
+	}
+	s.seq += len(got)
+	return nil
+}
+
+// persist appends m to File, rewriting it when the outbox was trimmed. Called with s.mu held. The outbox is
+// a developer's view, so a failed write is reported in the recorded message's stead only by the return.
+func (s *Sandbox) persist(m Sent, trimmed bool) error {
+	if s.File == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(s.File), 0o755); err != nil {
+		return err
+	}
+	if trimmed {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		for _, x := range s.outbox {
+			_ = enc.Encode(x)
+		}
+		tmp := s.File + ".tmp"
+		if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+			return err
+		}
+		return os.Rename(tmp, s.File)
+	}
+	f, err := os.OpenFile(s.File, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	line, _ := json.Marshal(m)
+	_, err = f.Write(append(line, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // Outbox returns a copy of what was recorded, oldest first.
 func (s *Sandbox) Outbox() []Sent {
 	s.mu.Lock()
@@ -74,10 +168,24 @@ func (s *Sandbox) record(m Sent) Sent {
 	s.seq++
 	m.Time = time.Now().UTC()
 	s.outbox = append(s.outbox, m)
-	if len(s.outbox) > maxOutbox {
+	trimmed := len(s.outbox) > maxOutbox
+	if trimmed {
 		s.outbox = s.outbox[len(s.outbox)-maxOutbox:]
 	}
+	if err := s.persist(m, trimmed); err != nil {
+		fmt.Fprintf(os.Stderr, "devstack: sandbox: cannot keep the outbox in %s: %v\n", s.File, err)
+	}
 	return m
+}
+
+// signed checks a request Concierge signed (X-Concierge-Timestamp, X-Concierge-Signature) with the inbound
+// web-chat verifier, which is what the business's receivers run.
+func signed(r *http.Request, body []byte, secret string) error {
+	h := map[string]string{}
+	for k := range r.Header {
+		h[strings.ToLower(k)] = r.Header.Get(k)
+	}
+	return webchat.Verify(channels.Request{Method: r.Method, Path: r.URL.Path, Headers: h, Body: body}, secret)
 }
 
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -237,6 +345,32 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		m := s.record(sent)
 		writeJSON(w, http.StatusOK, map[string]string{"MessageId": m.ID})
+
+	case provider == "webchat" && path == "/":
+		if err := signed(r, body, s.WebchatSecret); err != nil {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "bad_signature", "message": err.Error()})
+			return
+		}
+		var msg sender.WebchatReply
+		if err := json.Unmarshal(body, &msg); err != nil || msg.VisitorID == "" || msg.Text == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"code": "invalid", "message": "visitorId and text are required"})
+			return
+		}
+		m := s.record(Sent{Provider: "webchat", Channel: "webchat", To: msg.VisitorID, Text: msg.Text, ID: msg.MessageID, ConversationID: msg.ConversationID})
+		writeJSON(w, http.StatusOK, map[string]string{"messageId": m.ID})
+
+	case provider == "notify" && path == "/":
+		if err := signed(r, body, s.NotifySecret); err != nil {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "bad_signature", "message": err.Error()})
+			return
+		}
+		var n notify.Notification
+		if err := json.Unmarshal(body, &n); err != nil || n.Event == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"code": "invalid", "message": "not a notification"})
+			return
+		}
+		s.record(Sent{Provider: "notify", Channel: "agent", To: n.AgentID, Text: n.Text, ID: n.DeliveryID, Event: string(n.Event), ConversationID: n.ConversationID})
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "the sandbox does not speak " + r.Method + " " + provider + path})

@@ -3,6 +3,8 @@ package stack
 import (
 	"context"
 	"net/http/httptest"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,5 +32,85 @@ func TestSandboxShowsEmailAsTheCustomerReadsIt(t *testing.T) {
 	out := sb.Outbox()
 	if len(out) != 1 || out[0].Text != text || out[0].Subject != "Re: Đơn hàng DH1024" || out[0].To != "lan.nguyen@example.com" {
 		t.Fatalf("outbox %+v", out)
+	}
+}
+
+// A web-chat reply reaches the sandbox (WEBCHAT_REPLY_URL under make dev) signed as inbound web chat is:
+// recorded when the signature holds, refused with 401 when it does not; the outbox survives a restart.
+func TestSandboxTakesSignedWebchatRepliesAndKeepsTheOutbox(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sandbox", "outbox.jsonl")
+	sb := &Sandbox{File: file, WebchatSecret: "wc-secret"}
+	srv := httptest.NewServer(&Gateway{Routes: routes.NewTable(routes.All()), Sandbox: sb})
+	defer srv.Close()
+
+	r := sender.New(sender.Config{WebchatReplyURL: SandboxURL(srv.URL, "webchat"), WebchatSigningSecret: "wc-secret"}, nil, nil)
+	res, err := r.Send(context.Background(), sender.Message{Channel: domain.ChannelWebchat, Provider: "webchat", To: "v_curl_1",
+		Text: "Dạ shop mở cửa từ 8 giờ ạ", ConversationID: "con_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := sb.Outbox()
+	if len(out) != 1 || out[0].Provider != "webchat" || out[0].To != "v_curl_1" || out[0].Text != "Dạ shop mở cửa từ 8 giờ ạ" || out[0].ID != res.ProviderMessageID {
+		t.Fatalf("outbox %+v, sent %+v", out, res)
+	}
+
+	// Signed with another key: refused, not recorded.
+	bad := sender.New(sender.Config{WebchatReplyURL: SandboxURL(srv.URL, "webchat"), WebchatSigningSecret: "not-the-key"}, nil, nil)
+	if _, err := bad.Send(context.Background(), sender.Message{Channel: domain.ChannelWebchat, To: "v_curl_1", Text: "x"}); err == nil {
+		t.Fatal("a reply signed with another key was accepted")
+	}
+	if n := len(sb.Outbox()); n != 1 {
+		t.Fatalf("outbox holds %d messages after a refused one", n)
+	}
+
+	// A restart reads the outbox back.
+	again := &Sandbox{File: file}
+	if err := again.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if got := again.Outbox(); len(got) != 1 || got[0] != out[0] {
+		t.Fatalf("after a restart the outbox is %+v, want %+v", got, out)
+	}
+}
+
+// A fauxqs queue URL kept from a run on another port follows the emulator's current endpoint.
+func TestQueueURLFollowsTheEmulatorsPort(t *testing.T) {
+	got := CurrentQueueURL("http://127.0.0.1:38977/000000000000/concierge-urgent", "http://127.0.0.1:41002")
+	if got != "http://127.0.0.1:41002/000000000000/concierge-urgent" {
+		t.Fatalf("got %s", got)
+	}
+}
+
+// Every setting any function reads can come from the shell, SLA_POLICY included; what the stack wires itself
+// (the table, the queues) cannot be overridden by accident.
+func TestFunctionEnvPassesEverySettingThrough(t *testing.T) {
+	shell := map[string]string{
+		"SLA_POLICY":      `{"targets":{"urgent":{"firstResponse":"4m","nextResponse":"10m","resolution":"4h"}}}`,
+		"NOTIFY_LANGUAGE": "en", "FEEDBACK_TTL": "48h", "TABLE_NAME": "not-this-one", "WEBCHAT_REPLY_URL": "https://shop.example/concierge/replies",
+	}
+	s := &Stack{opts: Options{Getenv: func(k string) (string, bool) { v, ok := shell[k]; return v, ok }}}
+	s.Table, s.GatewayURL, s.Queues, s.Buckets = "concierge", "http://127.0.0.1:8787", map[string]string{}, map[string]string{}
+	env := map[string]string{}
+	for _, kv := range s.functionEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	for _, k := range []string{"SLA_POLICY", "NOTIFY_LANGUAGE", "FEEDBACK_TTL", "WEBCHAT_REPLY_URL"} {
+		if env[k] != shell[k] {
+			t.Errorf("%s = %q, want the shell's %q", k, env[k], shell[k])
+		}
+	}
+	if env["TABLE_NAME"] != "concierge" {
+		t.Errorf("TABLE_NAME = %q: the stack's own table must win", env["TABLE_NAME"])
+	}
+	if env["NOTIFY_WEBHOOK_URL"] != "http://127.0.0.1:8787/_sandbox/notify" || env["NOTIFY_WEBHOOK_SECRET"] == "" {
+		t.Errorf("notifications go to %q (secret %q), want the sandbox", env["NOTIFY_WEBHOOK_URL"], env["NOTIFY_WEBHOOK_SECRET"])
+	}
+	// The router's, the agent API's and the email function's own settings are among those passed through.
+	settings := strings.Join(FunctionSettings(), " ")
+	for _, k := range []string{"SLA_POLICY", "ACK_QUIET_WINDOW", "FEEDBACK_LINK_BASE", "REPLY_DOMAIN", "WEBCHAT_REPLY_URL", "NOTIFY_TIME_ZONE"} {
+		if !strings.Contains(" "+settings+" ", " "+k+" ") {
+			t.Errorf("%s is not among the settings the functions read: %s", k, settings)
+		}
 	}
 }

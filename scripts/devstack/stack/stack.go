@@ -32,10 +32,14 @@ import (
 	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
 	"github.com/concierge-cx/concierge/scripts/devstack/lambdahost"
 	"github.com/concierge-cx/concierge/scripts/emulators"
+	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/channels/testsecrets"
+	"github.com/concierge-cx/concierge/shared/connect"
+	"github.com/concierge-cx/concierge/shared/email"
 	"github.com/concierge-cx/concierge/shared/envconfig"
 	"github.com/concierge-cx/concierge/shared/lanes"
 	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/tableddb"
 	"github.com/concierge-cx/concierge/shared/tabledef"
 	"github.com/concierge-cx/concierge/shared/webhook"
@@ -90,7 +94,9 @@ type State struct {
 	Buckets          map[string]string `json:"buckets"`
 	Functions        []string          `json:"functions"`
 	SupportAddresses []string          `json:"supportAddresses"`
-	StartedAt        time.Time         `json:"startedAt"`
+	// Agents are the day-one agents and whether this run seeded them or found them.
+	Agents    []SeededAgent `json:"agents,omitempty"`
+	StartedAt time.Time     `json:"startedAt"`
 }
 
 // Stack is a running local contact center.
@@ -159,7 +165,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	s := &Stack{
 		Root: opts.Root, BuildDir: filepath.Join(opts.DataDir, "build"),
 		Hosts: map[string]*lambdahost.Host{}, Binaries: map[string]string{}, Pollers: map[string]*Poller{},
-		Sandbox: &Sandbox{}, opts: opts, cancel: cancel, sched: map[string]*scheduleStats{},
+		Sandbox: &Sandbox{File: filepath.Join(opts.DataDir, "sandbox", "outbox.jsonl")}, opts: opts, cancel: cancel, sched: map[string]*scheduleStats{},
 		log: slog.New(slog.NewTextHandler(opts.Out, &slog.HandlerOptions{Level: slog.LevelInfo})).With("part", "devstack"),
 	}
 	s.PID = os.Getpid()
@@ -190,11 +196,21 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		gl.Close()
 		return nil, err
 	}
+	if err := s.seed(ctx); err != nil {
+		gl.Close()
+		return nil, err
+	}
 	if err := s.build(ctx); err != nil {
 		gl.Close()
 		return nil, err
 	}
 	s.FuncEnv = s.functionEnv()
+	// The sandbox checks what it receives the way the real receivers do, with the functions' keys.
+	s.Sandbox.WebchatSecret, s.Sandbox.NotifySecret = s.Secret("WEBCHAT_SIGNING_SECRET"), s.Secret("NOTIFY_WEBHOOK_SECRET")
+	if err := s.Sandbox.Load(); err != nil {
+		gl.Close()
+		return nil, err
+	}
 	for _, name := range s.Functions {
 		timeout := DefaultTimeout
 		if name == lanes.Urgent.Consumer {
@@ -451,7 +467,7 @@ func (s *Stack) queueARN(base string) string {
 func (s *Stack) ensureQueue(ctx context.Context, name string, attrs map[string]string) (string, error) {
 	out, err := s.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
 	if err == nil {
-		return aws.ToString(out.QueueUrl), nil
+		return s.currentURL(aws.ToString(out.QueueUrl)), nil
 	}
 	// The queue exists with other attributes (an older definition): bring it in line.
 	got, gerr := s.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
@@ -461,7 +477,28 @@ func (s *Stack) ensureQueue(ctx context.Context, name string, attrs map[string]s
 	if _, serr := s.sqs.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: got.QueueUrl, Attributes: attrs}); serr != nil {
 		return "", fmt.Errorf("updating queue %s: %w", name, serr)
 	}
-	return aws.ToString(got.QueueUrl), nil
+	return s.currentURL(aws.ToString(got.QueueUrl)), nil
+}
+
+// currentURL puts a queue URL on the emulator's current endpoint. fauxqs keeps, with a persisted queue, the
+// URL it was created under, port included; after a restart on another port that URL names a port nobody
+// listens on, and the functions and /healthz must not show it.
+func (s *Stack) currentURL(queueURL string) string {
+	return CurrentQueueURL(queueURL, s.FauxqsEndpoint)
+}
+
+// CurrentQueueURL is queueURL's path (account and queue name) on endpoint.
+func CurrentQueueURL(queueURL, endpoint string) string {
+	rest := queueURL
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+		if j := strings.Index(rest, "/"); j >= 0 {
+			rest = rest[j:]
+		} else {
+			rest = ""
+		}
+	}
+	return strings.TrimRight(endpoint, "/") + rest
 }
 
 // DiscoverFunctions lists functions/<name> folders holding a main.go.
@@ -517,7 +554,11 @@ var secretDefaults = [][2]string{
 	{"ZALO_OA_SECRET_KEY", testsecrets.ZaloOASecretKey},
 	{"VONAGE_SIGNATURE_SECRET", testsecrets.VonageSignatureSecret},
 	{"WEBCHAT_SIGNING_SECRET", testsecrets.WebchatSecret},
+	{"NOTIFY_WEBHOOK_SECRET", DevNotifySecret},
 }
+
+// DevNotifySecret signs agent notifications to the sandbox: public, development only.
+const DevNotifySecret = "concierge-dev-notify-secret"
 
 // devDefaults are development settings for the functions' senders and mail handling. Every outbound API
 // points at the provider sandbox, so these sender identities and tokens never leave the machine.
@@ -548,6 +589,27 @@ func (s *Stack) Secret(name string) string {
 	return ""
 }
 
+// functionConfigs are the configuration structs of the functions' mains, as infra/stack/functions.go lists
+// them for the deployed stack: every variable any of them reads can be set in the shell.
+func functionConfigs() []any {
+	return []any{&webhook.Config{}, &routing.FunctionConfig{}, &agentapi.FunctionConfig{}, &connect.Config{}, &email.Config{}}
+}
+
+// FunctionSettings lists, once each, the environment variables the functions read.
+func FunctionSettings() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range functionConfigs() {
+		for _, n := range envconfig.Names(c) {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
 // functionEnv is the one environment every function gets; a function ignores what it does not read.
 func (s *Stack) functionEnv() []string {
 	vars := map[string]string{
@@ -576,11 +638,15 @@ func (s *Stack) functionEnv() []string {
 	for k, v := range SandboxBases(s.GatewayURL) {
 		vars[k] = v
 	}
+	// Web-chat replies and agent notifications go to the sandbox too, unless the shell names a real receiver.
+	vars["WEBCHAT_REPLY_URL"] = s.getenv("WEBCHAT_REPLY_URL", SandboxURL(s.GatewayURL, "webchat"))
+	vars["NOTIFY_WEBHOOK_URL"] = s.getenv("NOTIFY_WEBHOOK_URL", SandboxURL(s.GatewayURL, "notify"))
 	for _, kv := range append(append([][2]string{}, secretDefaults...), devDefaults...) {
 		vars[kv[0]] = s.getenv(kv[0], kv[1])
 	}
-	// Settings the developer may set (business name, phone region, ...), passed through as they are.
-	for _, k := range envconfig.Names(&webhook.Config{}) {
+	// Every other setting any function reads (SLA_POLICY, DEFAULT_TEAM, NOTIFY_LANGUAGE, ...) is passed
+	// through from the shell as it is; what the stack itself provides (table, queues, endpoints) is not.
+	for _, k := range FunctionSettings() {
 		if _, set := vars[k]; set {
 			continue
 		}
