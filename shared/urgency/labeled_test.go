@@ -14,12 +14,14 @@ import (
 
 // labeled is one hand-written message of testdata/labeled.jsonl: whether a
 // supervisor wants it treated as urgent, and why (its category; "none" for
-// messages that are not urgent).
+// messages that are not urgent). Batch says when it was written (see
+// testdata/README.md): each batch was scored once before the lexicon was
+// tuned on it.
 type labeled struct {
 	Text     string `json:"text"`
 	Urgent   bool   `json:"urgent"`
 	Category string `json:"category"`
-	heldOut  bool
+	Batch    int    `json:"batch"`
 }
 
 func loadLabeled(t testing.TB) []labeled {
@@ -36,11 +38,9 @@ func loadLabeled(t testing.TB) []labeled {
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatalf("labeled.jsonl line %d: %v", n+1, err)
 		}
-		if strings.TrimSpace(l.Text) == "" || l.Urgent == (l.Category == "none") {
-			t.Fatalf("labeled.jsonl line %d: an urgent message needs a category, another one \"none\": %+v", n+1, l)
+		if strings.TrimSpace(l.Text) == "" || l.Urgent == (l.Category == "none") || l.Batch < 1 {
+			t.Fatalf("labeled.jsonl line %d: an urgent message needs a category, another one \"none\", and each a batch: %+v", n+1, l)
 		}
-		// Every third message was never looked at while tuning the lexicon.
-		l.heldOut = n%3 == 2
 		out = append(out, l)
 	}
 	if err := sc.Err(); err != nil {
@@ -52,7 +52,6 @@ func loadLabeled(t testing.TB) []labeled {
 // evaluation counts what the scorer calls urgent against the labels.
 type evaluation struct {
 	tp, fp, fn                int
-	heldTP, heldFP, heldFN    int
 	byCategory, hitByCategory map[string]int
 	misses, falseAlarms       []string
 }
@@ -64,10 +63,8 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-func (e evaluation) recall() float64        { return ratio(e.tp, e.tp+e.fn) }
-func (e evaluation) precision() float64     { return ratio(e.tp, e.tp+e.fp) }
-func (e evaluation) heldRecall() float64    { return ratio(e.heldTP, e.heldTP+e.heldFN) }
-func (e evaluation) heldPrecision() float64 { return ratio(e.heldTP, e.heldTP+e.heldFP) }
+func (e evaluation) recall() float64    { return ratio(e.tp, e.tp+e.fn) }
+func (e evaluation) precision() float64 { return ratio(e.tp, e.tp+e.fp) }
 
 func (e evaluation) categories() []string {
 	var out []string
@@ -90,28 +87,21 @@ func evaluate(s *Scorer, set []labeled) evaluation {
 		case got && l.Urgent:
 			e.tp++
 			e.hitByCategory[l.Category]++
-			if l.heldOut {
-				e.heldTP++
-			}
 		case got:
 			e.fp++
-			if l.heldOut {
-				e.heldFP++
-			}
 			e.falseAlarms = append(e.falseAlarms, fmt.Sprintf("%q score %d %v", l.Text, r.Score, r.Reasons))
 		case l.Urgent:
 			e.fn++
-			if l.heldOut {
-				e.heldFN++
-			}
 			e.misses = append(e.misses, fmt.Sprintf("[%s] %q score %d %v", l.Category, l.Text, r.Score, r.Reasons))
 		}
 	}
 	return e
 }
 
-// TestLabeledSet holds the default configuration to the issue's bar on
-// messages written by hand before the lexicon was tuned.
+// TestLabeledSet holds the default configuration to the issue's bar on the
+// hand-written messages. The lexicon has been tuned on all of them, so these
+// are in-sample figures; testdata/README.md records how each batch scored
+// before it was tuned on.
 func TestLabeledSet(t *testing.T) {
 	set := loadLabeled(t)
 	urgent := 0
@@ -133,15 +123,14 @@ func TestLabeledSet(t *testing.T) {
 	for _, c := range e.categories() {
 		t.Logf("recall %-9s %.3f (%d/%d)", c, ratio(e.hitByCategory[c], e.byCategory[c]), e.hitByCategory[c], e.byCategory[c])
 	}
-	t.Logf("recall %.3f precision %.3f; held out: recall %.3f precision %.3f", e.recall(), e.precision(), e.heldRecall(), e.heldPrecision())
+	t.Logf("recall %.3f precision %.3f", e.recall(), e.precision())
 	if e.recall() < 0.95 || e.precision() < 0.90 {
 		t.Errorf("recall %.3f (want ≥ 0.95), precision %.3f (want ≥ 0.90)", e.recall(), e.precision())
 	}
 }
 
 // BenchmarkUrgency scores the labeled set; make bench prints its recall and
-// precision (urgency.recall, urgency.precision, urgency.recall.<category>,
-// and the same on the held-out third).
+// precision (urgency.recall, urgency.precision, urgency.recall.<category>).
 func BenchmarkUrgency(b *testing.B) {
 	set := loadLabeled(b)
 	s := scorer(b)
@@ -152,8 +141,6 @@ func BenchmarkUrgency(b *testing.B) {
 	}
 	b.ReportMetric(e.recall(), "recall")
 	b.ReportMetric(e.precision(), "precision")
-	b.ReportMetric(e.heldRecall(), "heldout.recall")
-	b.ReportMetric(e.heldPrecision(), "heldout.precision")
 	for _, c := range e.categories() {
 		b.ReportMetric(ratio(e.hitByCategory[c], e.byCategory[c]), "recall."+c)
 	}

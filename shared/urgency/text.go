@@ -226,9 +226,17 @@ func isCount(t token) bool {
 	if countWords[t.fold] {
 		return true
 	}
+	f := t.fold
+	// Ordinals count too: "my 6th email", "the 3rd call".
+	for _, suffix := range []string{"st", "nd", "rd", "th"} {
+		if len(f) > len(suffix) && strings.HasSuffix(f, suffix) {
+			f = strings.TrimSuffix(f, suffix)
+			break
+		}
+	}
 	n := 0
-	for i := 0; i < len(t.fold); i++ {
-		c := t.fold[i]
+	for i := 0; i < len(f); i++ {
+		c := f[i]
 		if c < '0' || c > '9' || i >= 4 {
 			return false
 		}
