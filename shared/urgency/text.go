@@ -220,6 +220,8 @@ var countWords = map[string]bool{
 	"muoi": true, "may": true, "nhieu": true, "vai": true, "chuc": true,
 	"two": true, "three": true, "four": true, "five": true, "six": true, "seven": true, "eight": true,
 	"nine": true, "ten": true, "several": true, "many": true, "multiple": true, "dozen": true,
+	"second": true, "third": true, "fourth": true, "fifth": true, "sixth": true, "seventh": true, "eighth": true,
+	"ninth": true, "tenth": true,
 }
 
 func isCount(t token) bool {
