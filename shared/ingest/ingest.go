@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/language"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/urgency"
 )
@@ -217,18 +218,14 @@ func clean(s string) string {
 	return norm.NFC.String(strings.ReplaceAll(s, "\x00", ""))
 }
 
-// vietnameseLetters are letters only Vietnamese uses among Latin scripts.
-const vietnameseLetters = "ăâđêôơưĂÂĐÊÔƠƯ"
-
-// GuessLanguage guesses a new customer's language: Vietnamese when the text
-// uses Vietnamese letters or the sender's phone is Vietnamese, English when
-// the text is plain ASCII words, otherwise unknown ("").
+// GuessLanguage guesses a new customer's language from their first message
+// (Vietnamese or English, see shared/language). When the text does not tell
+// reliably, a Vietnamese phone number means Vietnamese; otherwise the
+// language stays unknown ("") and the business's default applies. A
+// language the customer chose (their profile's) is never replaced by it.
 func GuessLanguage(text string, ids []domain.Identity) string {
-	base := norm.NFD.String(text)
-	for _, r := range norm.NFC.String(stripTones(base)) {
-		if strings.ContainsRune(vietnameseLetters, r) {
-			return "vi"
-		}
+	if lang, reliable := language.Default.Detect(text); reliable {
+		return lang
 	}
 	for _, id := range ids {
 		if id.Kind == domain.KindPhone && strings.HasPrefix(id.Value, "+84") {
@@ -236,16 +233,4 @@ func GuessLanguage(text string, ids []domain.Identity) string {
 		}
 	}
 	return ""
-}
-
-// stripTones removes the five Vietnamese tone marks from NFD text, keeping
-// the vowel-quality marks (breve, circumflex, horn) that identify the letters.
-func stripTones(nfd string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '\u0300', '\u0301', '\u0303', '\u0309', '\u0323':
-			return -1
-		}
-		return r
-	}, nfd)
 }

@@ -27,6 +27,10 @@ type Config struct {
 	// when they stand at most NegationWindow words before it, in the same clause.
 	Negations      []string `json:"negations"`
 	NegationWindow int      `json:"negationWindow"`
+	// NotNegations are phrases in which a negation word means something else:
+	// unaccented "sua chua" is "sữa chua" (yogurt), not "sữa chưa"; "không
+	// khí" is air.
+	NotNegations []string `json:"notNegations,omitempty"`
 
 	Intensity Intensity `json:"intensity"`
 	Repeat    Repeat    `json:"repeat"`
@@ -58,6 +62,8 @@ type Category struct {
 	// such as money or delivery are not: "chưa hoàn tiền" (not refunded yet)
 	// is a complaint about a refund, not its absence.
 	Negatable bool `json:"negatable,omitempty"`
+	// Label explains the category to a supervisor reading a reason.
+	Label string `json:"label,omitempty"`
 }
 
 // Entry is one lexicon phrase. Words are matched whole; a trailing "*" on an
@@ -77,11 +83,14 @@ type Entry struct {
 }
 
 // Context constrains the words right before and after a match, in its clause.
-// When Before or After is given, one of them must be present; NotBefore and
+// When Before, After or End is given, one of them must hold; NotBefore and
 // NotAfter veto.
 type Context struct {
-	Before    []string `json:"before,omitempty"`
-	After     []string `json:"after,omitempty"`
+	Before []string `json:"before,omitempty"`
+	After  []string `json:"after,omitempty"`
+	// End: the match ending its clause is a cue too. Unaccented "gap" closing
+	// a sentence ("xac nhan gap") is "gấp": "gặp" (meet) needs an object.
+	End       bool     `json:"end,omitempty"`
 	NotBefore []string `json:"notBefore,omitempty"`
 	NotAfter  []string `json:"notAfter,omitempty"`
 }
@@ -190,6 +199,11 @@ func (c Config) Validate() error {
 			return fieldErr(fmt.Sprintf("negations[%d]", i), "not a phrase: %q", n)
 		}
 	}
+	for i, n := range c.NotNegations {
+		if err := checkPhrase(n); err != nil || strings.Contains(n, "*") {
+			return fieldErr(fmt.Sprintf("notNegations[%d]", i), "not a phrase: %q", n)
+		}
+	}
 	if c.NegationWindow < 1 || c.NegationWindow > 10 {
 		return fieldErr("negationWindow", "must be 1..10, got %d", c.NegationWindow)
 	}
@@ -274,8 +288,12 @@ func checkPhrase(p string) error {
 	return nil
 }
 
-// checkWord accepts what the tokenizer reads as exactly one word.
+// checkWord accepts what the tokenizer reads as exactly one word, or a
+// placeholder ("#" a count, "%" a time of day).
 func checkWord(w string) error {
+	if w == countWord || w == clockWord {
+		return nil
+	}
 	toks := tokenize(w)
 	if len(toks) != 1 || toks[0].start != 0 || toks[0].end != len(w) {
 		return fmt.Errorf("%q is not a single word", w)

@@ -203,9 +203,77 @@ type word struct {
 	key, fold string
 	accented  bool
 	prefix    bool // "refund*" matches "refunds", "refunded"
+	count     bool // "#": a count of two or more ("5", "năm", "nhiều", "several")
+	clock     bool // "%": a time of day ("5h", "9h30", "3pm")
+}
+
+// Placeholders of the lexicon: "gọi # lần" is "gọi 5 lần", "gọi mấy lần";
+// "trước %" is "trước 5h".
+const (
+	countWord = "#"
+	clockWord = "%"
+)
+
+// countWords are the spelled-out counts of two or more, folded.
+var countWords = map[string]bool{
+	"hai": true, "ba": true, "bon": true, "nam": true, "sau": true, "bay": true, "tam": true, "chin": true,
+	"muoi": true, "may": true, "nhieu": true, "vai": true, "chuc": true,
+	"two": true, "three": true, "four": true, "five": true, "six": true, "seven": true, "eight": true,
+	"nine": true, "ten": true, "several": true, "many": true, "multiple": true, "dozen": true,
+	"second": true, "third": true, "fourth": true, "fifth": true, "sixth": true, "seventh": true, "eighth": true,
+	"ninth": true, "tenth": true,
+}
+
+func isCount(t token) bool {
+	if countWords[t.fold] {
+		return true
+	}
+	f := t.fold
+	// Ordinals count too: "my 6th email", "the 3rd call".
+	for _, suffix := range []string{"st", "nd", "rd", "th"} {
+		if len(f) > len(suffix) && strings.HasSuffix(f, suffix) {
+			f = strings.TrimSuffix(f, suffix)
+			break
+		}
+	}
+	n := 0
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c < '0' || c > '9' || i >= 4 {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n >= 2
+}
+
+// isClock recognizes "5h", "9h30", "17g", "3pm", "10am".
+func isClock(t token) bool {
+	f := t.fold
+	i := 0
+	for i < len(f) && i < 2 && f[i] >= '0' && f[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	switch rest := f[i:]; {
+	case rest == "am" || rest == "pm" || rest == "g":
+		return true
+	case strings.HasPrefix(rest, "h"):
+		m := rest[1:]
+		return m == "" || len(m) == 2 && m[0] >= '0' && m[0] <= '5' && m[1] >= '0' && m[1] <= '9'
+	}
+	return false
 }
 
 func compileWord(w string) word {
+	switch w {
+	case countWord:
+		return word{key: w, fold: w, count: true}
+	case clockWord:
+		return word{key: w, fold: w, clock: true}
+	}
 	prefix := strings.HasSuffix(w, "*")
 	t := makeToken(norm.NFC.String(strings.TrimSuffix(w, "*")))
 	return word{key: t.key, fold: t.fold, accented: t.accented, prefix: prefix}
@@ -217,7 +285,12 @@ func compileWord(w string) word {
 // words compare folded, and the lexicon entry's context rules resolve the
 // words that fold alike. It reports whether the match relied on folding.
 func (w word) match(t token, exact bool) (ok, folded bool) {
-	if w.prefix {
+	switch {
+	case w.count:
+		return isCount(t), false
+	case w.clock:
+		return isClock(t), false
+	case w.prefix:
 		return !t.accented && strings.HasPrefix(t.fold, w.fold), false
 	}
 	if exact || t.accented {

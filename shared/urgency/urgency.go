@@ -18,10 +18,22 @@
 //     is Huy picking someone up, not "hủy đơn".
 //   - Cancellation needs a phrase ("hủy đơn", "muốn hủy"): a bare "hủy"/"huy"
 //     is too often the name Huy.
+//   - "#" in a phrase is a count of two or more ("gọi # lần": "gọi 5 lần",
+//     "goi may lan", "called three times"); "%" a time of day ("trước %":
+//     "trước 5h").
 //   - A negation ("không", "ko", "k", "chưa", "not", "no") up to a few words
 //     before an urgency phrase, in the same clause, cancels it ("không gấp",
 //     "no rush"). Topic phrases (money, delivery, ...) are not negatable: "chưa
 //     hoàn tiền" still concerns a refund.
+//   - Words that fold like a negation but are not one ("sua chua" is yogurt)
+//     are listed as notNegations.
+//
+// Categories name what a supervisor must know (physical danger, health,
+// account security, money, fraud, a time-critical order, failed contact and
+// anger, legal or public threats, a stated emergency), and each carries a
+// label saying so. A phrase strong enough on its own weighs the urgent
+// threshold; weaker cues ("hết hạn" expired, "đã uống" already drunk) add up
+// within their category's cap.
 //
 // Priority: the score maps to a priority through configured thresholds. A
 // message with no signal scores 0 and is normal; low is kept for messages
@@ -85,7 +97,10 @@ type Reason struct {
 	Code     string `json:"code"`
 	Detail   string `json:"detail"`
 	Points   int    `json:"points"`
-	Category string `json:"category,omitempty"` // lexicon category (urgency, money, cancel, legal, fraud, delivery)
+	Category string `json:"category,omitempty"` // lexicon category (danger, health, security, money, fraud, legal, ...)
+	// Label says what the category means, for a supervisor ("physical
+	// danger: fire, smoke, electricity, gas, injury").
+	Label string `json:"label,omitempty"`
 }
 
 // Result is a score, its priority and the reasons, highest points first.
@@ -119,13 +134,14 @@ type compiledEntry struct {
 
 type compiledContext struct {
 	before, after, notBefore, notAfter wordSet
+	end                                bool
 }
 
 func compileContext(c *Context) *compiledContext {
 	if c == nil {
 		return nil
 	}
-	return &compiledContext{compileSet(c.Before), compileSet(c.After), compileSet(c.NotBefore), compileSet(c.NotAfter)}
+	return &compiledContext{compileSet(c.Before), compileSet(c.After), compileSet(c.NotBefore), compileSet(c.NotAfter), c.End}
 }
 
 // allows checks the words around toks[start:end] that share its clause.
@@ -137,8 +153,8 @@ func (c *compiledContext) allows(toks []token, start, end int, exact bool) bool 
 	if end < len(toks) && toks[end].clause == toks[end-1].clause {
 		next = &toks[end]
 	}
-	if len(c.before)+len(c.after) > 0 {
-		if !(prev != nil && c.before.has(*prev, exact) || next != nil && c.after.has(*next, exact)) {
+	if len(c.before)+len(c.after) > 0 || c.end {
+		if !(prev != nil && c.before.has(*prev, exact) || next != nil && c.after.has(*next, exact) || c.end && next == nil) {
 			return false
 		}
 	}
@@ -150,8 +166,9 @@ type Scorer struct {
 	cfg       Config
 	entries   []compiledEntry
 	byFirst   map[string][]int // folded first word → entries
-	prefixed  []int            // entries whose first word ends in "*"
+	prefixed  []int            // entries whose first word ends in "*" or is a placeholder
 	negations []phrase
+	notNeg    []phrase
 	thanks    []phrase
 	fillers   wordSet
 	tiers     map[string]domain.Priority
@@ -169,7 +186,7 @@ func NewScorer(cfg Config) (*Scorer, error) {
 			p = append(p, compileWord(w))
 		}
 		s.entries = append(s.entries, compiledEntry{Entry: e, words: p, ctx: compileContext(e.Context), foldedCtx: compileContext(e.Folded)})
-		if p[0].prefix {
+		if p[0].prefix || p[0].count || p[0].clock {
 			s.prefixed = append(s.prefixed, i)
 		} else {
 			s.byFirst[p[0].fold] = append(s.byFirst[p[0].fold], i)
@@ -177,6 +194,9 @@ func NewScorer(cfg Config) (*Scorer, error) {
 	}
 	for _, n := range cfg.Negations {
 		s.negations = append(s.negations, compilePhrase(n))
+	}
+	for _, n := range cfg.NotNegations {
+		s.notNeg = append(s.notNeg, compilePhrase(n))
 	}
 	for _, t := range cfg.Thanks.Phrases {
 		s.thanks = append(s.thanks, compilePhrase(t))
@@ -369,11 +389,10 @@ func (s *Scorer) lexicon(text string, toks []token) []Reason {
 
 	// Each entry counts once: its first occurrence that is not negated.
 	type hit struct {
-		entry      int
-		detail     string
-		negated    bool
-		negDetail  string
-		firstOrder int
+		entry     int
+		detail    string
+		negated   bool
+		negDetail string
 	}
 	hits := map[int]*hit{}
 	var order []int
@@ -415,7 +434,7 @@ func (s *Scorer) lexicon(text string, toks []token) []Reason {
 			continue
 		}
 		spent[e.Category] += pts
-		out = append(out, Reason{Code: ReasonLexicon, Detail: h.detail, Points: pts, Category: e.Category})
+		out = append(out, Reason{Code: ReasonLexicon, Detail: h.detail, Points: pts, Category: e.Category, Label: s.cfg.Categories[e.Category].Label})
 	}
 	return out
 }
@@ -433,12 +452,24 @@ func (s *Scorer) negationBefore(toks []token, start int, used []bool, exact bool
 			if b < 0 || slices.Contains(used[b:end+1], true) {
 				continue
 			}
-			if ok, _ := n.matchAt(toks, b, exact); ok {
+			if ok, _ := n.matchAt(toks, b, exact); ok && !s.otherWord(toks, b, exact) {
 				return b
 			}
 		}
 	}
 	return -1
+}
+
+// otherWord reports whether toks[i] belongs to a NotNegations phrase.
+func (s *Scorer) otherWord(toks []token, i int, exact bool) bool {
+	for _, p := range s.notNeg {
+		for b := max(0, i-len(p)+1); b <= i; b++ {
+			if ok, _ := p.matchAt(toks, b, exact); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // intensity scores shouting and runs of "!" or "?".
