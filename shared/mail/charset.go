@@ -59,34 +59,62 @@ func isLatin1Family(label string) bool {
 // decodeText turns the bytes of a text part into valid NFC UTF-8. The second
 // result is a warning for Message.Warnings, empty when the declared charset
 // was plausible.
-func decodeText(b []byte, declared string) (string, string) {
+func (h *charsetHints) decodeText(b []byte, declared string) (string, string) {
+	label := cleanCharsetLabel(declared)
 	enc, known := lookupCharset(declared)
-	switch {
-	case enc == nil:
+	if enc == nil {
 		if utf8.Valid(b) {
 			if !known {
 				return nfc(string(b)), fmt.Sprintf("unknown charset %q; text read as UTF-8", declared)
 			}
 			return nfc(string(b)), ""
 		}
-		name, e := guessLegacy(b)
-		return nfc(decodeWith(e, b)), fmt.Sprintf("text is not valid UTF-8 (declared charset %q); decoded as %s", cleanCharsetLabel(declared), name)
-	case isLatin1Family(declared):
+		s, name := h.decodeUnlabeled(b)
+		if name == "utf-8 (repaired)" {
+			return nfc(s), fmt.Sprintf("text is UTF-8 with invalid bytes (declared charset %q); those bytes read as windows-1252", label)
+		}
+		return nfc(s), fmt.Sprintf("text is not valid UTF-8 (declared charset %q); decoded as %s", label, name)
+	}
+	if hasMultiByteUTF8(b) && (utf8.Valid(b) || mostlyUTF8(b)) {
+		// Declared a legacy charset but written in UTF-8, as clients that
+		// copy the charset of the message they reply to do.
+		return nfc(repairUTF8(b)), fmt.Sprintf("text declared %q is UTF-8; read as UTF-8", label)
+	}
+	if isLatin1Family(declared) {
 		if viet, western := vietnameseEvidence(b); viet >= 3 && western == 0 {
-			return nfc(decodeWith(charmap.Windows1258, b)), fmt.Sprintf("text declared %q reads as Vietnamese; decoded as windows-1258", cleanCharsetLabel(declared))
+			return nfc(decodeWith(charmap.Windows1258, b)), fmt.Sprintf("text declared %q reads as Vietnamese; decoded as windows-1258", label)
+		}
+		if name, conf := detect(b); conf >= confident && !isLatinVerdict(name) {
+			return nfc(decodeWith(encodingFor(name), b)), fmt.Sprintf("text declared %q reads as %s; decoded as %s", label, name, name)
+		}
+	} else if !decodesCleanly(enc, b) {
+		if name, conf := detect(b); conf >= confident && encodingFor(name) != nil && decodesCleanly(encodingFor(name), b) {
+			return nfc(decodeWith(encodingFor(name), b)), fmt.Sprintf("text is not valid %s; decoded as %s", label, name)
 		}
 	}
 	return nfc(decodeWith(enc, b)), ""
 }
 
+// hasMultiByteUTF8 reports a valid multi-byte UTF-8 sequence in b.
+func hasMultiByteUTF8(b []byte) bool {
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if n > 1 && r != utf8.RuneError {
+			return true
+		}
+		b = b[n:]
+	}
+	return false
+}
+
 // decodeHeaderBytes repairs a header value that arrived as raw 8-bit bytes
 // that are not UTF-8 (RFC 6532 allows only UTF-8 there).
-func decodeHeaderBytes(s string) (string, bool) {
+func (h *charsetHints) decodeHeaderBytes(s string) (string, bool) {
 	if utf8.ValidString(s) {
 		return s, false
 	}
-	_, e := guessLegacy([]byte(s))
-	return decodeWith(e, []byte(s)), true
+	d, _ := h.decodeUnlabeled([]byte(s))
+	return d, true
 }
 
 func decodeWith(e encoding.Encoding, b []byte) string {
