@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -63,6 +64,9 @@ func (h *charsetHints) decodeText(b []byte, declared string) (string, string) {
 	label := cleanCharsetLabel(declared)
 	enc, known := lookupCharset(declared)
 	if enc == nil {
+		if isJIS(b) {
+			return nfc(decodeWith(japanese.ISO2022JP, b)), fmt.Sprintf("text in ISO-2022-JP (declared charset %q)", label)
+		}
 		if utf8.Valid(b) {
 			if !known {
 				return nfc(string(b)), fmt.Sprintf("unknown charset %q; text read as UTF-8", declared)
@@ -110,6 +114,11 @@ func hasMultiByteUTF8(b []byte) bool {
 // decodeHeaderBytes repairs a header value that arrived as raw 8-bit bytes
 // that are not UTF-8 (RFC 6532 allows only UTF-8 there).
 func (h *charsetHints) decodeHeaderBytes(s string) (string, bool) {
+	if isJIS([]byte(s)) {
+		// Old Japanese mailers write ISO-2022-JP raw: 7-bit, so valid
+		// UTF-8, but with escape sequences.
+		return decodeWith(japanese.ISO2022JP, []byte(s)), true
+	}
 	if utf8.ValidString(s) {
 		return s, false
 	}

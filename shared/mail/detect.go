@@ -66,7 +66,7 @@ func (h *charsetHints) decodeUnlabeled(b []byte) (string, string) {
 		// reading the whole text in another charset.
 		return repairUTF8(b), "utf-8 (repaired)"
 	}
-	if bytes.Contains(b, []byte("\x1b$B")) || bytes.Contains(b, []byte("\x1b$@")) {
+	if isJIS(b) {
 		return decodeWith(japanese.ISO2022JP, b), "iso-2022-jp"
 	}
 	name, conf := detect(b)
@@ -197,7 +197,7 @@ func repairUTF8(b []byte) string {
 
 // gather collects what the message says about its charset: the charsets its
 // text parts declare, and its undeclared 8-bit text.
-func (h *charsetHints) gather(root *enmime.Part, b *body) {
+func (h *charsetHints) gather(root *enmime.Part) {
 	for _, p := range root.DepthMatchAll(func(*enmime.Part) bool { return true }) {
 		mp := parseParams(p.Header.Get("Content-Type"))
 		if cs := mp.params["charset"]; cs != "" && strings.HasPrefix(mp.mtype, "text/") {
@@ -211,4 +211,9 @@ func (h *charsetHints) gather(root *enmime.Part, b *body) {
 			h.add([]byte(p.Header.Get(k)))
 		}
 	}
+}
+
+// isJIS reports ISO-2022-JP escape sequences (JIS X 0208 in, ASCII out).
+func isJIS(b []byte) bool {
+	return (bytes.Contains(b, []byte("\x1b$B")) || bytes.Contains(b, []byte("\x1b$@"))) && bytes.Contains(b, []byte("\x1b("))
 }

@@ -112,9 +112,9 @@ func Parse(ctx context.Context, r io.Reader, sink AttachmentSink) (*Message, err
 		m.warnf("message could not be parsed: %v", err)
 		return m, nil
 	}
+	m.hints.gather(root)
 	b := collect(m, root)
 	b.recoverRaw(m, raw)
-	m.hints.gather(root, b)
 	readHeaders(m, root.Header)
 
 	m.FullText = b.fullText(m)

@@ -108,9 +108,13 @@ func quotedValue(s string) (string, string) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\\':
-			if i+1 < len(s) {
+			// A quoted-pair; but Windows clients write paths with bare
+			// backslashes, kept as they are.
+			if i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\') {
 				i++
 				b.WriteByte(s[i])
+			} else {
+				b.WriteByte(c)
 			}
 		case '"':
 			after := strings.TrimLeft(s[i+1:], " \t")
@@ -122,7 +126,8 @@ func quotedValue(s string) (string, string) {
 			if end := nextParamStart(s[:i]); end >= 0 {
 				return strings.TrimSpace(s[:end]), s[end:]
 			}
-			b.WriteByte(c)
+			// Otherwise junk after a closed value, which is dropped.
+			return b.String(), s[i+1:]
 		default:
 			b.WriteByte(c)
 		}
