@@ -28,6 +28,17 @@ func lookupCharset(label string) (enc encoding.Encoding, known bool) {
 	case "cp1258", "x-cp1258", "windows-1258":
 		return charmap.Windows1258, true
 	}
+	// Windows code page names that mailers emit and WHATWG does not list.
+	switch l {
+	case "cp932", "ms932", "x-ms-cp932":
+		l = "shift_jis"
+	case "cp936", "ms936", "euc-cn", "x-euc-cn":
+		l = "gbk"
+	case "cp949", "ms949", "uhc", "x-windows-949":
+		l = "euc-kr"
+	case "cp950", "ms950", "x-windows-950":
+		l = "big5"
+	}
 	e, err := htmlindex.Get(l)
 	if err != nil {
 		return nil, false

@@ -23,6 +23,9 @@ import (
 // charset=gb2312 on the body), or the detector's verdict on all the
 // undeclared 8-bit text of the message taken together.
 
+// maxDetect is how much of a text the detector reads.
+const maxDetect = 64 << 10
+
 // confident is the detector confidence (1-100) taken as a verdict on its own.
 const confident = 50
 
@@ -99,6 +102,9 @@ func (h *charsetHints) decodeUnlabeled(b []byte) (string, string) {
 func detect(b []byte) (string, int) {
 	if len(b) == 0 {
 		return "", 0
+	}
+	if len(b) > maxDetect {
+		b = b[:maxDetect] // enough for a verdict; bounds the time on huge parts
 	}
 	results, err := chardet.NewTextDetector().DetectAll(b)
 	if err != nil {

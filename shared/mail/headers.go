@@ -155,8 +155,17 @@ func addresses(m *Message, h textproto.MIMEHeader, name string) (out []Address, 
 	if strings.TrimSpace(raw) == "<>" {
 		return nil, false // the null reverse path of a bounce
 	}
+	pending := "" // "Nguyen, Hai <…>": a comma inside an unquoted name
 	for _, field := range splitAddressList(raw) {
 		a := wholeAddress(field)
+		if a.Email == "" && !strings.Contains(field, "<") {
+			pending += strings.TrimSpace(field) + ", "
+			continue
+		}
+		if a.Email != "" && pending != "" {
+			a.Name = pending + a.Name
+		}
+		pending = ""
 		if a.Email == "" && a.Name == "" {
 			continue
 		}

@@ -130,3 +130,27 @@ func TestDecodeUnlabeledRepairsOneByte(t *testing.T) {
 		t.Errorf("got %q as %s", s, name)
 	}
 }
+
+func TestAddressesNeverInvent(t *testing.T) {
+	tests := []struct {
+		header, wantName, wantEmail string
+	}{
+		{"Nguyen, Hai T. <hai.nguyen@example.vn>", "Nguyen, Hai T.", "hai.nguyen@example.vn"},
+		{"Lan <lan@example.com", "Lan", "lan@example.com"},
+		{"Giang Ho <giang ho@example.vn>", "Giang Ho", ""},
+		{"support@shop.example.vn on behalf of Khach <khach at example dot vn>", "support@shop.example.vn on behalf of Khach", ""},
+		{`"Chi Tran" <>`, "Chi Tran", ""},
+		{"lan nguyen@example.com", "", ""},
+	}
+	for _, tt := range tests {
+		m := &Message{hints: &charsetHints{}}
+		list, broken := addresses(m, map[string][]string{"From": {tt.header}}, "From")
+		var got Address
+		if len(list) > 0 {
+			got = list[0]
+		}
+		if got.Name != tt.wantName || got.Email != tt.wantEmail || !broken {
+			t.Errorf("%q: got %+v (broken %v), want %q <%s>", tt.header, got, broken, tt.wantName, tt.wantEmail)
+		}
+	}
+}
