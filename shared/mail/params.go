@@ -28,7 +28,9 @@ type mediaParams struct {
 //   - raw 8-bit bytes are kept as they are.
 func parseParams(v string) mediaParams {
 	// Headers arrive unfolded by textproto, but a bare CR or LF may remain.
-	v = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
+	if strings.ContainsAny(v, "\r\n") {
+		v = lineEnds.Replace(v)
+	}
 	mt, rest, _ := strings.Cut(v, ";")
 	out := mediaParams{mtype: strings.ToLower(strings.TrimSpace(mt)), params: map[string]string{}, charsets: map[string]string{}}
 	type seg struct {
@@ -100,6 +102,8 @@ func parseParams(v string) mediaParams {
 	}
 	return out
 }
+
+var lineEnds = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 
 // quotedValue reads a quoted-string after its opening quote and returns the
 // value and what follows the closing quote.
