@@ -160,11 +160,16 @@ func guessLegacy(b []byte) (string, encoding.Encoding) {
 	return "windows-1252", charmap.Windows1252
 }
 
-// vietnameseEvidence counts windows-1258 tone-mark bytes after a vowel
-// (Vietnamese) and elsewhere (more likely Western letters such as ì, Ò).
+// vietnameseEvidence counts windows-1258 tone-mark bytes after a vowel and
+// đ before one (Vietnamese), and tone-mark bytes elsewhere (more likely
+// Western letters such as ì, Ò).
 func vietnameseEvidence(b []byte) (viet, western int) {
 	for i, c := range b {
 		switch c {
+		case 0xF0, 0xD0: // đ, Đ in 1258 (ð, Ð in 1252: Icelandic only) before a vowel: "đơn", "Đà"
+			if i+1 < len(b) && (isVowel1258(b[i+1]) || b[i+1] >= 0xE0 && b[i+1] != 0xF0) {
+				viet++
+			}
 		case 0xCC, 0xEC, 0xD2, 0xDE, 0xF2: // U+0300, U+0301, U+0309, U+0303, U+0323 in 1258
 			if i > 0 && isVowel1258(b[i-1]) {
 				viet++

@@ -44,14 +44,24 @@ func (h *charsetHints) add(b []byte) {
 	h.material = append(append(h.material, b...), '\n')
 }
 
-// messageCharset is the detector's verdict on all undeclared 8-bit text.
+// messageCharset is the verdict on all undeclared 8-bit text of the
+// message: the detector's when it is sure of a non-Latin charset, else
+// windows-1258 when the text reads as Vietnamese, else the detector's
+// weaker non-Latin verdict, else "".
 func (h *charsetHints) messageCharset() string {
 	if h == nil {
 		return ""
 	}
 	if !h.wideDone {
 		h.wideDone = true
-		if name, conf := detect(h.material); conf >= confident/2 {
+		name, conf := detect(h.material)
+		viet, western := vietnameseEvidence(h.material)
+		switch {
+		case conf >= confident && !isLatinVerdict(name):
+			h.wide = name
+		case viet >= 1 && viet > western:
+			h.wide = "windows-1258"
+		case conf >= confident/2 && !isLatinVerdict(name):
 			h.wide = name
 		}
 	}
@@ -59,7 +69,11 @@ func (h *charsetHints) messageCharset() string {
 }
 
 // decodeUnlabeled decodes 8-bit bytes whose charset is unknown and returns
-// the text and the charset used.
+// the text and the charset used. In order: UTF-8 (repaired locally when
+// only a few bytes are wrong), ISO-2022-JP escapes, a sure detector verdict
+// on the piece, a non-Latin charset the message declares elsewhere, the
+// verdict on the whole message, Vietnamese evidence in the piece, then the
+// detector's Latin verdict or the windows-1252/1258 guess.
 func (h *charsetHints) decodeUnlabeled(b []byte) (string, string) {
 	if utf8.Valid(b) {
 		return string(b), "utf-8"
@@ -73,12 +87,8 @@ func (h *charsetHints) decodeUnlabeled(b []byte) (string, string) {
 		return decodeWith(japanese.ISO2022JP, b), "iso-2022-jp"
 	}
 	name, conf := detect(b)
-	viet, western := vietnameseEvidence(b)
 	if conf >= confident && !isLatinVerdict(name) {
 		return decodeWith(encodingFor(name), b), canonicalName(name)
-	}
-	if viet >= 2 && viet > western {
-		return decodeWith(charmap.Windows1258, b), "windows-1258"
 	}
 	if h != nil {
 		for _, cs := range h.declared {
@@ -86,9 +96,12 @@ func (h *charsetHints) decodeUnlabeled(b []byte) (string, string) {
 				return decodeWith(enc, b), cleanCharsetLabel(cs)
 			}
 		}
-		if wide := h.messageCharset(); wide != "" && !isLatinVerdict(wide) && decodesCleanly(encodingFor(wide), b) {
+		if wide := h.messageCharset(); wide != "" && decodesCleanly(encodingFor(wide), b) {
 			return decodeWith(encodingFor(wide), b), canonicalName(wide)
 		}
+	}
+	if viet, western := vietnameseEvidence(b); viet >= 1 && viet > western {
+		return decodeWith(charmap.Windows1258, b), "windows-1258"
 	}
 	if conf >= confident {
 		return decodeWith(encodingFor(name), b), canonicalName(name)
@@ -126,6 +139,8 @@ func encodingFor(name string) encoding.Encoding {
 		return nil
 	case "iso-8859-1":
 		return charmap.Windows1252
+	case "windows-1258":
+		return charmap.Windows1258
 	}
 	e, err := htmlindex.Get(name)
 	if err != nil {

@@ -192,6 +192,30 @@ func charsets(l *[]message) {
 		head("", "tuan.vo@example.vn", support,
 			"=?unknown-8bit?Q?C=E1=BA=A3m_=C6=A1n_shop?=", "Wed, 20 Nov 2024 10:00:00 +0700", "unknown8bit-10@example.vn")+
 			plain("utf-8", "8bit", "Đã nhận hàng, cảm ơn shop."))
+
+	// Vietnamese Outlook Express: raw windows-1258 file name and body.
+	add(l, Expect{File: "c22-raw-1258-filename.eml", Class: "charset",
+		From: "nhung.cao@example.vn", Subject: "Hóa đơn tháng 11",
+		BodyStart: "Em gửi hóa đơn tháng 11, nhờ anh chị kiểm tra.", Attachments: []string{"Hóa đơn tháng 11.pdf"}},
+		head("X-Mailer: Microsoft Outlook Express 6.00.2900.2180", "nhung.cao@example.vn", support,
+			"=?windows-1258?Q?H=F3a_=F0=F5n_th=E1ng_11?=", "Wed, 20 Nov 2024 11:00:00 +0700", "000701c0c3d4$e5f6a7b8$0300a8c0@example.vn",
+			ctMultipart("mixed", "----=_NextPart_000_0007_01C0C3D4.E5F6A7B8"))+"\n"+
+			multipart("----=_NextPart_000_0007_01C0C3D4.E5F6A7B8",
+				"Content-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n"+encode1258("Em gửi hóa đơn tháng 11, nhờ anh chị kiểm tra.\nCảm ơn.")+"\n",
+				attachment("application/pdf; name=\""+encode1258("Hóa đơn tháng 11.pdf")+"\"", "Content-Disposition: attachment; filename=\""+encode1258("Hóa đơn tháng 11.pdf")+"\"\n", pdf("vn11")),
+			))
+
+	// Korean Outlook: a raw EUC-KR file name beside a declared body.
+	add(l, Expect{File: "c23-raw-euc-kr-filename.eml", Class: "charset",
+		From: "lee.sora@naver.example", Subject: "영수증",
+		BodyStart: "영수증 보내드립니다.", Attachments: []string{"영수증.jpg"}},
+		head("X-Mailer: Microsoft Outlook 16.0", "lee.sora@naver.example", support,
+			"=?ks_c_5601-1987?B?"+b64raw(enc(euck, "영수증"))+"?=", "Wed, 20 Nov 2024 12:00:00 +0900", "002b01db3b11$aa22bb33$cc44dd55$@naver.example",
+			ctMultipart("mixed", "----=_NextPart_000_002B_01DB3B11.AA22BB33"))+"\n"+
+			multipart("----=_NextPart_000_002B_01DB3B11.AA22BB33",
+				plain("\"ks_c_5601-1987\"", "base64", enc(euck, "영수증 보내드립니다.")),
+				attachment("image/jpeg; name=\""+enc(euck, "영수증.jpg")+"\"", "Content-Disposition: attachment; filename=\""+enc(euck, "영수증.jpg")+"\"\n", jpeg("kr")),
+			))
 }
 
 func b64raw(s string) string { return strings.TrimSpace(strings.ReplaceAll(b64(s), "\n", "")) }

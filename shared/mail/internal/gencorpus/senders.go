@@ -67,4 +67,19 @@ func senders(l *[]message) {
 	add(l, Expect{File: "h14-sjis-raw-name.eml", Class: "header", From: "ito@softbank.example", Subject: "配送について", BodyStart: "配送日時を変更したいです。"},
 		head("", enc(sjis, "伊藤")+" <ito@softbank.example>", support, "=?Shift_JIS?B?"+b64raw(enc(sjis, "配送について"))+"?=", "Thu, 21 Nov 2024 13:00:00 +0900", "sjis-name-14@softbank.example")+
 			plain("Shift_JIS", "8bit", enc(sjis, "配送日時を変更したいです。")))
+
+	// The old "address (comment)" form, as Unix mailers write it.
+	add(l, Expect{File: "h15-address-comment-form.eml", Class: "header", From: "vinh.pham@example.vn", Subject: "Đơn 2231", BodyStart: bodyStart},
+		"MIME-Version: 1.0\nFrom: vinh.pham@example.vn (Vinh Pham)\nTo: support@shop.example.vn\nSubject: "+bword("UTF-8", "Đơn 2231")+"\nDate: Thu, 21 Nov 2024 14:00:00 +0700\nMessage-ID: <comment-15@example.vn>\n"+body)
+
+	// A bounce (multipart/report): the human-readable part is the text.
+	add(l, Expect{File: "h16-bounce-report.eml", Class: "header", From: "mailer-daemon@mail.example.net", Subject: "Undelivered Mail Returned to Sender",
+		BodyStart: "This is the mail system at host mail.example.net.", Attachments: []string{"part-2.txt", "part-3.txt"}},
+		"Return-Path: <>\nMIME-Version: 1.0\nFrom: MAILER-DAEMON@mail.example.net (Mail Delivery System)\nTo: support@shop.example.vn\nSubject: Undelivered Mail Returned to Sender\nDate: Thu, 21 Nov 2024 15:00:00 +0700\nMessage-ID: <bounce-16@mail.example.net>\n"+
+			"Content-Type: multipart/report; report-type=delivery-status;\n\tboundary=\"7A1B2C3D4E.1732176000/mail.example.net\"\n\n"+
+			multipart("7A1B2C3D4E.1732176000/mail.example.net",
+				"Content-Description: Notification\nContent-Type: text/plain; charset=us-ascii\n\nThis is the mail system at host mail.example.net.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n",
+				"Content-Description: Delivery report\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mail.example.net\n\nFinal-Recipient: rfc822; nobody@example.vn\nAction: failed\nStatus: 5.1.1\n",
+				"Content-Description: Undelivered Message Headers\nContent-Type: text/rfc822-headers\n\nFrom: support@shop.example.vn\nTo: nobody@example.vn\nSubject: Re: Order\n",
+			))
 }
