@@ -154,3 +154,23 @@ func TestAddressesNeverInvent(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepTreesEnmimeSeesAreCut: enmime nests any non-text part that has a
+// boundary, and finds delimiters anywhere in a line; the scanner must see
+// the same depth or it would let a quadratic tree through.
+func TestDeepTreesEnmimeSeesAreCut(t *testing.T) {
+	for name, format := range map[string]string{
+		"application type":    "--b%d\r\nContent-Type: application/x-whatever; boundary=\"b%d\"\r\n\r\n",
+		"delimiter mid-line":  "junk --b%d \r\nContent-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n",
+		"folded content-type": "--b%d\r\nContent-Type: multipart/mixed;\r\n\tboundary=b%d\r\n\r\n",
+	} {
+		var b bytes.Buffer
+		b.WriteString("From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n")
+		for i := 1; i <= 2000; i++ {
+			fmt.Fprintf(&b, format, i-1, i)
+		}
+		if _, _, why := scanTree(b.Bytes()); !strings.Contains(why, "deeper than") {
+			t.Errorf("%s: 2,000 levels not cut", name)
+		}
+	}
+}

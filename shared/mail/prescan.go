@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-
-	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
 // Limits on the MIME tree, checked before enmime sees the message: its
@@ -76,66 +74,106 @@ func isHeaderField(line []byte) bool {
 // scanTree walks the boundary structure line by line, without decoding
 // anything. It returns where to cut the message, the delimiters that close
 // the multiparts open there, and why ("" when the tree is within limits).
+// It errs on the side of seeing structure where enmime does: a part is
+// multipart when it has a boundary parameter and is not text/plain or
+// text/html, and a delimiter is "--boundary" anywhere in a line followed by
+// white space or the line's end, the outermost boundary first.
 func scanTree(raw []byte) (cut int, closers []byte, why string) {
-	var open []string // boundaries of the enclosing multiparts, outermost first
+	var open [][]byte // "--boundary" of the enclosing multiparts, outermost first
 	parts := 1
-	inHeader := true
+	inHeader, root := true, true
 	var header []byte
 	for off := 0; off < len(raw); {
 		lineStart := off
 		var line []byte
 		line, off = nextLine(raw, off)
-		if inHeader {
-			if len(line) > 0 {
-				header = append(header, line...)
-				header = append(header, '\n')
-				continue
-			}
-			inHeader = false
-			if b := multipartBoundary(header); b != "" {
-				if len(open) >= maxDepth {
-					return lineStart, closeAll(open), fmt.Sprintf("MIME tree deeper than %d levels", maxDepth)
-				}
-				open = append(open, b)
-			}
+		// A delimiter ends a part even inside its header block.
+		if k, final := matchDelimiter(open, line); k >= 0 {
+			inHeader, root = false, false
 			header = header[:0]
-			continue
-		}
-		if len(line) < 3 || line[0] != '-' || line[1] != '-' || len(open) == 0 {
-			continue
-		}
-		rest := string(bytes.TrimRight(line[2:], " \t"))
-		for k := len(open) - 1; k >= 0; k-- {
-			b := open[k]
-			if !strings.HasPrefix(rest, b) {
-				continue
-			}
-			switch tail := rest[len(b):]; tail {
-			case "--":
+			if final {
 				open = open[:k]
-			case "":
-				if parts >= maxParts {
-					return lineStart, closeAll(open), fmt.Sprintf("more than %d MIME parts", maxParts)
-				}
-				parts++
-				open = open[:k+1]
-				inHeader = true
-			default:
 				continue
 			}
-			break
+			if parts >= maxParts {
+				return lineStart, closeAll(open), fmt.Sprintf("more than %d MIME parts", maxParts)
+			}
+			parts++
+			open = open[:k+1]
+			inHeader = true
+			continue
 		}
+		if !inHeader {
+			continue
+		}
+		if len(line) > 0 {
+			header = append(header, line...)
+			header = append(header, '\n')
+			continue
+		}
+		inHeader = false
+		if b := partBoundary(header, root); b != "" {
+			if len(open) >= maxDepth {
+				return lineStart, closeAll(open), fmt.Sprintf("MIME tree deeper than %d levels", maxDepth)
+			}
+			open = append(open, []byte("--"+b))
+		}
+		root = false
+		header = header[:0]
 	}
 	return len(raw), nil, ""
 }
 
-// multipartBoundary returns the boundary of a multipart Content-Type in an
-// unfolded-or-not header block, or "".
-func multipartBoundary(header []byte) string {
+// matchDelimiter finds the outermost open boundary whose delimiter is in
+// line, and whether it is the closing one; k is -1 when none is.
+func matchDelimiter(open [][]byte, line []byte) (k int, final bool) {
+	if len(open) == 0 || bytes.IndexByte(line, '-') < 0 {
+		return -1, false
+	}
+	for k, b := range open {
+		i := bytes.Index(line, b)
+		if i < 0 {
+			continue
+		}
+		tail := line[i+len(b):]
+		if bytes.HasPrefix(tail, []byte("--")) {
+			return k, true
+		}
+		if len(tail) == 0 || tail[0] == ' ' || tail[0] == '\t' {
+			return k, false
+		}
+	}
+	return -1, false
+}
+
+// partBoundary returns the boundary that makes a part multipart for
+// enmime, from its header block (folded or not), or "". The root must be
+// multipart/*; a nested part only needs a boundary and a non-text type.
+func partBoundary(header []byte, root bool) string {
+	v := headerValue(header, "content-type:")
+	if v == "" {
+		return ""
+	}
+	mp := parseParams(v)
+	b := mp.params["boundary"]
+	switch {
+	case b == "":
+		return ""
+	case root && !strings.HasPrefix(mp.mtype, "multipart/"):
+		return ""
+	case !root && (mp.mtype == "text/plain" || mp.mtype == "text/html"):
+		return ""
+	}
+	return b
+}
+
+// headerValue returns a field's unfolded value from a header block; name
+// is lower case with its colon.
+func headerValue(header []byte, name string) string {
 	h := string(header)
-	idx := indexFold(h, "content-type:")
+	idx := indexFold(h, name)
 	for idx > 0 && h[idx-1] != '\n' {
-		next := indexFold(h[idx+1:], "content-type:")
+		next := indexFold(h[idx+1:], name)
 		if next < 0 {
 			return ""
 		}
@@ -144,25 +182,17 @@ func multipartBoundary(header []byte) string {
 	if idx < 0 {
 		return ""
 	}
-	v := h[idx+len("content-type:"):]
-	// Unfold: the value continues on lines starting with white space.
 	var b strings.Builder
-	for i, l := range strings.Split(v, "\n") {
+	for i, l := range strings.Split(h[idx+len(name):], "\n") {
 		if i > 0 && (l == "" || (l[0] != ' ' && l[0] != '\t')) {
 			break
 		}
 		b.WriteString(l)
 		b.WriteByte(' ')
 	}
-	mtype, params, _, err := mediatype.Parse(strings.TrimSpace(b.String()))
-	if err != nil || !strings.HasPrefix(mtype, "multipart/") {
-		return ""
-	}
-	return params["boundary"]
+	return strings.TrimSpace(b.String())
 }
 
-// indexFold finds an ASCII lower-case needle ignoring ASCII case; unlike
-// strings.ToLower it keeps byte offsets of invalid UTF-8 intact.
 func indexFold(s, lowerSub string) int {
 	b := []byte(s)
 	for i, c := range b {
@@ -173,10 +203,12 @@ func indexFold(s, lowerSub string) int {
 	return bytes.Index(b, []byte(lowerSub))
 }
 
-func closeAll(open []string) []byte {
+func closeAll(open [][]byte) []byte {
 	var b bytes.Buffer
 	for k := len(open) - 1; k >= 0; k-- {
-		b.WriteString("\r\n--" + open[k] + "--\r\n")
+		b.WriteString("\r\n")
+		b.Write(open[k])
+		b.WriteString("--\r\n")
 	}
 	return b.Bytes()
 }
