@@ -99,11 +99,11 @@ func (h *charsetHints) decodeText(b []byte, declared string) (string, string) {
 		if viet, western := vietnameseEvidence(b); viet >= 3 && western == 0 {
 			return nfc(decodeWith(charmap.Windows1258, b)), fmt.Sprintf("text declared %q reads as Vietnamese; decoded as windows-1258", label)
 		}
-		if name, conf := detect(b); conf >= confident && !isLatinVerdict(name) {
+		if name, conf := h.detect(b); conf >= confident && !isLatinVerdict(name) {
 			return nfc(decodeWith(encodingFor(name), b)), fmt.Sprintf("text declared %q reads as %s; decoded as %s", label, name, name)
 		}
 	} else if !decodesCleanly(enc, b) {
-		if name, conf := detect(b); conf >= confident && encodingFor(name) != nil && decodesCleanly(encodingFor(name), b) {
+		if name, conf := h.detect(b); conf >= confident && encodingFor(name) != nil && decodesCleanly(encodingFor(name), b) {
 			return nfc(decodeWith(encodingFor(name), b)), fmt.Sprintf("text is not valid %s; decoded as %s", label, name)
 		}
 	}

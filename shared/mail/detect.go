@@ -35,6 +35,24 @@ type charsetHints struct {
 	material []byte   // its undeclared 8-bit text: raw headers, file names, bodies
 	wide     string   // detector verdict on material, once computed
 	wideDone bool
+	budget   int // bytes the detector has read for this message
+}
+
+// maxDetectPerMessage bounds the detector's work on one message, which can
+// have 500 parts with a file name and text each.
+const maxDetectPerMessage = 1 << 20
+
+// detect runs the detector within the message's budget; past it, pieces
+// are decoded from the message's verdict or the Western/Vietnamese guess.
+func (h *charsetHints) detect(b []byte) (string, int) {
+	if h == nil {
+		return detect(b)
+	}
+	if h.budget >= maxDetectPerMessage {
+		return "", 0
+	}
+	h.budget += min(len(b), maxDetect)
+	return detect(b)
 }
 
 func (h *charsetHints) add(b []byte) {
@@ -54,7 +72,7 @@ func (h *charsetHints) messageCharset() string {
 	}
 	if !h.wideDone {
 		h.wideDone = true
-		name, conf := detect(h.material)
+		name, conf := h.detect(h.material)
 		viet, western := vietnameseEvidence(h.material)
 		switch {
 		case conf >= confident && !isLatinVerdict(name):
@@ -86,7 +104,7 @@ func (h *charsetHints) decodeUnlabeled(b []byte) (string, string) {
 	if isJIS(b) {
 		return decodeWith(japanese.ISO2022JP, b), "iso-2022-jp"
 	}
-	name, conf := detect(b)
+	name, conf := h.detect(b)
 	if conf >= confident && !isLatinVerdict(name) {
 		return decodeWith(encodingFor(name), b), canonicalName(name)
 	}
