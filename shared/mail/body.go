@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -258,7 +259,7 @@ func (b *body) extractUU(m *Message, p *enmime.Part) {
 			}
 		}
 		b.files = append(b.files, &file{
-			partID:      p.PartID + ".uu" + string(rune('1'+i)),
+			partID:      p.PartID + ".uu" + strconv.Itoa(i+1),
 			name:        cleanFileName(decodeWords(m, "file name", f.name), p.PartID, ct),
 			contentType: ct,
 			content:     f.content,

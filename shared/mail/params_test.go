@@ -174,3 +174,29 @@ func TestDeepTreesEnmimeSeesAreCut(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepContentIsBounded: below 8 levels a message may hold only 128 KB,
+// since enmime's time grows with depth times bytes.
+func TestDeepContentIsBounded(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n")
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&b, "--b%d\r\nContent-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n", i-1, i)
+	}
+	b.WriteString("--b20\r\nContent-Type: text/plain\r\n\r\n")
+	for b.Len() < 600<<10 {
+		b.WriteString("filler text that is nested far too deep for any real mailer\r\n")
+	}
+	if _, _, why := scanTree(b.Bytes()); !strings.Contains(why, "nested deeper than 8") {
+		t.Errorf("600 KB at depth 20 not cut: %q", why)
+	}
+	var shallow bytes.Buffer
+	shallow.WriteString("Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\n")
+	for shallow.Len() < 600<<10 {
+		shallow.WriteString("an ordinary long message body line of text\r\n")
+	}
+	shallow.WriteString("--m--\r\n")
+	if _, _, why := scanTree(shallow.Bytes()); why != "" {
+		t.Errorf("a shallow 600 KB message was cut: %s", why)
+	}
+}

@@ -14,6 +14,16 @@ const (
 	maxParts = 500
 )
 
+// enmime reads each nesting level through its own buffered reader, so its
+// time grows with depth times the bytes below: 470 KB under 25 levels took
+// 0.4 s of CPU. Real mail rarely nests beyond a few levels (a forward of a
+// forward with an HTML body and its images), so content below deepLevel is
+// limited to maxDeepBytes.
+const (
+	deepLevel    = 8
+	maxDeepBytes = 128 << 10
+)
+
 // maxJunkLines is how many lines before the header block are skipped
 // (mbox "From " lines, a stray blank line or banner some gateways add).
 const maxJunkLines = 10
@@ -80,7 +90,7 @@ func isHeaderField(line []byte) bool {
 // white space or the line's end, the outermost boundary first.
 func scanTree(raw []byte) (cut int, closers []byte, why string) {
 	var open [][]byte // "--boundary" of the enclosing multiparts, outermost first
-	parts := 1
+	parts, deep := 1, 0
 	inHeader, root := true, true
 	var header []byte
 	for off := 0; off < len(raw); {
@@ -102,6 +112,11 @@ func scanTree(raw []byte) (cut int, closers []byte, why string) {
 			open = open[:k+1]
 			inHeader = true
 			continue
+		}
+		if len(open) > deepLevel {
+			if deep += len(line) + 1; deep > maxDeepBytes {
+				return lineStart, closeAll(open), fmt.Sprintf("more than %d KB nested deeper than %d levels", maxDeepBytes>>10, deepLevel)
+			}
 		}
 		if !inHeader {
 			continue
