@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -26,6 +27,17 @@ func lookupCharset(label string) (enc encoding.Encoding, known bool) {
 		return nil, true
 	case "cp1258", "x-cp1258", "windows-1258":
 		return charmap.Windows1258, true
+	}
+	// Windows code page names that mailers emit and WHATWG does not list.
+	switch l {
+	case "cp932", "ms932", "x-ms-cp932":
+		l = "shift_jis"
+	case "cp936", "ms936", "euc-cn", "x-euc-cn":
+		l = "gbk"
+	case "cp949", "ms949", "uhc", "x-windows-949":
+		l = "euc-kr"
+	case "cp950", "ms950", "x-windows-950":
+		l = "big5"
 	}
 	e, err := htmlindex.Get(l)
 	if err != nil {
@@ -59,34 +71,70 @@ func isLatin1Family(label string) bool {
 // decodeText turns the bytes of a text part into valid NFC UTF-8. The second
 // result is a warning for Message.Warnings, empty when the declared charset
 // was plausible.
-func decodeText(b []byte, declared string) (string, string) {
+func (h *charsetHints) decodeText(b []byte, declared string) (string, string) {
+	label := cleanCharsetLabel(declared)
 	enc, known := lookupCharset(declared)
-	switch {
-	case enc == nil:
+	if enc == nil {
+		if isJIS(b) {
+			return nfc(decodeWith(japanese.ISO2022JP, b)), fmt.Sprintf("text in ISO-2022-JP (declared charset %q)", label)
+		}
 		if utf8.Valid(b) {
 			if !known {
 				return nfc(string(b)), fmt.Sprintf("unknown charset %q; text read as UTF-8", declared)
 			}
 			return nfc(string(b)), ""
 		}
-		name, e := guessLegacy(b)
-		return nfc(decodeWith(e, b)), fmt.Sprintf("text is not valid UTF-8 (declared charset %q); decoded as %s", cleanCharsetLabel(declared), name)
-	case isLatin1Family(declared):
+		s, name := h.decodeUnlabeled(b)
+		if name == "utf-8 (repaired)" {
+			return nfc(s), fmt.Sprintf("text is UTF-8 with invalid bytes (declared charset %q); those bytes read as windows-1252", label)
+		}
+		return nfc(s), fmt.Sprintf("text is not valid UTF-8 (declared charset %q); decoded as %s", label, name)
+	}
+	if hasMultiByteUTF8(b) && (utf8.Valid(b) || mostlyUTF8(b)) {
+		// Declared a legacy charset but written in UTF-8, as clients that
+		// copy the charset of the message they reply to do.
+		return nfc(repairUTF8(b)), fmt.Sprintf("text declared %q is UTF-8; read as UTF-8", label)
+	}
+	if isLatin1Family(declared) {
 		if viet, western := vietnameseEvidence(b); viet >= 3 && western == 0 {
-			return nfc(decodeWith(charmap.Windows1258, b)), fmt.Sprintf("text declared %q reads as Vietnamese; decoded as windows-1258", cleanCharsetLabel(declared))
+			return nfc(decodeWith(charmap.Windows1258, b)), fmt.Sprintf("text declared %q reads as Vietnamese; decoded as windows-1258", label)
+		}
+		if name, conf := h.detect(b); conf >= confident && !isLatinVerdict(name) {
+			return nfc(decodeWith(encodingFor(name), b)), fmt.Sprintf("text declared %q reads as %s; decoded as %s", label, name, name)
+		}
+	} else if !decodesCleanly(enc, b) {
+		if name, conf := h.detect(b); conf >= confident && encodingFor(name) != nil && decodesCleanly(encodingFor(name), b) {
+			return nfc(decodeWith(encodingFor(name), b)), fmt.Sprintf("text is not valid %s; decoded as %s", label, name)
 		}
 	}
 	return nfc(decodeWith(enc, b)), ""
 }
 
+// hasMultiByteUTF8 reports a valid multi-byte UTF-8 sequence in b.
+func hasMultiByteUTF8(b []byte) bool {
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if n > 1 && r != utf8.RuneError {
+			return true
+		}
+		b = b[n:]
+	}
+	return false
+}
+
 // decodeHeaderBytes repairs a header value that arrived as raw 8-bit bytes
 // that are not UTF-8 (RFC 6532 allows only UTF-8 there).
-func decodeHeaderBytes(s string) (string, bool) {
+func (h *charsetHints) decodeHeaderBytes(s string) (string, bool) {
+	if isJIS([]byte(s)) {
+		// Old Japanese mailers write ISO-2022-JP raw: 7-bit, so valid
+		// UTF-8, but with escape sequences.
+		return decodeWith(japanese.ISO2022JP, []byte(s)), true
+	}
 	if utf8.ValidString(s) {
 		return s, false
 	}
-	_, e := guessLegacy([]byte(s))
-	return decodeWith(e, []byte(s)), true
+	d, _ := h.decodeUnlabeled([]byte(s))
+	return d, true
 }
 
 func decodeWith(e encoding.Encoding, b []byte) string {
@@ -112,11 +160,16 @@ func guessLegacy(b []byte) (string, encoding.Encoding) {
 	return "windows-1252", charmap.Windows1252
 }
 
-// vietnameseEvidence counts windows-1258 tone-mark bytes after a vowel
-// (Vietnamese) and elsewhere (more likely Western letters such as ì, Ò).
+// vietnameseEvidence counts windows-1258 tone-mark bytes after a vowel and
+// đ before one (Vietnamese), and tone-mark bytes elsewhere (more likely
+// Western letters such as ì, Ò).
 func vietnameseEvidence(b []byte) (viet, western int) {
 	for i, c := range b {
 		switch c {
+		case 0xF0, 0xD0: // đ, Đ in 1258 (ð, Ð in 1252: Icelandic only) before a vowel: "đơn", "Đà"
+			if i+1 < len(b) && (isVowel1258(b[i+1]) || b[i+1] >= 0xE0 && b[i+1] != 0xF0) {
+				viet++
+			}
 		case 0xCC, 0xEC, 0xD2, 0xDE, 0xF2: // U+0300, U+0301, U+0309, U+0303, U+0323 in 1258
 			if i > 0 && isVowel1258(b[i-1]) {
 				viet++

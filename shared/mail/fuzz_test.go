@@ -17,6 +17,11 @@ func FuzzParse(f *testing.F) {
 	if err != nil || len(files) == 0 {
 		f.Fatalf("no fixtures in %s: %v", fixtureDir, err)
 	}
+	corpus, err := filepath.Glob(filepath.Join(corpusDir, "*.eml"))
+	if err != nil || len(corpus) == 0 {
+		f.Fatalf("no corpus in %s: %v", corpusDir, err)
+	}
+	files = append(files, corpus...)
 	for _, name := range files {
 		raw, err := os.ReadFile(name)
 		if err != nil {

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -101,16 +102,28 @@ func isMobileSignature(f string) bool {
 	return false
 }
 
-// Separator words inside "-----Original Message-----" lines, folded.
+// Separator words inside "-----Original Message-----" and forward lines
+// ("---------- Forwarded message ---------"), folded, by language.
 var separatorWords = map[string]bool{
-	"original message": true, "original message follows": true,
-	"thu goc": true, "tin nhan goc": true, "thu ban dau": true, // vi
-	"message d'origine": true, "message original": true, // fr
-	"mensaje original":        true,                                   // es
-	"ursprungliche nachricht": true, "ursprungliche mitteilung": true, // de
+	"original message": true, "original message follows": true, "forwarded message": true, // en
+	"thu goc": true, "tin nhan goc": true, "thu ban dau": true, "thu duoc chuyen tiep": true, // vi
+	"thu chuyen tiep": true, "thu da chuyen tiep": true, "tin nhan duoc chuyen tiep": true,
+	"message d'origine": true, "message original": true, "message transfere": true, "message d'origine transfere": true, // fr
+	"mensaje original": true, "mensaje reenviado": true, // es
+	"ursprungliche nachricht": true, "ursprungliche mitteilung": true, "original nachricht": true, // de
+	"weitergeleitete nachricht": true, "originalnachricht": true,
+}
+
+// Apple Mail and iOS write forwards as a sentence, not a rule.
+var forwardSentences = []string{
+	"begin forwarded message:", "bat dau thu chuyen tiep:", "debut du message reexpedie :",
+	"debut du message reexpedie:", "anfang der weitergeleiteten nachricht:", "inicio del mensaje reenviado:",
 }
 
 func isSeparator(trimmed, f string) bool {
+	if slices.Contains(forwardSentences, f) {
+		return true
+	}
 	if !strings.HasPrefix(trimmed, "--") && !strings.HasPrefix(trimmed, "__") {
 		return false
 	}
