@@ -9,6 +9,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/sla"
+	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -144,7 +145,7 @@ func (r *Router) team(job ingest.Job) string {
 	if r.Config.DefaultTeam != "" {
 		return r.Config.DefaultTeam
 	}
-	return "support"
+	return stage.DefaultTeam
 }
 
 func reasonTexts(job ingest.Job) []string {
