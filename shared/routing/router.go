@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"slices"
 	"time"
@@ -20,6 +21,8 @@ type Router struct {
 	Notifier Notifier
 	Config   Config
 	Log      *slog.Logger
+	// Metrics receives Embedded Metric Format lines (nil: stdout, as in Lambda).
+	Metrics io.Writer
 }
 
 // Outcome says what routing one job did.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/routing"
@@ -418,5 +420,17 @@ func TestTwoConcurrentSweepsOneRuns(t *testing.T) {
 	// The lease was released: the next scheduled sweep runs (and finds nothing new).
 	if next, err := sw.Sweep(ctx, at.Add(time.Minute)); err != nil || next.Skipped {
 		t.Fatalf("next sweep %+v, %v", next, err)
+	}
+}
+
+func TestAFailedBatchItemIsCountedInAMetric(t *testing.T) {
+	var metrics syncBuffer
+	r := &routing.Router{Log: quiet(), Metrics: &metrics}
+	resp, err := r.HandleSQS(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: "not json"}}})
+	if err != nil || len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("%+v %v", resp, err)
+	}
+	if n := metrics.count(`"` + routing.BatchFailureMetric + `":1`); n != 1 {
+		t.Fatalf("%d failure metric lines", n)
 	}
 }
