@@ -140,7 +140,7 @@ func TestOutputsForTheFirstDay(t *testing.T) {
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"ApiUrl", "SecretArn", "SecretKeysInbound", "SecretKeysOutbound", "AlarmTopicArn", "UserPoolId", "UserPoolClientId", "ReceiptRuleSetName"}
+	want := []string{"ApiUrl", "SecretArn", "SecretKeysInbound", "SecretKeysOutbound", "AlarmTopicArn", "UserPoolId", "UserPoolClientId", "ReceiptRuleSetName", "ConnectFunctionArn"}
 	for _, r := range routes.Deployed() {
 		if strings.HasPrefix(r.Path, "/webhooks/") {
 			want = append(want, WebhookOutputID(r.Path))

@@ -951,6 +951,14 @@ func (b *builder) outputs(fns []Function) {
 		Description: jsii.String("Secret keys for sending (provider API tokens) and notifying agents"),
 		Value:       jsii.String(strings.Join(outbound, ",")),
 	})
+	for _, f := range fns {
+		if f.ConnectEvents {
+			awscdk.NewCfnOutput(b.stack, jsii.String("ConnectFunctionArn"), &awscdk.CfnOutputProps{
+				Description: jsii.String("aws connect associate-lambda-function --instance-id <id> --function-arn <this>"),
+				Value:       b.fns[f.Name].FunctionArn(),
+			})
+		}
+	}
 	awscdk.NewCfnOutput(b.stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("SNS topic every alarm notifies; subscribe with -c alarmEmail=... or aws sns subscribe"),
 		Value:       b.topic.TopicArn(),
