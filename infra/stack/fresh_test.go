@@ -38,12 +38,8 @@ func synthWith(t *testing.T, ctx map[string]any) (*Stack, cfnTemplate, []string,
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatal(err)
 	}
-	var nag []string
-	ann := assertions.Annotations_FromStack(st.Stack)
-	for _, msg := range *ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
-		nag = append(nag, fmt.Sprintf("%s: %v", *msg.Id, msg.Entry.Data))
-	}
-	return st, out, nag, nil
+	errs, warns := nagFindings(st.Stack)
+	return st, out, append(errs, warns...), nil
 }
 
 func TestFreshAccountSynthWithNoFlags(t *testing.T) {

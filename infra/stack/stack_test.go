@@ -93,14 +93,21 @@ func synthOnce() error {
 	if err := json.Unmarshal(raw, &tmpl); err != nil {
 		return err
 	}
-	ann := assertions.Annotations_FromStack(synthStack.Stack)
-	for _, msg := range *ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
-		nagErrors = append(nagErrors, fmt.Sprintf("%s: %v", *msg.Id, msg.Entry.Data))
-	}
-	for _, msg := range *ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
-		nagWarns = append(nagWarns, fmt.Sprintf("%s: %v", *msg.Id, msg.Entry.Data))
-	}
+	nagErrors, nagWarns = nagFindings(synthStack.Stack)
 	return nil
+}
+
+// nagFindings lists cdk-nag's AwsSolutions errors and warnings on st.
+func nagFindings(st awscdk.Stack) (errs, warns []string) {
+	ann := assertions.Annotations_FromStack(st)
+	rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+	for _, msg := range *ann.FindError(jsii.String("*"), rule) {
+		errs = append(errs, fmt.Sprintf("%s: %v", *msg.Id, msg.Entry.Data))
+	}
+	for _, msg := range *ann.FindWarning(jsii.String("*"), rule) {
+		warns = append(warns, fmt.Sprintf("%s: %v", *msg.Id, msg.Entry.Data))
+	}
+	return errs, warns
 }
 
 type cfnResource struct {
