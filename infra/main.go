@@ -16,8 +16,14 @@ func main() {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 	cfg, err := stack.ConfigFromContext(app.Node(), stack.SettingNames())
+	var st *stack.Stack
 	if err == nil {
-		_, err = stack.New(app, cfg)
+		st, err = stack.New(app, cfg)
+	}
+	if err == nil {
+		for _, n := range st.Notes {
+			fmt.Fprintln(os.Stderr, "infra:", n)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "infra:", err)

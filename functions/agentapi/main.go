@@ -29,7 +29,7 @@ func main() {
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.API.TableName)
 	out := routing.ChannelSender{Router: send.New(cfg.Send, httpClient, send.SESClient(awsCfg), send.WithLogger(log))}
-	notes := boot.Notifier(cfg.Notify, log)
+	notes := boot.Notifier(cfg.Notify, cfg.API.Settings, log)
 	rcfg := routing.DefaultConfig()
 	rcfg.DefaultTeam, rcfg.BusinessName = cfg.API.DefaultTeam, cfg.API.BusinessName
 	router := &routing.Router{Store: st, Sender: out, Notifier: notes, Config: rcfg, Log: log}

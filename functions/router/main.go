@@ -27,7 +27,7 @@ func main() {
 	r := &routing.Router{
 		Store:    store.New(awsclient.DynamoDB(awsCfg), cfg.TableName),
 		Sender:   routing.ChannelSender{Router: send.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, send.SESClient(awsCfg), send.WithLogger(log))},
-		Notifier: boot.Notifier(cfg.Notify, log),
+		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log),
 		Config:   rcfg,
 		Log:      log,
 	}

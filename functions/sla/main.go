@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	var cfg routing.FunctionConfig
+	var cfg routing.SweeperConfig
 	awsCfg, log := boot.Start(context.Background(), "sla", &cfg)
 	rcfg, err := cfg.Routing()
 	if err != nil {
@@ -23,7 +23,7 @@ func main() {
 	}
 	sw := &routing.Sweeper{
 		Store:    store.New(awsclient.DynamoDB(awsCfg), cfg.TableName),
-		Notifier: boot.Notifier(cfg.Notify, log),
+		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log),
 		Config:   rcfg,
 		Log:      log,
 	}

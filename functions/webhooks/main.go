@@ -23,6 +23,6 @@ func main() {
 	svc := boot.Ingest(awsCfg, st, boot.Lanes{NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
 	// A bare "1"-"5" reply to a satisfaction survey is recorded as the score.
 	svc.Surveys = &agentapi.Feedback{Store: st, Policy: sla.DefaultPolicy(), SupervisorTeam: cfg.SupervisorTeam,
-		Notifier: boot.Notifier(cfg.Notify, log), Log: log}
+		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log), Log: log}
 	lambda.Start(webhook.New(cfg, svc, st, webhook.WithLogger(log)).Handle)
 }

@@ -23,8 +23,15 @@ type Config struct {
 	// (a regional ACM certificate in the stack's region).
 	DomainName     string
 	CertificateARN string
-	// Recipients are the addresses or domains SES receives mail for.
+	// Recipients are the addresses or domains SES receives mail for (and
+	// the email function's SUPPORT_ADDRESSES).
 	Recipients []string
+	// Email is "true", "false" or "" (receive mail when Recipients and
+	// REPLY_DOMAIN are both given).
+	Email string
+	// ConsoleOrigin, when set, is the one browser origin the API allows by
+	// CORS (the agents' console).
+	ConsoleOrigin string
 	// AlarmEmail, when set, is subscribed to the alarm topic.
 	AlarmEmail string
 	// Connect enables the Amazon Connect contact-event rule; ConnectInstanceARN
@@ -38,8 +45,8 @@ type Config struct {
 	// ThrottleRate (requests/s) and ThrottleBurst limit the HTTP API stage.
 	ThrottleRate  int
 	ThrottleBurst int
-	// ReservedConcurrency applies the functions' reserved concurrency; new
-	// accounts whose concurrency quota is still 10 must turn it off.
+	// ReservedConcurrency applies the functions' reserved concurrency. Off
+	// by default: a new account's quota (10) leaves nothing to reserve.
 	ReservedConcurrency bool
 	// Settings are plain (non-secret) function settings by environment name
 	// (BUSINESS_NAME, ZALO_APP_ID...), from context keys of the same name.
@@ -55,6 +62,8 @@ const (
 	CtxDomainName          = "domainName"
 	CtxCertificateARN      = "certificateArn"
 	CtxRecipients          = "recipients"
+	CtxEmail               = "email"
+	CtxConsoleOrigin       = "consoleOrigin"
 	CtxAlarmEmail          = "alarmEmail"
 	CtxConnect             = "connect"
 	CtxConnectInstanceARN  = "connectInstanceArn"
@@ -82,6 +91,7 @@ func ConfigFromContext(node constructs.Node, settingNames []string) (Config, err
 		CertificateARN:     get(CtxCertificateARN),
 		AlarmEmail:         get(CtxAlarmEmail),
 		ConnectInstanceARN: get(CtxConnectInstanceARN),
+		ConsoleOrigin:      get(CtxConsoleOrigin),
 		Settings:           map[string]string{},
 	}
 	var problems []string
@@ -109,7 +119,10 @@ func ConfigFromContext(node constructs.Node, settingNames []string) (Config, err
 	}
 	cfg.Ephemeral = boolean(CtxEphemeral)
 	cfg.Connect = boolean(CtxConnect)
-	cfg.ReservedConcurrency = get(CtxReservedConcurrency) == "" || boolean(CtxReservedConcurrency)
+	cfg.ReservedConcurrency = boolean(CtxReservedConcurrency)
+	if get(CtxEmail) != "" {
+		cfg.Email = strconv.FormatBool(boolean(CtxEmail))
+	}
 	cfg.LogRetentionDays = number(CtxLogRetentionDays, 90)
 	cfg.MailRetentionDays = number(CtxMailRetentionDays, 365)
 	cfg.ThrottleRate = number(CtxThrottleRate, 50)

@@ -11,16 +11,22 @@ import (
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
-// TableAccess is what a function may do to the table.
+// TableAccess is what a function may do to the table; each level includes
+// the ones before it. A transaction needs the action of each of its parts
+// (a Delete inside TransactWriteItems needs DeleteItem).
 type TableAccess int
 
 const (
 	// TableNone: the function does not touch the table (its config has no TABLE_NAME).
 	TableNone TableAccess = iota
-	// TableRead: GetItem, BatchGetItem, Query (table and indexes).
+	// TableRead: GetItem, BatchGetItem, Query (table and indexes), ConditionCheckItem.
 	TableRead
-	// TableReadWrite: reads plus item writes, conditions and transactions.
-	TableReadWrite
+	// TableWrite: plus PutItem and UpdateItem (conditions, transactions).
+	TableWrite
+	// TableDelete: plus DeleteItem.
+	TableDelete
+	// TableBatchWrite: plus BatchWriteItem.
+	TableBatchWrite
 )
 
 // Function is one Lambda function of the stack. Adding a function to
@@ -43,8 +49,12 @@ type Function struct {
 	Timeout  time.Duration
 	MemoryMB int
 	// ReservedConcurrency caps concurrent invocations where that protects a
-	// downstream (0: no reservation).
+	// downstream (0: no reservation). Applied only with -c
+	// reservedConcurrency=true: a new account cannot reserve any.
 	ReservedConcurrency int
+	// MaxConcurrency bounds a lane consumer through its event source
+	// mapping (2-1000), which reserves nothing from the account.
+	MaxConcurrency int
 	// Table is the access the function needs when its config reads TABLE_NAME.
 	Table TableAccess
 	// ReceivesMail: the SES receipt rule invokes the function after storing
@@ -63,35 +73,39 @@ func Functions() []Function {
 			Name: "webhooks", Config: &webhook.Config{},
 			// Providers give up after 10-15 s; the handler answers in well under that.
 			Timeout: 10 * time.Second, MemoryMB: 256,
-			Table: TableReadWrite,
+			// Deletes: a survey reply consumes its feedback token in the
+			// transaction that records the score. No batch writes.
+			Table: TableDelete,
 		},
 		{
 			// One router binary per lane (shared/lanes): a flood of normal
 			// messages cannot take the concurrency the urgent lane needs.
 			Name: lanes.Urgent.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
-			Timeout: lanes.RouterTimeout, MemoryMB: 256, Table: TableReadWrite,
+			Timeout: lanes.RouterTimeout, MemoryMB: 256, Table: TableWrite,
+			MaxConcurrency: 5,
 		},
 		{
 			Name: lanes.Normal.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
-			Timeout: lanes.RouterTimeout, MemoryMB: 256, Table: TableReadWrite,
+			Timeout: lanes.RouterTimeout, MemoryMB: 256, Table: TableWrite,
 			// Batches wait in the queue instead of crowding the table and the
 			// providers' rate limits.
-			ReservedConcurrency: 5,
+			MaxConcurrency: 2, ReservedConcurrency: 5,
 		},
 		{
-			Name: "sla", Config: &routing.FunctionConfig{},
-			// One sweep at a time: two would race for the same warnings (they
-			// would not double them: each is written under a version).
-			Timeout: 60 * time.Second, MemoryMB: 256, ReservedConcurrency: 1, Table: TableReadWrite,
+			Name: "sla", Config: &routing.SweeperConfig{},
+			// One sweep at a time by a lease item in the table
+			// (routing.SweepLease), which must outlast the timeout.
+			Timeout: routing.SweepLeaseTTL, MemoryMB: 256, Table: TableWrite,
 		},
 		{
 			Name: "agentapi", Config: &agentapi.FunctionConfig{},
-			Timeout: 15 * time.Second, MemoryMB: 256, Table: TableReadWrite,
+			// Merges move a customer's items in batches.
+			Timeout: 15 * time.Second, MemoryMB: 256, Table: TableBatchWrite,
 		},
 		{
 			Name: "connect", Config: &connect.Config{},
 			// A contact flow waits at most 8 s for its Lambda block.
-			Timeout: 8 * time.Second, MemoryMB: 256, Table: TableReadWrite, ConnectEvents: true,
+			Timeout: 8 * time.Second, MemoryMB: 256, Table: TableWrite, ConnectEvents: true,
 		},
 		{
 			Name: "email", Config: &email.Config{},
@@ -101,7 +115,7 @@ func Functions() []Function {
 			// queue: the cap keeps a mail flood from starving the table and the
 			// routing lanes, and loses nothing.
 			ReservedConcurrency: 5,
-			Table:               TableReadWrite,
+			Table:               TableWrite,
 			ReceivesMail:        true,
 		},
 	}

@@ -44,12 +44,16 @@ func suppress(b *builder) {
 		"The secret holds provider-issued credentials (Twilio auth token, Meta app secret, Telegram and Zalo keys) "+
 			"that can only be rotated in each provider's console; a rotation Lambda cannot mint them. "+
 			"The operator rotates them at the provider and puts the new value (see infra/README.md).")
-	on(b.attach, "AwsSolutions-S1",
-		"Attachments are written and read only by Concierge's function roles (no bucket policy grants anyone else), "+
-			"under TLS-only, public-access-blocked, bucket-owner-enforced settings; API activity is audited by "+
-			"CloudTrail, and an access-log bucket per stage would itself need an exemption from this rule.")
-	on(b.mail, "AwsSolutions-S1",
-		"Only SES writes this bucket (bucket policy bound to this account) and only the mail function reads it, "+
-			"under TLS-only, public-access-blocked, bucket-owner-enforced settings; API activity is audited by "+
-			"CloudTrail, and an access-log bucket per stage would itself need an exemption from this rule.")
+	if b.attach != nil {
+		on(b.attach, "AwsSolutions-S1",
+			"Attachments are written and read only by Concierge's function roles (no bucket policy grants anyone else), "+
+				"under TLS-only, public-access-blocked, bucket-owner-enforced settings; API activity is audited by "+
+				"CloudTrail, and an access-log bucket per stage would itself need an exemption from this rule.")
+	}
+	if b.mail != nil {
+		on(b.mail, "AwsSolutions-S1",
+			"Only SES writes this bucket (bucket policy bound to this account) and only the mail function reads it, "+
+				"under TLS-only, public-access-blocked, bucket-owner-enforced settings; API activity is audited by "+
+				"CloudTrail, and an access-log bucket per stage would itself need an exemption from this rule.")
+	}
 }

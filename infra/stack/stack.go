@@ -7,6 +7,7 @@ package stack
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,6 +44,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/envconfig"
 	"github.com/concierge-cx/concierge/shared/lanes"
+	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/tabledef"
 )
 
@@ -61,7 +63,12 @@ type Stack struct {
 	awscdk.Stack
 	Config    Config
 	Functions map[string]awslambda.Function
-	b         *builder
+	// Deployed are the entries of Functions() this stage deploys (without
+	// the email function when email receiving is off).
+	Deployed []Function
+	// Notes say what the stage left out and why; main prints them.
+	Notes []string
+	b     *builder
 }
 
 // builder carries the shared resources while the stack is assembled.
@@ -82,6 +89,7 @@ type builder struct {
 	open      map[string]awsapigatewayv2.HttpRoute // routes without the JWT authorizer, by path
 	pool      awscognito.UserPool
 	problems  []string
+	notes     []string
 }
 
 var stageName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,20}$`)
@@ -97,7 +105,15 @@ func New(app constructs.Construct, cfg Config) (*Stack, error) {
 	if _, ok := retentionDays[cfg.LogRetentionDays]; !ok {
 		return nil, fmt.Errorf("context %s: %d is not a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)", CtxLogRetentionDays, cfg.LogRetentionDays)
 	}
-	fns := Functions()
+	if cfg.ConsoleOrigin != "" {
+		if u, err := url.Parse(cfg.ConsoleOrigin); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.TrimSuffix(u.Path, "/") != "" {
+			return nil, fmt.Errorf("context %s: %q is not an origin (https://console.shop.vn)", CtxConsoleOrigin, cfg.ConsoleOrigin)
+		}
+	}
+	fns, notes, err := deployed(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkLanes(fns); err != nil {
 		return nil, err
 	}
@@ -111,12 +127,12 @@ func New(app constructs.Construct, cfg Config) (*Stack, error) {
 	})
 	awscdk.Tags_Of(st).Add(jsii.String("concierge:stage"), jsii.String(cfg.Stage), nil)
 
-	b := &builder{stack: st, cfg: cfg, fns: map[string]awslambda.Function{}}
+	b := &builder{stack: st, cfg: cfg, fns: map[string]awslambda.Function{}, notes: notes}
 	b.alarmTopic()
 	b.buildTable()
 	b.buildLanes(fns)
 	b.buildSecret(fns)
-	b.buildBuckets()
+	b.buildBuckets(fns)
 	b.buildAPI()
 	for _, f := range fns {
 		b.buildFunction(f)
@@ -126,11 +142,47 @@ func New(app constructs.Construct, cfg Config) (*Stack, error) {
 	b.buildMailReceiving(fns)
 	b.buildEventRules(fns)
 	b.queueAlarms()
+	b.outageAlarms()
+	b.outputs(fns)
 	if len(b.problems) > 0 {
 		return nil, fmt.Errorf("stack %s: %s", cfg.Stage, strings.Join(b.problems, "; "))
 	}
 	suppress(b)
-	return &Stack{Stack: st, Config: cfg, Functions: b.fns, b: b}, nil
+	return &Stack{Stack: st, Config: cfg, Functions: b.fns, Deployed: fns, Notes: b.notes, b: b}, nil
+}
+
+// deployed is Functions() for this stage: email receiving (the SES rule,
+// the mail buckets and the email function) needs both the addresses and
+// the reply domain, and is left out, with a note, when neither is given or
+// -c email=false says so. Half a configuration is an error naming the key.
+func deployed(cfg Config) ([]Function, []string, error) {
+	hasTo, hasDomain := len(cfg.Recipients) > 0, cfg.Settings["REPLY_DOMAIN"] != ""
+	var missing []string
+	if !hasTo {
+		missing = append(missing, "-c "+CtxRecipients+"=support@shop.vn")
+	}
+	if !hasDomain {
+		missing = append(missing, "-c REPLY_DOMAIN=mail.shop.vn")
+	}
+	mail := false
+	switch {
+	case cfg.Email == "false":
+	case hasTo && hasDomain:
+		mail = true
+	case cfg.Email == "true" || hasTo || hasDomain:
+		return nil, nil, fmt.Errorf("email receiving needs %s (or -c %s=false to deploy without it)", strings.Join(missing, " and "), CtxEmail)
+	}
+	var out []Function
+	var notes []string
+	for _, f := range Functions() {
+		if f.ReceivesMail && !mail {
+			notes = append(notes, fmt.Sprintf("email receiving off: no SES receipt rule, mail buckets or %s function "+
+				"(to receive mail, deploy with -c %s=support@shop.vn -c REPLY_DOMAIN=mail.shop.vn)", f.Name, CtxRecipients))
+			continue
+		}
+		out = append(out, f)
+	}
+	return out, notes, nil
 }
 
 // SettingNames lists the plain settings a stage may give by context: every
@@ -157,14 +209,26 @@ func SettingNames() []string {
 // wired are the environment names a resource of the stack provides; their
 // permissions come with them (see builder.bind).
 var wired = map[string]bool{
-	"TABLE_NAME": true, "PUBLIC_BASE_URL": true, "SUPPORT_ADDRESSES": true,
+	"TABLE_NAME": true, "PUBLIC_BASE_URL": true, "SUPPORT_ADDRESSES": true, "STAGE": true, "AWS_REGION": true,
 	lanes.Urgent.EnvVar: true, lanes.Normal.EnvVar: true,
 	lanes.RawMail.EnvVar: true, lanes.RawMailPrefixEnv: true, lanes.Attachments.EnvVar: true,
 }
 
-// checkLanes holds each lane's visibility to its consumer's real timeout.
+// lambdaReserved are the names Lambda sets itself and refuses in a
+// function's environment.
+var lambdaReserved = map[string]bool{"AWS_REGION": true}
+
+// contextKey is the context key that gives a wired name its value, for
+// errors that tell the operator what to set.
+var contextKey = map[string]string{"SUPPORT_ADDRESSES": CtxRecipients}
+
+// checkLanes holds each lane's visibility to its consumer's real timeout,
+// and the sweeper's lease to the sweeper's timeout.
 func checkLanes(fns []Function) error {
 	for _, f := range fns {
+		if f.schedule() != "" && f.Timeout > routing.SweepLeaseTTL {
+			return fmt.Errorf("function %s times out after %s but its lease (routing.SweepLeaseTTL) lasts %s: two runs could overlap", f.Name, f.Timeout, routing.SweepLeaseTTL)
+		}
 		for _, l := range f.consumes() {
 			if f.Timeout > l.ConsumerTimeout {
 				return fmt.Errorf("function %s times out after %s but lane %s sizes its visibility for %s (shared/lanes)", f.Name, f.Timeout, l.Key, l.ConsumerTimeout)
@@ -289,12 +353,25 @@ func (b *builder) buildSecret(fns []Function) {
 }
 
 // buildBuckets makes the raw-mail bucket SES writes into and the
-// attachments bucket. Names are generated: a retained bucket with a fixed
-// name would block redeploying the stage.
-func (b *builder) buildBuckets() {
-	b.mail = b.bucket("MailBucket", lanes.RawMailPrefix, b.cfg.MailRetentionDays)
-	// Attachments are part of the customer's history and are kept.
-	b.attach = b.bucket("AttachmentsBucket", "", 0)
+// attachments bucket, each when a deployed function reads it. Names are
+// generated: a retained bucket with a fixed name would block redeploying
+// the stage.
+func (b *builder) buildBuckets(fns []Function) {
+	reads := func(env string) bool {
+		for _, f := range fns {
+			if slices.Contains(envconfig.Names(f.Config), env) {
+				return true
+			}
+		}
+		return false
+	}
+	if reads(lanes.RawMail.EnvVar) {
+		b.mail = b.bucket("MailBucket", lanes.RawMailPrefix, b.cfg.MailRetentionDays)
+	}
+	if reads(lanes.Attachments.EnvVar) {
+		// Attachments are part of the customer's history and are kept.
+		b.attach = b.bucket("AttachmentsBucket", "", 0)
+	}
 }
 
 func (b *builder) bucket(id, expirePrefix string, expireDays int) awss3.Bucket {
@@ -332,6 +409,7 @@ func (b *builder) buildAPI() {
 		// With a custom domain, providers must call the domain: the URL they
 		// sign (Twilio) is PUBLIC_BASE_URL.
 		DisableExecuteApiEndpoint: jsii.Bool(b.cfg.DomainName != ""),
+		CorsPreflight:             b.cors(),
 	})
 	logs := awslogs.NewLogGroup(b.stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention: b.retention(), RemovalPolicy: b.removal(),
@@ -375,6 +453,10 @@ func (b *builder) buildAPI() {
 	})
 }
 
+// PartnerAttribute is the user pool's custom attribute naming a partner
+// user's partner; tokens carry it as custom:partner_id.
+const PartnerAttribute = "partner_id"
+
 // userPool makes the agents' Cognito user pool, its groups and the app
 // client whose tokens the JWT authorizer accepts.
 func (b *builder) userPool() (awscognito.UserPool, awscognito.UserPoolClient) {
@@ -391,6 +473,14 @@ func (b *builder) userPool() (awscognito.UserPool, awscognito.UserPoolClient) {
 			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(3)),
 		},
 		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
+		// Tokens carry custom:partner_id: the partner a read-only user sees
+		// (customers tagged partner:<id>). A supervisor sets it with
+		// admin-update-user-attributes; the app client cannot write it.
+		CustomAttributes: &map[string]awscognito.ICustomAttribute{
+			PartnerAttribute: awscognito.NewStringAttribute(&awscognito.StringAttributeProps{
+				MinLen: jsii.Number(1), MaxLen: jsii.Number(64), Mutable: jsii.Bool(true),
+			}),
+		},
 		// Plus tier: compromised-credential checks and adaptive sign-in
 		// protection for the accounts that can read every customer.
 		FeaturePlan:                  awscognito.FeaturePlan_PLUS,
@@ -414,6 +504,12 @@ func (b *builder) userPool() (awscognito.UserPool, awscognito.UserPoolClient) {
 		AccessTokenValidity:        awscdk.Duration_Hours(jsii.Number(1)),
 		IdTokenValidity:            awscdk.Duration_Hours(jsii.Number(1)),
 		RefreshTokenValidity:       awscdk.Duration_Days(jsii.Number(30)),
+		ReadAttributes: awscognito.NewClientAttributes().
+			WithStandardAttributes(&awscognito.StandardAttributesMask{Email: jsii.Bool(true), EmailVerified: jsii.Bool(true), Fullname: jsii.Bool(true)}).
+			WithCustomAttributes(jsii.String(PartnerAttribute)),
+		// Users may correct their display name; never their partner.
+		WriteAttributes: awscognito.NewClientAttributes().
+			WithStandardAttributes(&awscognito.StandardAttributesMask{Fullname: jsii.Bool(true)}),
 	})
 	b.pool = pool
 	awscdk.NewCfnOutput(b.stack, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: pool.UserPoolId()})
@@ -517,7 +613,7 @@ func (b *builder) environment(f Function, role awsiam.Role) map[string]*string {
 	secrets := envconfig.Secrets(f.Config)
 	required := envconfig.Required(f.Config)
 	for _, name := range envconfig.Names(f.Config) {
-		if slices.Contains(secrets, name) {
+		if slices.Contains(secrets, name) || lambdaReserved[name] {
 			continue
 		}
 		if v := b.bind(f, name, role); v != nil {
@@ -526,7 +622,11 @@ func (b *builder) environment(f Function, role awsiam.Role) map[string]*string {
 		}
 		v := b.cfg.Settings[name]
 		if v == "" && slices.Contains(required, name) {
-			b.problems = append(b.problems, fmt.Sprintf("function %s requires %s: set it with -c %s=VALUE", f.Name, name, name))
+			key := name
+			if k, ok := contextKey[name]; ok {
+				key = k
+			}
+			b.problems = append(b.problems, fmt.Sprintf("function %s requires %s: set it with -c %s=VALUE", f.Name, name, key))
 		}
 		env[name] = jsii.String(v)
 	}
@@ -554,6 +654,8 @@ func (b *builder) bind(f Function, name string, role awsiam.Role) *string {
 		return nil
 	case "PUBLIC_BASE_URL":
 		return b.publicURL
+	case "STAGE":
+		return jsii.String(b.cfg.Stage)
 	case "SUPPORT_ADDRESSES":
 		// The addresses SES receives for are the support mailboxes.
 		if len(b.cfg.Recipients) == 0 {
@@ -594,23 +696,31 @@ func (b *builder) grantObjects(role awsiam.Role, bucket awss3.Bucket, prefix str
 	}}, jsii.Bool(true))
 }
 
-// Table actions by access level. Transactions need no actions of their own:
-// TransactWriteItems is authorized per item by PutItem/UpdateItem/DeleteItem/
-// ConditionCheckItem, TransactGetItems by GetItem.
-var (
-	tableReadActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"}
-	tableWriteActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
-)
+// Table actions by access level, each level adding to the ones before.
+// Transactions need no actions of their own: TransactWriteItems is
+// authorized per item by PutItem/UpdateItem/DeleteItem/ConditionCheckItem,
+// TransactGetItems by GetItem.
+var tableActions = map[TableAccess][]string{
+	TableRead:       {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"},
+	TableWrite:      {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+	TableDelete:     {"dynamodb:DeleteItem"},
+	TableBatchWrite: {"dynamodb:BatchWriteItem"},
+}
+
+// TableActions lists what access a allows.
+func TableActions(a TableAccess) []string {
+	var out []string
+	for l := TableRead; l <= a && l <= TableBatchWrite; l++ {
+		out = append(out, tableActions[l]...)
+	}
+	return out
+}
 
 // grantTable grants the function's table access on the table and, for
 // queries, on each index by name (no wildcard).
 func (b *builder) grantTable(f Function, role awsiam.Role) {
-	actions := slices.Clone(tableReadActions)
-	switch f.Table {
-	case TableRead:
-	case TableReadWrite:
-		actions = append(actions, tableWriteActions...)
-	default:
+	actions := TableActions(f.Table)
+	if len(actions) == 0 {
 		b.problems = append(b.problems, fmt.Sprintf("function %s reads TABLE_NAME but its entry sets no Table access", f.Name))
 		return
 	}
@@ -637,6 +747,10 @@ func (b *builder) buildLaneConsumers(fns []Function) {
 			if l.MaxBatchingWindow > 0 {
 				props.MaxBatchingWindow = seconds(l.MaxBatchingWindow)
 			}
+			if f.MaxConcurrency < 2 {
+				b.problems = append(b.problems, fmt.Sprintf("function %s consumes lane %s: set MaxConcurrency (2-1000) in its entry", f.Name, l.Key))
+			}
+			props.MaxConcurrency = jsii.Number(f.MaxConcurrency)
 			b.fns[f.Name].AddEventSource(awslambdaeventsources.NewSqsEventSource(b.lanes[l.EnvVar], props))
 		}
 	}
@@ -645,6 +759,9 @@ func (b *builder) buildLaneConsumers(fns []Function) {
 // buildMailReceiving makes the SES receipt rule set and its rule: store the
 // raw message in the mail bucket, then invoke the mail function(s).
 func (b *builder) buildMailReceiving(fns []Function) {
+	if b.mail == nil {
+		return
+	}
 	ruleSet := awsses.NewReceiptRuleSet(b.stack, jsii.String("MailRules"), &awsses.ReceiptRuleSetProps{
 		ReceiptRuleSetName: jsii.String("concierge-" + b.cfg.Stage),
 	})
@@ -733,15 +850,163 @@ func (b *builder) alarmTopic() {
 
 // alarm fires when metric exceeds threshold in one one-minute period.
 func (b *builder) alarm(id, description string, metric awscloudwatch.IMetric, threshold float64) {
+	b.alarmOver(id, description, metric, threshold, 1, 1)
+}
+
+// alarmOver fires when metric exceeds threshold in datapoints of the last
+// periods periods: a blip does not page, an outage does within minutes.
+func (b *builder) alarmOver(id, description string, metric awscloudwatch.IMetric, threshold float64, periods, datapoints int) {
 	a := awscloudwatch.NewAlarm(b.stack, jsii.String(id+"Alarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription:   jsii.String("Concierge " + b.cfg.Stage + ": " + description),
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		EvaluationPeriods:  jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(periods),
+		DatapointsToAlarm:  jsii.Number(datapoints),
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
 	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(b.topic))
+}
+
+// Outage thresholds: what an operator should hear about within minutes.
+const (
+	// API5xxPercent of requests answered 5xx in a minute (with at least
+	// api5xxMinRequests requests, so one failure on a quiet night is no rate).
+	API5xxPercent     = 5
+	api5xxMinRequests = 5
+	// NormalLaneMaxAge is how long a normal routing job may wait (seconds).
+	NormalLaneMaxAge = 300
+)
+
+// outageAlarms: the HTTP API's 5xx rate, jobs the routers hand back for
+// redelivery (the metric routing.BatchFailureMetric they emit), the normal
+// lane's oldest message, and DynamoDB throttling on the table.
+func (b *builder) outageAlarms() {
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	sum := &awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}
+	rate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String(fmt.Sprintf("IF(requests >= %d, 100 * errors / requests, 0)", api5xxMinRequests)),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{
+			"errors": b.api.MetricServerError(sum), "requests": b.api.MetricCount(sum),
+		},
+		Label:  jsii.String("5xx %"),
+		Period: minute,
+	})
+	b.alarmOver("Api5xxRate", fmt.Sprintf("over %d%% of API requests answered 5xx", API5xxPercent), rate, API5xxPercent, 3, 2)
+	b.alarmOver("RoutingFailures", "routers handing jobs back for redelivery (Concierge/"+routing.BatchFailureMetric+")",
+		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("Concierge"), MetricName: jsii.String(routing.BatchFailureMetric),
+			Period: minute, Statistic: jsii.String("Sum"),
+		}), 0, 3, 2)
+	b.alarm("NormalOldestMessage", fmt.Sprintf("a normal routing job has waited over %d s", NormalLaneMaxAge),
+		b.lanes[lanes.Normal.EnvVar].MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}), NormalLaneMaxAge)
+	for _, m := range []string{"ReadThrottleEvents", "WriteThrottleEvents"} {
+		b.alarmOver("Table"+m, "DynamoDB "+m+" on the table", awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("AWS/DynamoDB"), MetricName: jsii.String(m),
+			DimensionsMap: &map[string]*string{"TableName": b.table.TableName()},
+			Period:        minute, Statistic: jsii.String("Sum"),
+		}), 0, 3, 2)
+	}
+}
+
+// cors allows the agents' console, when its origin is configured, to call
+// the API from the browser with its bearer token.
+func (b *builder) cors() *awsapigatewayv2.CorsPreflightOptions {
+	if b.cfg.ConsoleOrigin == "" {
+		return nil
+	}
+	return &awsapigatewayv2.CorsPreflightOptions{
+		AllowOrigins:  jsii.Strings(strings.TrimSuffix(b.cfg.ConsoleOrigin, "/")),
+		AllowMethods:  &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_ANY},
+		AllowHeaders:  jsii.Strings("authorization", "content-type", "if-match"),
+		ExposeHeaders: jsii.Strings("etag"),
+		MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
+	}
+}
+
+// outputs: each provider's webhook URL, the secret with the keys to fill,
+// and the alarm topic (the user pool's are made with the pool).
+func (b *builder) outputs(fns []Function) {
+	seen := map[string]bool{}
+	for _, r := range Routes() {
+		if r.JWT || !strings.HasPrefix(r.Path, "/webhooks/") || seen[r.Path] || strings.Contains(r.Path, "{") {
+			continue
+		}
+		seen[r.Path] = true
+		awscdk.NewCfnOutput(b.stack, jsii.String(WebhookOutputID(r.Path)), &awscdk.CfnOutputProps{
+			Description: jsii.String("Webhook URL to give the provider: " + r.Path),
+			Value:       awscdk.Fn_Join(jsii.String(""), &[]*string{b.publicURL, jsii.String(r.Path)}),
+		})
+	}
+	inbound, outbound := SecretKeys(fns)
+	awscdk.NewCfnOutput(b.stack, jsii.String("SecretArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Secrets Manager secret: a JSON object with the keys in SecretKeysInbound and SecretKeysOutbound"),
+		Value:       b.secret.SecretArn(),
+	})
+	awscdk.NewCfnOutput(b.stack, jsii.String("SecretKeysInbound"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Secret keys that verify what providers send (webhook signatures and tokens)"),
+		Value:       jsii.String(strings.Join(inbound, ",")),
+	})
+	awscdk.NewCfnOutput(b.stack, jsii.String("SecretKeysOutbound"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Secret keys for sending (provider API tokens) and notifying agents"),
+		Value:       jsii.String(strings.Join(outbound, ",")),
+	})
+	for _, f := range fns {
+		if f.ConnectEvents {
+			awscdk.NewCfnOutput(b.stack, jsii.String("ConnectFunctionArn"), &awscdk.CfnOutputProps{
+				Description: jsii.String("aws connect associate-lambda-function --instance-id <id> --function-arn <this>"),
+				Value:       b.fns[f.Name].FunctionArn(),
+			})
+		}
+	}
+	awscdk.NewCfnOutput(b.stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("SNS topic every alarm notifies; subscribe with -c alarmEmail=... or aws sns subscribe"),
+		Value:       b.topic.TopicArn(),
+	})
+}
+
+// WebhookOutputID is the output id of a webhook path
+// ("/webhooks/twilio/voice" -> "WebhookTwilioVoice").
+func WebhookOutputID(path string) string {
+	id := "Webhook"
+	for _, part := range strings.Split(strings.TrimPrefix(path, "/webhooks/"), "/") {
+		id += exportName(part)
+	}
+	return id
+}
+
+// SecretKeys are the keys of the one secret the deployed functions read:
+// inbound, those the function serving provider webhooks declares (they
+// verify what arrives); outbound, every other (senders' tokens, the
+// notification webhook). Both sorted.
+func SecretKeys(fns []Function) (inbound, outbound []string) {
+	webhook := map[string]bool{}
+	for _, r := range Routes() {
+		if strings.HasPrefix(r.Path, "/webhooks/") {
+			webhook[r.Function] = true
+		}
+	}
+	in, out := map[string]bool{}, map[string]bool{}
+	for _, f := range fns {
+		for _, k := range envconfig.Secrets(f.Config) {
+			if webhook[f.Name] {
+				in[k] = true
+			} else {
+				out[k] = true
+			}
+		}
+	}
+	for k := range in {
+		inbound = append(inbound, k)
+	}
+	for k := range out {
+		if !in[k] {
+			outbound = append(outbound, k)
+		}
+	}
+	sort.Strings(inbound)
+	sort.Strings(outbound)
+	return inbound, outbound
 }
 
 // queueAlarms: any message in a DLQ, and an urgent job waiting over a minute.

@@ -5,16 +5,14 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/send"
+	"github.com/concierge-cx/concierge/shared/stage"
 )
 
 // Config is the agentapi function's environment.
 type Config struct {
-	TableName          string `env:"TABLE_NAME" required:"true"`
-	DefaultPhoneRegion string `env:"DEFAULT_PHONE_REGION" default:"VN"`
-	BusinessName       string `env:"BUSINESS_NAME"`
-	// DefaultTeam is the queue of view=unassigned when the agent names no
-	// team and has none configured.
-	DefaultTeam string `env:"DEFAULT_TEAM" default:"support"`
+	// Settings' DefaultTeam is the queue of view=unassigned when the agent
+	// names no team and has none configured.
+	stage.Settings
 	// SupervisorTeam receives the follow-ups a low satisfaction score opens.
 	SupervisorTeam string `env:"SUPERVISOR_TEAM" default:"supervisors"`
 	// FeedbackLinkBase, when set, ends the survey message with
@@ -26,7 +24,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.DefaultTeam == "" {
-		c.DefaultTeam = "support"
+		c.DefaultTeam = stage.DefaultTeam
 	}
 	if c.SupervisorTeam == "" {
 		c.SupervisorTeam = "supervisors"

@@ -23,6 +23,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/routes"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/send"
+	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/testenv"
 	"github.com/concierge-cx/concierge/shared/urgency"
@@ -162,7 +163,7 @@ func newEnv(t testing.TB) *env {
 	n := &notes{}
 	j := &jobs{}
 	router := &routing.Router{Store: st, Sender: out, Notifier: n, Config: routing.DefaultConfig(), Log: quiet()}
-	api := agentapi.New(agentapi.Config{TableName: table, FeedbackLinkBase: "https://shop.example/feedback"}, st, out,
+	api := agentapi.New(agentapi.Config{Settings: stage.Settings{TableName: table}, FeedbackLinkBase: "https://shop.example/feedback"}, st, out,
 		agentapi.WithRouter(router), agentapi.WithNotifier(n), agentapi.WithScorer(scorer), agentapi.WithLogger(quiet()))
 	ing := &ingest.Service{Store: st, Jobs: j, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: quiet()}
 	return &env{st: st, clk: clk, api: api, wa: wa, notes: n, ing: ing, jobs: j, router: router, gw: &gateway{api: api, now: clk.now}}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/stage"
 )
 
 // openAPIRoutes reads "METHOD /path" from docs/openapi.yaml's paths, and
@@ -44,7 +45,7 @@ func openAPIRoutes(t *testing.T) (all, public []string) {
 }
 
 func TestEveryDocumentedRouteIsServedAndEveryServedRouteIsDocumented(t *testing.T) {
-	api := agentapi.New(agentapi.Config{TableName: "unused"}, nil, nil)
+	api := agentapi.New(agentapi.Config{Settings: stage.Settings{TableName: "unused"}}, nil, nil)
 	served := api.Routes()
 	documented, documentedPublic := openAPIRoutes(t)
 	var deployed, deployedPublic []string

@@ -27,7 +27,7 @@ func Start(ctx context.Context, function string, cfg any) (aws.Config, *slog.Log
 		fail(log, "aws config", err)
 	}
 	if os.Getenv(secrets.EnvVar) != "" {
-		set, err := secrets.LoadIntoEnv(ctx, secretsmanager.NewFromConfig(awsCfg))
+		set, err := secrets.LoadIntoEnv(ctx, secretsmanager.NewFromConfig(awsCfg), cfg)
 		if err != nil {
 			fail(log, "secrets", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
+	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/urgency"
 )
@@ -38,8 +39,10 @@ func Ingest(awsCfg aws.Config, st *store.Store, lanes Lanes, phoneRegion string,
 	}
 }
 
-// Notifier builds the agents' notification webhook (a no-op when its URL is unset).
-func Notifier(cfg notify.Config, log *slog.Logger) routing.WebhookNotifier {
+// Notifier builds the agents' notification webhook (a no-op when its URL is
+// unset), writing times in the stage's time zone.
+func Notifier(cfg notify.Config, st stage.Settings, log *slog.Logger) routing.WebhookNotifier {
+	cfg.TimeZone = st.TimeZone
 	n, err := notify.New(cfg, &http.Client{Timeout: 10 * time.Second}, notify.WithLogger(log))
 	if err != nil {
 		fail(log, "notify config", err)

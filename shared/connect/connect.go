@@ -17,15 +17,14 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/stage"
 )
 
 // Config is the connect function's environment.
 type Config struct {
-	TableName          string `env:"TABLE_NAME" required:"true"`
-	RoutingQueueURL    string `env:"ROUTING_QUEUE_URL" required:"true"`
-	UrgentQueueURL     string `env:"URGENT_QUEUE_URL"`
-	DefaultPhoneRegion string `env:"DEFAULT_PHONE_REGION" default:"VN"`
-	BusinessName       string `env:"BUSINESS_NAME"`
+	stage.Settings
+	RoutingQueueURL string `env:"ROUTING_QUEUE_URL" required:"true"`
+	UrgentQueueURL  string `env:"URGENT_QUEUE_URL"`
 }
 
 // Provider names Connect touchpoints; the provider message id is the contact id.

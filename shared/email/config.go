@@ -4,13 +4,14 @@
 // the right conversation, with its attachments in S3, and a routing job.
 package email
 
+import "github.com/concierge-cx/concierge/shared/stage"
+
 // Config is the email function's environment. The CDK stack and the local
 // stack read the names from here (envconfig.Names).
 type Config struct {
-	TableName          string `env:"TABLE_NAME" required:"true"`
-	RoutingQueueURL    string `env:"ROUTING_QUEUE_URL" required:"true"`
-	UrgentQueueURL     string `env:"URGENT_QUEUE_URL"`
-	DefaultPhoneRegion string `env:"DEFAULT_PHONE_REGION" default:"VN"`
+	stage.Settings
+	RoutingQueueURL string `env:"ROUTING_QUEUE_URL" required:"true"`
+	UrgentQueueURL  string `env:"URGENT_QUEUE_URL"`
 
 	// RawMailBucket and RawMailPrefix are where the receipt rule's S3 action
 	// stores each message, as <prefix><SES message id>.

@@ -19,6 +19,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/email"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/queue"
+	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/testenv"
 	"github.com/concierge-cx/concierge/shared/urgency"
@@ -48,7 +49,7 @@ func newStack(t testing.TB, tweak ...func(*email.Config)) *stack {
 	q, normal := testenv.NewQueue(t, testenv.QueueOptions{})
 	_, urgent := testenv.NewQueue(t, testenv.QueueOptions{})
 	cfg := email.Config{
-		TableName: table, RoutingQueueURL: normal, UrgentQueueURL: urgent, DefaultPhoneRegion: "VN",
+		Settings: stage.Settings{TableName: table, DefaultPhoneRegion: "VN"}, RoutingQueueURL: normal, UrgentQueueURL: urgent,
 		RawMailBucket: raw, RawMailPrefix: "inbound/", AttachmentsBucket: att,
 		SupportAddresses: []string{"support@concierge.example.com", "Sales@Concierge.example.com"},
 		ReplyDomain:      "concierge.example.com",

@@ -54,6 +54,19 @@ func LoadFrom(lookup func(string) (string, bool), cfg any) error {
 	return nil
 }
 
+// Defaults fills cfg's fields from their default tags only, as if nothing
+// were set and nothing required. A malformed default panics: it is a
+// programming error caught by any test that loads the struct.
+func Defaults(cfg any) {
+	walk(reflect.ValueOf(cfg).Elem(), func(f reflect.StructField, fv reflect.Value) {
+		if d := f.Tag.Get("default"); d != "" {
+			if err := set(fv, d); err != nil {
+				panic(fmt.Sprintf("envconfig: default of %s: %v", f.Tag.Get("env"), err))
+			}
+		}
+	})
+}
+
 // Names lists the environment variables cfg reads, in field order.
 func Names(cfg any) []string {
 	var out []string

@@ -51,3 +51,11 @@ func TestLoadFillsDefaultsAndLists(t *testing.T) {
 		t.Fatalf("required %v", got)
 	}
 }
+
+func TestDefaultsIgnoreRequired(t *testing.T) {
+	var c cfg
+	Defaults(&c)
+	if c.Table != "" || c.Region != "VN" || c.Timeout != 3*time.Second {
+		t.Fatalf("%+v", c)
+	}
+}

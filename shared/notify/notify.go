@@ -53,8 +53,10 @@ const provider = "notify-webhook"
 type Config struct {
 	WebhookURL    string `env:"NOTIFY_WEBHOOK_URL" secret:"true"` // a Slack webhook URL is itself a credential
 	WebhookSecret string `env:"NOTIFY_WEBHOOK_SECRET" secret:"true"`
-	Language      string `env:"NOTIFY_LANGUAGE" default:"vi"`                // "vi" or "en", for the text
-	TimeZone      string `env:"NOTIFY_TIME_ZONE" default:"Asia/Ho_Chi_Minh"` // for due times in the text
+	Language      string `env:"NOTIFY_LANGUAGE" default:"vi"` // "vi" or "en", for the text
+	// TimeZone is for due times in the text: the stage's TIME_ZONE
+	// (shared/stage), which boot.Notifier passes.
+	TimeZone string
 }
 
 // Event is what happened.
@@ -128,7 +130,7 @@ func New(cfg Config, httpClient *http.Client, opts ...Option) (*Notifier, error)
 	}
 	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
-		return nil, errors.New("configuration: NOTIFY_TIME_ZONE is not a known time zone: " + cfg.TimeZone)
+		return nil, errors.New("configuration: TIME_ZONE is not a known time zone: " + cfg.TimeZone)
 	}
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 10 * time.Second}

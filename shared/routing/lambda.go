@@ -3,6 +3,8 @@ package routing
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -33,7 +35,33 @@ func (r *Router) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSE
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
 	}
+	if n := len(resp.BatchItemFailures); n > 0 {
+		r.emitFailures(n)
+	}
 	return resp, nil
+}
+
+// BatchFailureMetric is the CloudWatch metric (namespace Concierge, Embedded
+// Metric Format on stdout) counting the jobs a batch handed back for
+// redelivery: the stack alarms on it, long before the DLQ fills.
+const BatchFailureMetric = "RoutingBatchItemFailures"
+
+func (r *Router) emitFailures(n int) {
+	w := r.Metrics
+	if w == nil {
+		w = os.Stdout
+	}
+	line, _ := json.Marshal(map[string]any{
+		"_aws": map[string]any{
+			"Timestamp": time.Now().UnixMilli(),
+			"CloudWatchMetrics": []any{map[string]any{
+				"Namespace": "Concierge", "Dimensions": [][]string{{}},
+				"Metrics": []any{map[string]string{"Name": BatchFailureMetric, "Unit": "Count"}},
+			}},
+		},
+		BatchFailureMetric: n,
+	})
+	fmt.Fprintln(w, string(line))
 }
 
 // HandleSchedule runs one SLA sweep for an EventBridge scheduled event.

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"slices"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/sla"
+	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -19,6 +21,8 @@ type Router struct {
 	Notifier Notifier
 	Config   Config
 	Log      *slog.Logger
+	// Metrics receives Embedded Metric Format lines (nil: stdout, as in Lambda).
+	Metrics io.Writer
 }
 
 // Outcome says what routing one job did.
@@ -150,7 +154,7 @@ func (r *Router) team(job ingest.Job) string {
 	if r.Config.DefaultTeam != "" {
 		return r.Config.DefaultTeam
 	}
-	return "support"
+	return stage.DefaultTeam
 }
 
 func reasonTexts(job ingest.Job) []string {

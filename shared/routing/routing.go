@@ -13,6 +13,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/sla"
+	"github.com/concierge-cx/concierge/shared/stage"
 )
 
 // Outbound is a message routing asks a channel to deliver.
@@ -80,7 +81,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Policy:      sla.DefaultPolicy(),
-		DefaultTeam: "support",
+		DefaultTeam: stage.DefaultTeam,
 		TeamByCategory: map[string]string{
 			"fraud": "escalations",
 			"legal": "escalations",

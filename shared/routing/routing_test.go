@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/routing"
@@ -366,5 +368,69 @@ func TestSLAFollowsBusinessHoursHolidaysAndThePendingPause(t *testing.T) {
 	conv, _ = e.st.GetConversation(ctx, conv.ID)
 	if conv.Status != domain.ConversationOpen || !conv.SLA.DueAt.Equal(want.Add(6*time.Hour)) {
 		t.Fatalf("after the customer answered: %s due %v, want open due %v", conv.Status, conv.SLA.DueAt.In(loc), want.Add(6*time.Hour).In(loc))
+	}
+}
+
+// gate is a notifier that holds the sweep that calls it until released.
+type gate struct {
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (g *gate) Notify(ctx context.Context, e routing.Event) error {
+	g.once.Do(func() { close(g.entered) })
+	<-g.release
+	return nil
+}
+
+func TestTwoConcurrentSweepsOneRuns(t *testing.T) {
+	cfg := routing.DefaultConfig()
+	e := newEnv(t, cfg)
+	ctx := context.Background()
+	out := e.inbound(t, "84912345678", "w1", "Chào shop, mình muốn đổi size áo")
+	if _, err := e.router.Route(ctx, out.Job); err != nil {
+		t.Fatal(err)
+	}
+	g := &gate{entered: make(chan struct{}), release: make(chan struct{})}
+	sw := &routing.Sweeper{Store: e.st, Notifier: g, Config: cfg, Log: quiet(), Metrics: io.Discard}
+	at := e.clk.now().Add(3*time.Hour + 13*time.Minute) // past the 80% warning
+	first := make(chan routing.SweepResult, 1)
+	go func() {
+		res, err := sw.Sweep(ctx, at)
+		if err != nil {
+			t.Error(err)
+		}
+		first <- res
+	}()
+	select {
+	case <-g.entered: // the first sweep holds the lease and is notifying
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first sweep never reached its notification")
+	}
+	second, err := sw.Sweep(ctx, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(g.release)
+	res := <-first
+	if !second.Skipped || second.Examined != 0 || res.Skipped || res.Warnings != 1 {
+		t.Fatalf("first %+v, second %+v: want one sweep that warned and one skipped", res, second)
+	}
+	// The lease was released: the next scheduled sweep runs (and finds nothing new).
+	if next, err := sw.Sweep(ctx, at.Add(time.Minute)); err != nil || next.Skipped {
+		t.Fatalf("next sweep %+v, %v", next, err)
+	}
+}
+
+func TestAFailedBatchItemIsCountedInAMetric(t *testing.T) {
+	var metrics syncBuffer
+	r := &routing.Router{Log: quiet(), Metrics: &metrics}
+	resp, err := r.HandleSQS(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: "not json"}}})
+	if err != nil || len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("%+v %v", resp, err)
+	}
+	if n := metrics.count(`"` + routing.BatchFailureMetric + `":1`); n != 1 {
+		t.Fatalf("%d failure metric lines", n)
 	}
 }

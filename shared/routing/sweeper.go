@@ -36,14 +36,33 @@ type Sweeper struct {
 	Metrics io.Writer
 }
 
-// SweepResult counts what one sweep did.
+// SweepResult counts what one sweep did. Skipped: another sweep held the lease.
 type SweepResult struct {
 	Examined, Warnings, Breaches int
+	Skipped                      bool
 }
+
+// SweepLease names the lease that keeps sweeps one at a time (instead of
+// reserved concurrency). SweepLeaseTTL covers the sla function's timeout, so
+// a sweep that dies frees it by expiry; the CDK stack checks the timeout.
+const (
+	SweepLease    = "sla-sweep"
+	SweepLeaseTTL = 60 * time.Second
+)
 
 // Sweep handles every conversation whose next SLA event is due at now.
 func (s *Sweeper) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	var res SweepResult
+	lease, held, err := s.Store.AcquireLease(ctx, SweepLease, SweepLeaseTTL)
+	if err != nil || !held {
+		res.Skipped = err == nil
+		return res, err
+	}
+	defer func() {
+		if err := s.Store.ReleaseLease(context.WithoutCancel(ctx), lease); err != nil {
+			logger(s.Log).Warn("sla lease not released; it expires by itself", "error", err.Error())
+		}
+	}()
 	seen := map[string]bool{}
 	for {
 		due, err := s.Store.SLADue(ctx, now, 100)

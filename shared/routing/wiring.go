@@ -8,26 +8,34 @@ import (
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/sla"
+	"github.com/concierge-cx/concierge/shared/stage"
 )
 
-// FunctionConfig is the environment of the router and SLA functions.
-type FunctionConfig struct {
-	TableName      string `env:"TABLE_NAME" required:"true"`
+// SweeperConfig is the SLA sweeper's environment. It sends nothing to
+// customers, so it declares no provider settings: the stack gives it no
+// provider secrets and no SES permission.
+type SweeperConfig struct {
+	stage.Settings
+	// UrgentQueueURL is where escalated conversations go.
 	UrgentQueueURL string `env:"URGENT_QUEUE_URL"`
-	// RoutingQueueURL is the normal lane: the SLA function republishes parked jobs to it.
-	RoutingQueueURL string        `env:"ROUTING_QUEUE_URL"`
-	DefaultTeam     string        `env:"DEFAULT_TEAM" default:"support"`
-	QuietWindow     time.Duration `env:"ACK_QUIET_WINDOW" default:"30m"`
-	BusinessName    string        `env:"BUSINESS_NAME"`
+	// RoutingQueueURL is the normal lane: the sweeper publishes parked jobs to it again.
+	RoutingQueueURL string `env:"ROUTING_QUEUE_URL"`
 	// SLAPolicy is the SLA policy as JSON (targets per priority, warning
 	// share, business-hours calendar); empty means the defaults.
 	SLAPolicy string `env:"SLA_POLICY"`
-	Send      send.Config
 	Notify    notify.Config
 }
 
+// FunctionConfig is the router's environment: the sweeper's, plus the
+// channel senders for acknowledgements.
+type FunctionConfig struct {
+	SweeperConfig
+	QuietWindow time.Duration `env:"ACK_QUIET_WINDOW" default:"30m"`
+	Send        send.Config
+}
+
 // Routing turns the environment into routing's Config.
-func (c FunctionConfig) Routing() (Config, error) {
+func (c SweeperConfig) Routing() (Config, error) {
 	cfg := DefaultConfig()
 	if c.SLAPolicy != "" {
 		p, err := sla.ParsePolicy(strings.NewReader(c.SLAPolicy))
@@ -36,8 +44,15 @@ func (c FunctionConfig) Routing() (Config, error) {
 		}
 		cfg.Policy = p
 	}
-	cfg.DefaultTeam, cfg.QuietWindow, cfg.BusinessName = c.DefaultTeam, c.QuietWindow, c.BusinessName
+	cfg.DefaultTeam, cfg.BusinessName = c.DefaultTeam, c.BusinessName
 	return cfg, nil
+}
+
+// Routing turns the environment into routing's Config.
+func (c FunctionConfig) Routing() (Config, error) {
+	cfg, err := c.SweeperConfig.Routing()
+	cfg.QuietWindow = c.QuietWindow
+	return cfg, err
 }
 
 // ChannelSender adapts shared/send to routing's Sender.

@@ -3,6 +3,8 @@
 // whose keys are the environment variable names (TWILIO_AUTH_TOKEN, ...), and
 // passes its ARN as SECRETS_ARN; locally they come from the environment. So
 // every function loads its config the same way, with envconfig, afterwards.
+// A function takes from the shared secret only the keys its own config
+// declares secret: the SLA sweeper never holds a provider token.
 package secrets
 
 import (
@@ -10,9 +12,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/concierge-cx/concierge/shared/envconfig"
 )
 
 // EnvVar names the secret to load.
@@ -24,10 +29,11 @@ type Getter interface {
 }
 
 // LoadIntoEnv reads the secret named by SECRETS_ARN, if set, and sets each of
-// its keys as an environment variable that is not already set (an explicit
-// environment wins, which keeps local overrides simple). It returns the names
-// it set, never their values.
-func LoadIntoEnv(ctx context.Context, sm Getter) ([]string, error) {
+// its keys that cfg (a pointer to the function's envconfig struct) declares
+// secret as an environment variable that is not already set (an explicit
+// environment wins, which keeps local overrides simple). Other keys are left
+// out. It returns the names it set, never their values.
+func LoadIntoEnv(ctx context.Context, sm Getter, cfg any) ([]string, error) {
 	arn := os.Getenv(EnvVar)
 	if arn == "" {
 		return nil, nil
@@ -40,8 +46,12 @@ func LoadIntoEnv(ctx context.Context, sm Getter) ([]string, error) {
 	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &values); err != nil {
 		return nil, fmt.Errorf("secrets: %s must be a JSON object of strings: %v", EnvVar, err)
 	}
+	declared := envconfig.Secrets(cfg)
 	var set []string
 	for k, v := range values {
+		if !slices.Contains(declared, k) {
+			continue
+		}
 		if _, exists := os.LookupEnv(k); exists || v == "" {
 			continue
 		}

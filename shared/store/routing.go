@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/tabledef"
 )
 
@@ -68,7 +69,7 @@ func marshalRoutedConversation(c domain.Conversation) (map[string]types.Attribut
 	if c.Status != domain.ConversationResolved {
 		team := c.Team
 		if team == "" {
-			team = "support"
+			team = stage.DefaultTeam
 		}
 		pk := gsiQueue + team
 		if c.AssigneeID != "" {

@@ -5,17 +5,18 @@
 // to the store.
 package webhook
 
-import "github.com/concierge-cx/concierge/shared/notify"
+import (
+	"github.com/concierge-cx/concierge/shared/notify"
+	"github.com/concierge-cx/concierge/shared/stage"
+)
 
 // Config is the webhooks function's environment. A provider whose secret is
 // not set is switched off: its routes answer 404, never open.
 type Config struct {
-	TableName          string `env:"TABLE_NAME" required:"true"`
-	RoutingQueueURL    string `env:"ROUTING_QUEUE_URL" required:"true"`
-	UrgentQueueURL     string `env:"URGENT_QUEUE_URL"`
-	PublicBaseURL      string `env:"PUBLIC_BASE_URL" required:"true"`
-	DefaultPhoneRegion string `env:"DEFAULT_PHONE_REGION" default:"VN"`
-	BusinessName       string `env:"BUSINESS_NAME"`
+	stage.Settings
+	RoutingQueueURL string `env:"ROUTING_QUEUE_URL" required:"true"`
+	UrgentQueueURL  string `env:"URGENT_QUEUE_URL"`
+	PublicBaseURL   string `env:"PUBLIC_BASE_URL" required:"true"`
 	// SupervisorTeam gets the follow-up a low satisfaction score (a bare
 	// "1" or "2" reply to the survey) opens; Notify tells them.
 	SupervisorTeam string `env:"SUPERVISOR_TEAM" default:"supervisors"`

@@ -27,6 +27,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/queue"
+	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/testenv"
 	"github.com/concierge-cx/concierge/shared/urgency"
@@ -42,7 +43,7 @@ type fixture struct {
 
 func fullConfig() webhook.Config {
 	return webhook.Config{
-		TableName: "unused", RoutingQueueURL: "unused", PublicBaseURL: testsecrets.PublicBaseURL, DefaultPhoneRegion: "VN",
+		Settings: stage.Settings{TableName: "unused", DefaultPhoneRegion: "VN"}, RoutingQueueURL: "unused", PublicBaseURL: testsecrets.PublicBaseURL,
 		TwilioAuthToken: testsecrets.TwilioAuthToken, MetaAppSecret: testsecrets.MetaAppSecret, MetaVerifyToken: testsecrets.MetaVerifyToken,
 		TelegramWebhookSecret: testsecrets.TelegramSecret, ZaloAppID: testsecrets.ZaloAppID, ZaloOASecretKey: testsecrets.ZaloOASecretKey,
 		VonageSignatureSecret: testsecrets.VonageSignatureSecret, WebchatSigningSecret: testsecrets.WebchatSecret,
