@@ -29,7 +29,9 @@ type Sweeper struct {
 	Notifier  Notifier
 	Escalator Escalator
 	Config    Config
-	Log       *slog.Logger
+	// Teams gives each team's SLA policy (see Router.Teams).
+	Teams Policies
+	Log   *slog.Logger
 	// Metrics receives CloudWatch Embedded Metric Format lines (stdout in Lambda).
 	Metrics io.Writer
 }
@@ -79,7 +81,11 @@ func (s *Sweeper) handle(ctx context.Context, id string, now time.Time) (sla.Sta
 		if err != nil {
 			return sla.StatusNone, err
 		}
-		clock := ClockOf(s.Config.Policy, c.SLA)
+		pol, err := PolicyOf(ctx, s.Teams, s.Config.Policy, c.Team)
+		if err != nil {
+			return sla.StatusNone, err
+		}
+		clock := ClockOf(pol, c.SLA)
 		st := clock.Evaluate(now)
 		if st == sla.StatusNone {
 			return st, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/sla"
+	"github.com/concierge-cx/concierge/shared/teams"
 )
 
 // FunctionConfig is the environment of the router and SLA functions.
@@ -36,6 +37,17 @@ func (c FunctionConfig) Routing() (Config, error) {
 	}
 	cfg.DefaultTeam, cfg.QuietWindow, cfg.BusinessName = c.DefaultTeam, c.QuietWindow, c.BusinessName
 	return cfg, nil
+}
+
+// Teams is the team resolver the router and the sweeper read SLA policies
+// through: the stored teams, and the default team as DEFAULT_TEAM and
+// SLA_POLICY describe it while it has no item.
+func (c FunctionConfig) Teams(src teams.Source) (*teams.Resolver, error) {
+	def, err := teams.FromEnv(c.DefaultTeam, c.SLAPolicy, nil)
+	if err != nil {
+		return nil, err
+	}
+	return teams.NewResolver(src, def), nil
 }
 
 // ChannelSender adapts shared/send to routing's Sender.
