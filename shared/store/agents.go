@@ -195,25 +195,32 @@ func (s *Store) DeactivateAgent(ctx context.Context, id string) (domain.Agent, [
 	nowAV, _ := attributevalue.Marshal(s.Now())
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: agentKey(id),
-		UpdateExpression: aws.String("SET #st = :inactive, " + tabledef.GSI2PK + " = :g, deactivatedAt = if_not_exists(deactivatedAt, :now), " +
-			"updatedAt = :now, version = version + :one"),
-		ConditionExpression:      aws.String("attribute_exists(PK)"),
+		UpdateExpression:         aws.String("SET #st = :inactive, " + tabledef.GSI2PK + " = :g, deactivatedAt = :now, updatedAt = :now, version = version + :one"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND #st <> :inactive"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":inactive": &types.AttributeValueMemberS{Value: domain.AgentInactive},
 			":g":        &types.AttributeValueMemberS{Value: gsiAgentStatus + domain.AgentInactive},
 			":now":      nowAV, ":one": &types.AttributeValueMemberN{Value: "1"},
 		},
-		ReturnValues: types.ReturnValueAllNew,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if err != nil {
-		if isConditionFailed(err) {
+	item := map[string]types.AttributeValue(nil)
+	if err == nil {
+		item = out.Attributes
+	} else {
+		var cf *types.ConditionalCheckFailedException
+		if !errorsAs(err, &cf) {
+			return domain.Agent{}, nil, unavailable(err, "deactivate agent")
+		}
+		if cf.Item == nil {
 			return domain.Agent{}, nil, domain.Errorf(domain.CodeNotFound, "agent %s not found", id)
 		}
-		return domain.Agent{}, nil, unavailable(err, "deactivate agent")
+		item = cf.Item // deactivated already: a repeat finishes the requeue, and is no edit
 	}
 	var ag domain.Agent
-	if err := attributevalue.UnmarshalMap(out.Attributes, &ag); err != nil {
+	if err := attributevalue.UnmarshalMap(item, &ag); err != nil {
 		return ag, nil, unavailable(err, "decode agent")
 	}
 	var requeued []domain.Conversation
