@@ -212,10 +212,10 @@ func (r *Resolver) SeedDefault(ctx context.Context) (Team, error) {
 	t := r.def
 	t.Derived = false
 	saved, err := r.src.CreateTeam(ctx, t)
+	r.Forget(t.ID)
 	if domain.ErrorCode(err) == domain.CodeConflict {
 		return r.src.GetTeam(ctx, t.ID)
 	}
-	r.Forget(t.ID)
 	return saved, err
 }
 
