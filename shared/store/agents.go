@@ -93,21 +93,8 @@ type AgentPatch struct {
 // capacity below the agent's current load is CodeConflict; another edit
 // meanwhile is CodeStale.
 func (s *Store) UpdateAgent(ctx context.Context, id string, version int64, p AgentPatch) (domain.Agent, error) {
-	nowAV, _ := attributevalue.Marshal(s.Now())
-	set := []string{"version = version + :one", "updatedAt = :now"}
-	var remove []string
-	names := map[string]string{}
-	vals := map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":v": &types.AttributeValueMemberN{Value: itoa(version)}, ":now": nowAV}
-	field := func(attr string, v any, empty bool) {
-		names["#"+attr] = attr
-		if empty {
-			remove = append(remove, "#"+attr)
-			return
-		}
-		av, _ := attributevalue.Marshal(v)
-		vals[":"+attr] = av
-		set = append(set, "#"+attr+" = :"+attr)
-	}
+	ed := newEdit(version, s.Now())
+	field := ed.field
 	if p.Name != nil {
 		field("name", *p.Name, false)
 	}
@@ -130,28 +117,21 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, version int64, p Age
 	if p.MaxConcurrent != nil {
 		field("maxConcurrent", *p.MaxConcurrent, false)
 		cond += " AND #load <= :maxConcurrent"
-		names["#load"] = "load"
+		ed.names["#load"] = "load"
 	}
 	if p.Reactivate {
-		names["#st"] = "status"
-		set = append(set, "#st = :offline", tabledef.GSI2PK+" = :gOffline")
-		vals[":offline"] = &types.AttributeValueMemberS{Value: domain.AgentOffline}
-		vals[":gOffline"] = &types.AttributeValueMemberS{Value: gsiAgentStatus + domain.AgentOffline}
+		ed.names["#st"] = "status"
+		ed.set = append(ed.set, "#st = :offline", tabledef.GSI2PK+" = :gOffline")
+		ed.vals[":offline"] = &types.AttributeValueMemberS{Value: domain.AgentOffline}
+		ed.vals[":gOffline"] = &types.AttributeValueMemberS{Value: gsiAgentStatus + domain.AgentOffline}
+		ed.vals[":inactive"] = &types.AttributeValueMemberS{Value: domain.AgentInactive}
+		ed.remove = append(ed.remove, "deactivatedAt")
 		cond += " AND #st = :inactive"
-		vals[":inactive"] = &types.AttributeValueMemberS{Value: domain.AgentInactive}
-		remove = append(remove, "deactivatedAt")
 	}
-	expr := "SET " + joinComma(set)
-	if len(remove) > 0 {
-		expr += " REMOVE " + joinComma(remove)
-	}
-	var namesOrNil map[string]string
-	if len(names) > 0 {
-		namesOrNil = names
-	}
+	expr := ed.expression()
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: agentKey(id), UpdateExpression: &expr, ConditionExpression: &cond,
-		ExpressionAttributeNames: namesOrNil, ExpressionAttributeValues: vals,
+		ExpressionAttributeNames: ed.namesOrNil(), ExpressionAttributeValues: ed.vals,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
