@@ -106,19 +106,16 @@ func (a *API) listConversations(ctx context.Context, c *call) (reply, error) {
 }
 
 // teamOf is the team named, else the caller's first team, else the default.
-func (a *API) teamOf(ctx context.Context, c *call, named string) (string, error) {
+func (a *API) teamOf(_ context.Context, c *call, named string) (string, error) {
 	if named != "" {
 		if len(named) > 64 {
 			return "", domain.Errorf(domain.CodeInvalid, "team is at most 64 bytes")
 		}
 		return named, nil
 	}
-	ag, err := a.Store.GetAgent(ctx, c.who.Subject)
-	if err == nil && len(ag.Teams) > 0 {
-		return ag.Teams[0], nil
-	}
-	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
-		return "", err
+	// The caller's agent record was read (or provisioned) with the request.
+	if len(c.agent.Teams) > 0 {
+		return c.agent.Teams[0], nil
 	}
 	return a.Config.DefaultTeam, nil
 }
