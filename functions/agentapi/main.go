@@ -16,6 +16,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/teams"
 	"github.com/concierge-cx/concierge/shared/urgency"
 )
 
@@ -30,10 +31,15 @@ func main() {
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.API.TableName)
 	out := routing.ChannelSender{Router: send.New(cfg.Send, httpClient, send.SESClient(awsCfg), send.WithLogger(log))}
 	notes := boot.Notifier(cfg.Notify, cfg.API.Settings, log)
+	def, err := cfg.API.DefaultTeamFromEnv()
+	if err != nil {
+		boot.Fail(log, "SLA_POLICY", err)
+	}
+	resolver := teams.NewResolver(st, def)
 	rcfg := routing.DefaultConfig()
-	rcfg.DefaultTeam, rcfg.BusinessName = cfg.API.DefaultTeam, cfg.API.BusinessName
-	router := &routing.Router{Store: st, Sender: out, Notifier: notes, Config: rcfg, Log: log}
-	api := agentapi.New(cfg.API, st, out,
+	rcfg.DefaultTeam, rcfg.BusinessName, rcfg.Policy = cfg.API.DefaultTeam, cfg.API.BusinessName, def.SLA
+	router := &routing.Router{Store: st, Sender: out, Notifier: notes, Config: rcfg, Teams: resolver, Log: log}
+	api := agentapi.New(cfg.API, st, out, agentapi.WithTeams(resolver),
 		agentapi.WithRouter(router), agentapi.WithNotifier(notes), agentapi.WithScorer(scorer), agentapi.WithLogger(log))
 	lambda.Start(api.Handle)
 }

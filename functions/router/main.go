@@ -24,8 +24,14 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
+	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
+	resolver, err := cfg.Teams(st)
+	if err != nil {
+		boot.Fail(log, "DEFAULT_TEAM", err)
+	}
 	r := &routing.Router{
-		Store:    store.New(awsclient.DynamoDB(awsCfg), cfg.TableName),
+		Store:    st,
+		Teams:    resolver,
 		Sender:   routing.ChannelSender{Router: send.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, send.SESClient(awsCfg), send.WithLogger(log))},
 		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log),
 		Config:   rcfg,

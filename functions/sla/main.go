@@ -21,8 +21,14 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
+	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
+	resolver, err := cfg.Teams(st)
+	if err != nil {
+		boot.Fail(log, "DEFAULT_TEAM", err)
+	}
 	sw := &routing.Sweeper{
-		Store:    store.New(awsclient.DynamoDB(awsCfg), cfg.TableName),
+		Store:    st,
+		Teams:    resolver,
 		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log),
 		Config:   rcfg,
 		Log:      log,

@@ -11,8 +11,8 @@ import (
 	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
-	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/teams"
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
@@ -22,7 +22,11 @@ func main() {
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
 	svc := boot.Ingest(awsCfg, st, boot.Lanes{NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
 	// A bare "1"-"5" reply to a satisfaction survey is recorded as the score.
-	svc.Surveys = &agentapi.Feedback{Store: st, Policy: sla.DefaultPolicy(), SupervisorTeam: cfg.SupervisorTeam,
+	def, err := teams.FromEnv(cfg.DefaultTeam, cfg.SLAPolicy, nil)
+	if err != nil {
+		boot.Fail(log, "SLA_POLICY", err)
+	}
+	svc.Surveys = &agentapi.Feedback{Store: st, Teams: teams.NewResolver(st, def), SupervisorTeam: cfg.SupervisorTeam,
 		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log), Log: log}
 	lambda.Start(webhook.New(cfg, svc, st, webhook.WithLogger(log)).Handle)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/teams"
 	"github.com/concierge-cx/concierge/shared/urgency"
 )
 
@@ -29,12 +30,14 @@ import (
 // waiting work when an agent frees a slot), Notifier (follow-ups) and Scorer
 // (the urgency trend) are optional.
 type API struct {
-	Store      *store.Store
-	Sender     routing.Sender
-	Router     *routing.Router
-	Notifier   routing.Notifier
-	Scorer     *urgency.Scorer
-	Policy     sla.Policy
+	Store    *store.Store
+	Sender   routing.Sender
+	Router   *routing.Router
+	Notifier routing.Notifier
+	Scorer   *urgency.Scorer
+	// Teams reads teams and their SLA policies: the same resolver code the
+	// router and the sweeper use.
+	Teams      *teams.Resolver
 	Normalizer domain.Normalizer
 	Config     Config
 	Log        *slog.Logger
@@ -55,18 +58,32 @@ func WithNotifier(n routing.Notifier) Option { return func(a *API) { a.Notifier 
 // WithScorer enables the urgency trend of the customer view.
 func WithScorer(s *urgency.Scorer) Option { return func(a *API) { a.Scorer = s } }
 
-// WithPolicy sets the SLA policy (default sla.DefaultPolicy).
-func WithPolicy(p sla.Policy) Option { return func(a *API) { a.Policy = p } }
+// WithTeams sets the team resolver (default: the store's teams, the
+// default team derived from Config).
+func WithTeams(r *teams.Resolver) Option { return func(a *API) { a.Teams = r } }
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.Log = l } }
 
 // New builds the API.
 func New(cfg Config, st *store.Store, sender routing.Sender, opts ...Option) *API {
-	a := &API{Store: st, Sender: sender, Config: cfg.withDefaults(), Policy: sla.DefaultPolicy(), Log: slog.Default()}
+	a := &API{Store: st, Sender: sender, Config: cfg.withDefaults(), Log: slog.Default()}
 	a.Normalizer = domain.Normalizer{DefaultRegion: a.Config.DefaultPhoneRegion}
 	for _, o := range opts {
 		o(a)
+	}
+	if a.Teams == nil {
+		def, err := a.Config.DefaultTeamFromEnv()
+		if err != nil {
+			// The function's main validates the environment at cold start;
+			// this is a library caller's mistake, and the defaults are safe.
+			def = teams.Team{ID: a.Config.DefaultTeam, Name: a.Config.DefaultTeam, SLA: sla.DefaultPolicy()}
+		}
+		var src teams.Source
+		if st != nil {
+			src = st
+		}
+		a.Teams = teams.NewResolver(src, def)
 	}
 	a.handlers = map[string]endpoint{}
 	var rs []routes.Route
@@ -110,6 +127,7 @@ type call struct {
 	req    events.APIGatewayV2HTTPRequest
 	who    principal
 	params map[string]string
+	agent  domain.Agent // the staff caller's agent record (provisioned on first use)
 }
 
 func (a *API) endpoints() []endpoint {
@@ -128,6 +146,16 @@ func (a *API) endpoints() []endpoint {
 		{"POST /conversations/{id}/resolve", staffOnly, a.resolve},
 		{"POST /feedback/{token}", public, a.feedback},
 		{"PUT /agents/me/status", staffOnly, a.setStatus},
+		{"GET /agents", staffOnly, a.listAgents},
+		{"POST /agents", supervisorOnly, a.createAgent},
+		{"GET /agents/me", staffOnly, a.getMe},
+		{"GET /agents/{id}", staffOnly, a.getAgent},
+		{"PATCH /agents/{id}", supervisorOnly, a.patchAgent},
+		{"DELETE /agents/{id}", supervisorOnly, a.deactivateAgent},
+		{"GET /teams", staffOnly, a.listTeams},
+		{"GET /teams/{id}", staffOnly, a.getTeam},
+		{"PUT /teams/{id}", supervisorOnly, a.putTeam},
+		{"POST /conversations/{id}/transfer", supervisorOnly, a.transfer},
 		{"GET /metrics", supervisorOnly, a.metrics},
 	}
 }
@@ -177,6 +205,13 @@ func (a *API) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest) (ev
 		c.who = who
 		if err := allowed(e.access, who); err != nil {
 			return httpapi.Error(err), who, e.key
+		}
+		if who.staff() {
+			ag, err := a.staffAgent(ctx, who)
+			if err != nil {
+				return httpapi.Error(err), who, e.key
+			}
+			c.agent = ag
 		}
 	}
 	r, err := e.handle(ctx, c)

@@ -23,6 +23,11 @@ const (
 	ClaimSubject   = "sub"
 	ClaimGroups    = "cognito:groups"
 	ClaimPartnerID = "custom:partner_id"
+	// Profile claims Cognito puts in id tokens when the user has them; a
+	// provisioned agent's name and email come from them.
+	ClaimName     = "name"
+	ClaimEmail    = "email"
+	ClaimUsername = "cognito:username"
 )
 
 // principal is the caller as the authorizer vouched for them.
@@ -30,6 +35,8 @@ type principal struct {
 	Subject   string
 	Roles     map[string]bool
 	PartnerID string
+	Name      string // display name for a provisioned agent: name, else username, else email, else sub
+	Email     string
 }
 
 // staff: agents and supervisors see everything but supervisor-only routes.
@@ -52,6 +59,13 @@ func principalOf(req events.APIGatewayV2HTTPRequest) (principal, error) {
 	p := principal{Subject: c[ClaimSubject], Roles: map[string]bool{}, PartnerID: strings.TrimSpace(c[ClaimPartnerID])}
 	for _, g := range parseGroups(c[ClaimGroups]) {
 		p.Roles[g] = true
+	}
+	p.Email = strings.TrimSpace(c[ClaimEmail])
+	for _, n := range []string{c[ClaimName], c[ClaimUsername], p.Email, p.Subject} {
+		if n = strings.TrimSpace(n); n != "" {
+			p.Name = n
+			break
+		}
 	}
 	return p, nil
 }

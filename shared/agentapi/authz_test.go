@@ -13,7 +13,9 @@ import (
 	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/teams"
 )
 
 type fixture struct {
@@ -52,6 +54,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if _, err := e.st.PutAgent(ctx, domain.Agent{ID: id, Name: id, Teams: []string{"vip"}, MaxConcurrent: 500, Status: domain.AgentAvailable}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := e.st.CreateTeam(ctx, teams.Team{ID: "vip", Name: "VIP", SLA: sla.DefaultPolicy()}); err != nil {
+		t.Fatal(err)
+	}
+	var made atomic.Int64
+	freshAgent := func() string {
+		id := fmt.Sprint("agent-fresh-", made.Add(1))
+		if _, err := e.st.CreateAgent(ctx, domain.Agent{ID: id, Name: id, Teams: []string{"support"}, MaxConcurrent: 2}); err != nil {
+			t.Fatal(err)
+		}
+		return id
 	}
 	forged, _ := devjwt.Mint("not-the-secret", "agent-matrix", []string{"agent"}, nil, e.clk.now(), time.Hour)
 	expired, _ := devjwt.Mint(jwtSecret, "agent-matrix", []string{"agent"}, nil, e.clk.now().Add(-2*time.Hour), time.Hour)
@@ -115,9 +128,30 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /feedback/{token}": func(string) request { return request{"POST", "/feedback/AAAAAAAAAAAAAAAAAAAAAA", `{"score":4}`} },
 		"PUT /agents/me/status":  func(string) request { return request{"PUT", "/agents/me/status", `{"status":"available"}`} },
 		"GET /metrics":           func(string) request { return request{"GET", "/metrics?from=2026-11-01&to=2026-11-20", ""} },
+		"GET /agents":            func(string) request { return request{"GET", "/agents?team=vip", ""} },
+		"POST /agents": func(string) request {
+			return request{"POST", "/agents", fmt.Sprintf(`{"id":"agent-new-%d","name":"Hoa","teams":["vip"],"languages":["vi"],"capacity":2}`, made.Add(1))}
+		},
+		"GET /agents/me":   func(string) request { return request{"GET", "/agents/me", ""} },
+		"GET /agents/{id}": func(string) request { return request{"GET", "/agents/agent-matrix", ""} },
+		"PATCH /agents/{id}": func(string) request {
+			return request{"PATCH", "/agents/" + freshAgent(), `{"capacity":4,"skills":["refunds"]}`}
+		},
+		"DELETE /agents/{id}": func(string) request { return request{"DELETE", "/agents/" + freshAgent(), ""} },
+		"GET /teams":          func(string) request { return request{"GET", "/teams", ""} },
+		"GET /teams/{id}":     func(string) request { return request{"GET", "/teams/support", ""} },
+		"PUT /teams/{id}": func(string) request {
+			return request{"PUT", fmt.Sprint("/teams/team-", made.Add(1)), `{"name":"Hoàn tiền","languages":["vi"]}`}
+		},
+		"POST /conversations/{id}/transfer": func(tag string) request {
+			_, v := f.customer(t, tag)
+			return request{"POST", "/conversations/" + v + "/transfer", `{"team":"vip"}`}
+		},
 	}
-	supervisorOnly := []string{"POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics"}
-	success := map[string]int{"PATCH /customers/{id}": 200, "POST /conversations/{id}/messages": 201, "POST /conversations/{id}/notes": 201}
+	supervisorOnly := []string{"POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics",
+		"POST /agents", "PATCH /agents/{id}", "DELETE /agents/{id}", "PUT /teams/{id}", "POST /conversations/{id}/transfer"}
+	success := map[string]int{"PATCH /customers/{id}": 200, "POST /conversations/{id}/messages": 201, "POST /conversations/{id}/notes": 201,
+		"POST /agents": 201, "PUT /teams/{id}": 201}
 
 	var served int
 	for _, rt := range routes.Deployed() {
@@ -135,6 +169,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				var hdr []string
 				if r.method == "PATCH" {
 					hdr = []string{"If-Match", `"2"`}
+					if rt.Key() == "PATCH /agents/{id}" {
+						hdr[1] = `"1"` // a fresh agent
+					}
 				}
 				res := e.gw.do(t, r.method, r.path, p.token, r.body, hdr...)
 				want := expected(rt, p.name, slices.Contains(supervisorOnly, rt.Key()))

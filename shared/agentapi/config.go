@@ -1,11 +1,13 @@
 package agentapi
 
 import (
+	"strings"
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/stage"
+	"github.com/concierge-cx/concierge/shared/teams"
 )
 
 // Config is the agentapi function's environment.
@@ -20,6 +22,22 @@ type Config struct {
 	// /feedback/{token}. Without it the customer answers with a bare digit.
 	FeedbackLinkBase string        `env:"FEEDBACK_LINK_BASE"`
 	FeedbackTTL      time.Duration `env:"FEEDBACK_TTL" default:"168h"`
+	// SLAPolicy seeds the default team's SLA policy while it has no item
+	// (the router and the sweeper read the same variable).
+	SLAPolicy string `env:"SLA_POLICY"`
+	// DefaultAgentCapacity is what an agent provisioned on first sign-in
+	// gets, with the stage's DefaultTeam and DefaultLanguages.
+	DefaultAgentCapacity int `env:"DEFAULT_AGENT_CAPACITY" default:"3"`
+}
+
+// DefaultTeamFromEnv is the default team as the environment describes it.
+func (c Config) DefaultTeamFromEnv() (teams.Team, error) {
+	c = c.withDefaults()
+	langs, err := teams.ParseLanguages(strings.Join(c.DefaultLanguages, ","))
+	if err != nil {
+		return teams.Team{}, err
+	}
+	return teams.FromEnv(c.DefaultTeam, c.SLAPolicy, langs)
 }
 
 func (c Config) withDefaults() Config {
@@ -28,6 +46,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SupervisorTeam == "" {
 		c.SupervisorTeam = "supervisors"
+	}
+	if len(c.DefaultLanguages) == 0 {
+		c.DefaultLanguages = []string{"vi", "en"}
+	}
+	if c.DefaultAgentCapacity <= 0 {
+		c.DefaultAgentCapacity = 3
 	}
 	if c.FeedbackTTL <= 0 {
 		c.FeedbackTTL = 7 * 24 * time.Hour

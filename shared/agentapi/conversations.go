@@ -28,10 +28,15 @@ type slaState struct {
 	Paused           bool   `json:"paused"`
 }
 
-func (a *API) view(conv domain.Conversation) conversationView {
+func (a *API) view(ctx context.Context, conv domain.Conversation) conversationView {
 	v := conversationView{Conversation: conv}
 	if !conv.SLA.StartedAt.IsZero() {
-		clk := a.clockOf(conv.SLA)
+		clk, err := a.clockOf(ctx, conv)
+		if err != nil {
+			// The view is still worth showing; its SLA state is left out.
+			a.Log.Warn("team policy unavailable", "conversation", conv.ID, "error", err.Error())
+			return v
+		}
 		st := clk.State(a.Store.Now())
 		v.SLAState = &slaState{Metric: conv.SLA.Metric, RemainingSeconds: int64(st.Remaining / time.Second),
 			Breached: st.Breached, Met: st.Met, Paused: st.Paused}
@@ -39,7 +44,14 @@ func (a *API) view(conv domain.Conversation) conversationView {
 	return v
 }
 
-func (a *API) clockOf(s domain.SLA) sla.Clock { return routing.ClockOf(a.Policy, s) }
+// clockOf is the conversation's SLA clock under its team's policy.
+func (a *API) clockOf(ctx context.Context, conv domain.Conversation) (sla.Clock, error) {
+	pol, err := a.Teams.Policy(ctx, conv.Team)
+	if err != nil {
+		return sla.Clock{}, err
+	}
+	return routing.ClockOf(pol, conv.SLA), nil
+}
 
 var priorities = []domain.Priority{domain.PriorityUrgent, domain.PriorityHigh, domain.PriorityNormal, domain.PriorityLow}
 
@@ -87,26 +99,23 @@ func (a *API) listConversations(ctx context.Context, c *call) (reply, error) {
 	items := []conversationView{}
 	for _, conv := range page.Items {
 		if prio == "" || conv.Priority == prio {
-			items = append(items, a.view(conv))
+			items = append(items, a.view(ctx, conv))
 		}
 	}
 	return ok(map[string]any{"items": items, "next": page.Next}), nil
 }
 
 // teamOf is the team named, else the caller's first team, else the default.
-func (a *API) teamOf(ctx context.Context, c *call, named string) (string, error) {
+func (a *API) teamOf(_ context.Context, c *call, named string) (string, error) {
 	if named != "" {
 		if len(named) > 64 {
 			return "", domain.Errorf(domain.CodeInvalid, "team is at most 64 bytes")
 		}
 		return named, nil
 	}
-	ag, err := a.Store.GetAgent(ctx, c.who.Subject)
-	if err == nil && len(ag.Teams) > 0 {
-		return ag.Teams[0], nil
-	}
-	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
-		return "", err
+	// The caller's agent record was read (or provisioned) with the request.
+	if len(c.agent.Teams) > 0 {
+		return c.agent.Teams[0], nil
 	}
 	return a.Config.DefaultTeam, nil
 }
@@ -170,7 +179,7 @@ func (a *API) getConversation(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	v := a.view(conv)
+	v := a.view(ctx, conv)
 	v.Touchpoints = tps
 	if v.Touchpoints == nil {
 		v.Touchpoints = []domain.Touchpoint{}
@@ -218,7 +227,7 @@ func (a *API) claim(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return ok(a.view(conv)), nil
+	return ok(a.view(ctx, conv)), nil
 }
 
 func (a *API) assign(ctx context.Context, c *call) (reply, error) {
@@ -239,7 +248,7 @@ func (a *API) assign(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return ok(a.view(conv)), nil
+	return ok(a.view(ctx, conv)), nil
 }
 
 // assignTo gives the conversation to an agent, atomically and within the

@@ -20,8 +20,10 @@ import (
 // (POST /feedback/{token}) and from a bare "1"-"5" the customer sends on
 // their channel. The ingest path holds one to call TryBareScore.
 type Feedback struct {
-	Store          *store.Store
-	Policy         sla.Policy
+	Store *store.Store
+	// Teams gives the supervisors' team's SLA policy (a teams.Resolver);
+	// nil means sla.DefaultPolicy.
+	Teams          routing.Policies
 	Notifier       routing.Notifier // optional: told about follow-ups
 	SupervisorTeam string
 	Log            *slog.Logger
@@ -29,7 +31,7 @@ type Feedback struct {
 
 // Feedback returns the API's feedback recorder.
 func (a *API) Feedback() *Feedback {
-	return &Feedback{Store: a.Store, Policy: a.Policy, Notifier: a.Notifier, SupervisorTeam: a.Config.SupervisorTeam, Log: a.Log}
+	return &Feedback{Store: a.Store, Teams: a.Teams, Notifier: a.Notifier, SupervisorTeam: a.Config.SupervisorTeam, Log: a.Log}
 }
 
 // tokenLen is the length of a base64url 128-bit token.
@@ -129,7 +131,11 @@ func (f *Feedback) Record(ctx context.Context, in store.FeedbackInput) (store.Fe
 		}
 		fu := &domain.Conversation{Status: domain.ConversationOpen, Priority: domain.PriorityHigh, Team: f.SupervisorTeam,
 			LastChannel: in.Channel, OpenedAt: now, Urgency: &domain.Urgency{Reasons: reasons}}
-		if clk, err := f.Policy.Start(domain.PriorityHigh, sla.FirstResponse, now); err == nil {
+		pol, err := routing.PolicyOf(ctx, f.Teams, sla.DefaultPolicy(), f.SupervisorTeam)
+		if err != nil {
+			return store.FeedbackResult{}, err
+		}
+		if clk, err := pol.Start(domain.PriorityHigh, sla.FirstResponse, now); err == nil {
 			routing.StoreClock(&fu.SLA, clk)
 			fu.SLA.Metric = string(sla.FirstResponse)
 		}

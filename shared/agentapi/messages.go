@@ -169,7 +169,10 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 		// The answer meets the running response target and stops its clock,
 		// which takes the conversation out of the sweeper's index.
 		if !conv.SLA.StartedAt.IsZero() && conv.SLA.Metric != string(sla.Resolution) {
-			clk := a.clockOf(conv.SLA)
+			clk, err := a.clockOf(ctx, *conv)
+			if err != nil {
+				return err
+			}
 			clk.Stop(now)
 			routing.StoreClock(&conv.SLA, clk)
 		}
@@ -181,7 +184,7 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return created(map[string]any{"touchpoint": tp, "conversation": a.view(saved)}), nil
+	return created(map[string]any{"touchpoint": tp, "conversation": a.view(ctx, saved)}), nil
 }
 
 // updateConversation re-reads and re-applies change until it saves against
@@ -313,7 +316,7 @@ func (a *API) resolve(ctx context.Context, c *call) (reply, error) {
 			pulled = append(pulled, g.ID)
 		}
 	}
-	return ok(map[string]any{"conversation": a.view(saved), "survey": survey, "pulled": nonNil(pulled)}), nil
+	return ok(map[string]any{"conversation": a.view(ctx, saved), "survey": survey, "pulled": nonNil(pulled)}), nil
 }
 
 func nonNil(s []string) []string {

@@ -213,16 +213,25 @@ func PriorityRank(p Priority) int {
 
 // Agent is a person who answers customers.
 type Agent struct {
-	ID             string    `json:"id" dynamodbav:"agentId"`
-	Name           string    `json:"name" dynamodbav:"name"`
-	Languages      []string  `json:"languages,omitempty" dynamodbav:"languages,omitempty"`
-	Teams          []string  `json:"teams,omitempty" dynamodbav:"teams,omitempty"` // skills
+	ID        string   `json:"id" dynamodbav:"agentId"`
+	Name      string   `json:"name" dynamodbav:"name"`
+	Email     string   `json:"email,omitempty" dynamodbav:"email,omitempty"`
+	Languages []string `json:"languages,omitempty" dynamodbav:"languages,omitempty"`
+	// Teams are the queues the agent serves: routing matches a conversation's team against them.
+	Teams []string `json:"teams,omitempty" dynamodbav:"teams,omitempty"`
+	// Skills are free labels (products, "refunds") for supervisors; routing does not read them.
+	Skills         []string  `json:"skills,omitempty" dynamodbav:"skills,omitempty"`
 	MaxConcurrent  int       `json:"maxConcurrent" dynamodbav:"maxConcurrent"`
-	Status         string    `json:"status" dynamodbav:"status"` // available, away, offline
+	Status         string    `json:"status" dynamodbav:"status"` // available, away, offline; inactive once deactivated
 	Load           int       `json:"load" dynamodbav:"load"`
 	LastAssignedAt time.Time `json:"lastAssignedAt,omitzero" dynamodbav:"lastAssignedAt,omitempty"`
+	LastSeenAt     time.Time `json:"lastSeenAt,omitzero" dynamodbav:"lastSeenAt,omitempty"`
 	Supervisor     bool      `json:"supervisor,omitempty" dynamodbav:"supervisor,omitempty"`
+	DeactivatedAt  time.Time `json:"deactivatedAt,omitzero" dynamodbav:"deactivatedAt,omitempty"`
 	UpdatedAt      time.Time `json:"updatedAt" dynamodbav:"updatedAt"`
+	// Version counts configuration edits (PATCH /agents/{id} under If-Match); status, load and last
+	// seen do not bump it, so a supervisor is refused only when another edit happened.
+	Version int64 `json:"version" dynamodbav:"version"`
 }
 
 // Agent statuses.
@@ -230,4 +239,6 @@ const (
 	AgentAvailable = "available"
 	AgentAway      = "away"
 	AgentOffline   = "offline"
+	// AgentInactive is a deactivated agent: out of routing, refused on every staff route, history kept.
+	AgentInactive = "inactive"
 )

@@ -68,6 +68,17 @@ var agentRoutes = []Route{
 	{Method: "POST", Path: "/conversations/{id}/resolve"},
 	{Method: "POST", Path: "/feedback/{token}"},
 	{Method: "PUT", Path: "/agents/me/status"},
+	// Agents and teams (issue 11).
+	{Method: "GET", Path: "/agents"},
+	{Method: "POST", Path: "/agents"},
+	{Method: "GET", Path: "/agents/me"},
+	{Method: "GET", Path: "/agents/{id}"},
+	{Method: "PATCH", Path: "/agents/{id}"},
+	{Method: "DELETE", Path: "/agents/{id}"},
+	{Method: "GET", Path: "/teams"},
+	{Method: "GET", Path: "/teams/{id}"},
+	{Method: "PUT", Path: "/teams/{id}"},
+	{Method: "POST", Path: "/conversations/{id}/transfer"},
 	{Method: "GET", Path: "/metrics"},
 }
 

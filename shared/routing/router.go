@@ -20,9 +20,31 @@ type Router struct {
 	Sender   Sender
 	Notifier Notifier
 	Config   Config
-	Log      *slog.Logger
+	// Teams gives each team's SLA policy (a teams.Resolver); nil means
+	// Config.Policy for every team.
+	Teams Policies
+	Log   *slog.Logger
 	// Metrics receives Embedded Metric Format lines (nil: stdout, as in Lambda).
 	Metrics io.Writer
+}
+
+// Policies gives a team's SLA policy: teams.Resolver, the one reader the
+// router, the sweeper and the agent API share so they compute the same due
+// times.
+type Policies interface {
+	Policy(ctx context.Context, team string) (sla.Policy, error)
+}
+
+// PolicyOf is the SLA policy of a team through src, or fallback when src is nil.
+func PolicyOf(ctx context.Context, src Policies, fallback sla.Policy, team string) (sla.Policy, error) {
+	if src == nil {
+		return fallback, nil
+	}
+	return src.Policy(ctx, team)
+}
+
+func (r *Router) policy(ctx context.Context, team string) (sla.Policy, error) {
+	return PolicyOf(ctx, r.Teams, r.Config.Policy, team)
 }
 
 // Outcome says what routing one job did.
@@ -58,7 +80,15 @@ func (r *Router) Route(ctx context.Context, job ingest.Job) (Outcome, error) {
 			return Outcome{}, err
 		}
 		opened = c.SLA.StartedAt.IsZero() && c.Status != domain.ConversationResolved
-		next := r.apply(c, job)
+		team := c.Team
+		if team == "" {
+			team = r.team(job)
+		}
+		pol, err := r.policy(ctx, team)
+		if err != nil {
+			return Outcome{}, err
+		}
+		next := r.apply(c, job, pol)
 		saved, err := r.Store.SaveConversation(ctx, next, r.Store.MarkRoutedWrite(job.CustomerID, job.TouchpointID, r.Store.Now()))
 		if store.RefusedIndex(err) == 1 {
 			return Outcome{Conversation: c, AlreadyDone: true}, nil
@@ -98,7 +128,7 @@ func (r *Router) Route(ctx context.Context, job ingest.Job) (Outcome, error) {
 }
 
 // apply folds one inbound message into the conversation's state.
-func (r *Router) apply(c domain.Conversation, job ingest.Job) domain.Conversation {
+func (r *Router) apply(c domain.Conversation, job ingest.Job, pol sla.Policy) domain.Conversation {
 	now := r.Store.Now()
 	if domain.PriorityRank(job.Priority) < domain.PriorityRank(c.Priority) {
 		c.Priority = job.Priority
@@ -118,26 +148,26 @@ func (r *Router) apply(c domain.Conversation, job ingest.Job) domain.Conversatio
 	if job.Language != "" {
 		c.Language = job.Language
 	}
-	clock := ClockOf(r.Config.Policy, c.SLA)
+	clock := ClockOf(pol, c.SLA)
 	switch {
 	case c.Status == domain.ConversationPending:
 		// The customer answered: the clock waiting on them runs again.
 		c.Status = domain.ConversationOpen
 		clock.Resume(now)
 	case c.SLA.StartedAt.IsZero():
-		if started, err := r.Config.Policy.Start(c.Priority, sla.FirstResponse, job.ReceivedAt); err == nil {
+		if started, err := pol.Start(c.Priority, sla.FirstResponse, job.ReceivedAt); err == nil {
 			clock = started
 			c.SLA.Metric = string(sla.FirstResponse)
 		}
 	case clock.Met() && c.SLA.Metric != string(sla.Resolution):
 		// The agent had answered; this follow-up starts the next-response clock.
-		if started, err := r.Config.Policy.Start(c.Priority, sla.NextResponse, job.ReceivedAt); err == nil {
+		if started, err := pol.Start(c.Priority, sla.NextResponse, job.ReceivedAt); err == nil {
 			clock = started
 			c.SLA.Metric = string(sla.NextResponse)
 		}
 	default:
 		// A more urgent message tightens the running target, never loosens it.
-		if err := r.Config.Policy.Retarget(&clock, c.Priority, sla.Metric(c.SLA.Metric)); err != nil {
+		if err := pol.Retarget(&clock, c.Priority, sla.Metric(c.SLA.Metric)); err != nil {
 			logger(r.Log).Warn("sla retarget", "error", err.Error())
 		}
 	}

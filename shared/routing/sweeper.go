@@ -31,7 +31,9 @@ type Sweeper struct {
 	// Lanes publishes parked routing jobs again (RepublishParked); optional.
 	Lanes  ingest.Publisher
 	Config Config
-	Log    *slog.Logger
+	// Teams gives each team's SLA policy (see Router.Teams).
+	Teams Policies
+	Log   *slog.Logger
 	// Metrics receives CloudWatch Embedded Metric Format lines (stdout in Lambda).
 	Metrics io.Writer
 }
@@ -100,7 +102,11 @@ func (s *Sweeper) handle(ctx context.Context, id string, now time.Time) (sla.Sta
 		if err != nil {
 			return sla.StatusNone, err
 		}
-		clock := ClockOf(s.Config.Policy, c.SLA)
+		pol, err := PolicyOf(ctx, s.Teams, s.Config.Policy, c.Team)
+		if err != nil {
+			return sla.StatusNone, err
+		}
+		clock := ClockOf(pol, c.SLA)
 		st := clock.Evaluate(now)
 		if st == sla.StatusNone {
 			return st, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/stage"
+	"github.com/concierge-cx/concierge/shared/teams"
 )
 
 // SweeperConfig is the SLA sweeper's environment. It sends nothing to
@@ -53,6 +54,17 @@ func (c FunctionConfig) Routing() (Config, error) {
 	cfg, err := c.SweeperConfig.Routing()
 	cfg.QuietWindow = c.QuietWindow
 	return cfg, err
+}
+
+// Teams is the team resolver the router and the sweeper read SLA policies
+// through: the stored teams, and the default team as DEFAULT_TEAM and
+// SLA_POLICY describe it while it has no item.
+func (c SweeperConfig) Teams(src teams.Source) (*teams.Resolver, error) {
+	def, err := teams.FromEnv(c.DefaultTeam, c.SLAPolicy, nil)
+	if err != nil {
+		return nil, err
+	}
+	return teams.NewResolver(src, def), nil
 }
 
 // ChannelSender adapts shared/send to routing's Sender.

@@ -226,23 +226,8 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, version int64, p P
 	if !ValidID(CustomerIDPrefix, id) {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
-	now := s.Now()
-	set := []string{"version = version + :one", "updatedAt = :now"}
-	var remove []string
-	names := map[string]string{}
-	vals := map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":v": &types.AttributeValueMemberN{Value: itoa(version)}}
-	nowAV, _ := attributevalue.Marshal(now)
-	vals[":now"] = nowAV
-	field := func(attr string, v any, empty bool) {
-		names["#"+attr] = attr
-		if empty {
-			remove = append(remove, "#"+attr)
-			return
-		}
-		av, _ := attributevalue.Marshal(v)
-		vals[":"+attr] = av
-		set = append(set, "#"+attr+" = :"+attr)
-	}
+	ed := newEdit(version, s.Now())
+	field := ed.field
 	if p.DisplayName != nil {
 		field("displayName", *p.DisplayName, *p.DisplayName == "")
 		field("nameSource", "agent", *p.DisplayName == "")
@@ -262,15 +247,9 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, version int64, p P
 	if p.Notes != nil {
 		field("notes", *p.Notes, *p.Notes == "")
 	}
-	expr := "SET " + joinComma(set)
-	if len(remove) > 0 {
-		expr += " REMOVE " + joinComma(remove)
-	}
+	expr := ed.expression()
 	cond := "attribute_exists(PK) AND version = :v AND attribute_not_exists(mergedInto)"
-	var namesOrNil map[string]string
-	if len(names) > 0 {
-		namesOrNil = names
-	}
+	namesOrNil, vals := ed.namesOrNil(), ed.vals
 	if p.DisplayName == nil {
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &s.table, Key: profileKey(id), UpdateExpression: &expr, ConditionExpression: &cond,

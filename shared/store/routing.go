@@ -173,8 +173,9 @@ func (s *Store) PutAgent(ctx context.Context, a domain.Agent) (domain.Agent, err
 	if a.Status == "" {
 		a.Status = domain.AgentOffline
 	}
+	a.Version = 1
 	if cur, err := s.GetAgent(ctx, a.ID); err == nil {
-		a.Load, a.LastAssignedAt = cur.Load, cur.LastAssignedAt
+		a.Load, a.LastAssignedAt, a.LastSeenAt, a.Version = cur.Load, cur.LastAssignedAt, cur.LastSeenAt, cur.Version+1
 	} else if domain.ErrorCode(err) != domain.CodeNotFound {
 		return a, err
 	}
@@ -257,16 +258,22 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string) (domain.A
 		TableName:                &s.table,
 		Key:                      agentKey(id),
 		UpdateExpression:         aws.String("SET #st = :s, updatedAt = :now, " + tabledef.GSI2PK + " = :g"),
-		ConditionExpression:      aws.String("attribute_exists(PK)"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND #st <> :inactive"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":s": &types.AttributeValueMemberS{Value: status}, ":now": now,
-			":g": &types.AttributeValueMemberS{Value: gsiAgentStatus + status},
+			":g":        &types.AttributeValueMemberS{Value: gsiAgentStatus + status},
+			":inactive": &types.AttributeValueMemberS{Value: domain.AgentInactive},
 		},
-		ReturnValues: types.ReturnValueAllNew,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err != nil {
-		if isConditionFailed(err) {
+		var cf *types.ConditionalCheckFailedException
+		if errorsAs(err, &cf) {
+			if cf.Item != nil {
+				return domain.Agent{}, domain.Errorf(domain.CodeForbidden, "agent %s is deactivated", id)
+			}
 			return domain.Agent{}, domain.Errorf(domain.CodeNotFound, "agent %s not found", id)
 		}
 		return domain.Agent{}, unavailable(err, "set agent status")

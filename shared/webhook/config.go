@@ -20,7 +20,11 @@ type Config struct {
 	// SupervisorTeam gets the follow-up a low satisfaction score (a bare
 	// "1" or "2" reply to the survey) opens; Notify tells them.
 	SupervisorTeam string `env:"SUPERVISOR_TEAM" default:"supervisors"`
-	Notify         notify.Config
+	// DefaultTeam and SLAPolicy seed the default team's SLA policy while it
+	// has no item, as for the router (the follow-up's clock must agree).
+	DefaultTeam string `env:"DEFAULT_TEAM" default:"support"`
+	SLAPolicy   string `env:"SLA_POLICY"`
+	Notify      notify.Config
 
 	TwilioAuthToken       string `env:"TWILIO_AUTH_TOKEN" secret:"true"`
 	MetaAppSecret         string `env:"META_APP_SECRET" secret:"true"`

@@ -5,6 +5,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/teams"
 )
 
 // The agent whose token `make dev` prints: Vietnamese and English, a supervisor too.
@@ -37,8 +38,19 @@ func (s *Stack) seed(ctx context.Context) error {
 	st := s.store()
 	team := s.getenv("DEFAULT_TEAM", "support")
 
-	// TEAM SEEDING GOES HERE: one call that creates the default team (name, languages, calendar and the
-	// SLA targets from SLA_POLICY) unless it exists, through the teams store.
+	// The default team as SLA_POLICY and DEFAULT_LANGUAGES describe it, unless it exists: a supervisor's
+	// edits (PUT /teams/support) survive a restart.
+	langs, err := teams.ParseLanguages(s.getenv("DEFAULT_LANGUAGES", "vi,en"))
+	if err != nil {
+		return err
+	}
+	def, err := teams.FromEnv(team, s.getenv("SLA_POLICY", ""), langs)
+	if err != nil {
+		return err
+	}
+	if _, err := teams.NewResolver(st, def).SeedDefault(ctx); err != nil {
+		return err
+	}
 
 	s.Agents = nil
 	for _, a := range DayOneAgents(team) {
