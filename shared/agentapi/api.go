@@ -129,6 +129,10 @@ func (a *API) endpoints() []endpoint {
 		{"POST /feedback/{token}", public, a.feedback},
 		{"PUT /agents/me/status", staffOnly, a.setStatus},
 		{"GET /metrics", supervisorOnly, a.metrics},
+		{"POST /customers/{id}/identities", staffOnly, a.addIdentity},
+		{"DELETE /customers/{id}/identities/{kind}/{value}", supervisorOnly, a.removeIdentity},
+		{"GET /duplicates", supervisorOnly, a.duplicates},
+		{"POST /duplicates/{id}/dismiss", supervisorOnly, a.dismissDuplicate},
 	}
 }
 

@@ -115,9 +115,32 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /feedback/{token}": func(string) request { return request{"POST", "/feedback/AAAAAAAAAAAAAAAAAAAAAA", `{"score":4}`} },
 		"PUT /agents/me/status":  func(string) request { return request{"PUT", "/agents/me/status", `{"status":"available"}`} },
 		"GET /metrics":           func(string) request { return request{"GET", "/metrics?from=2026-11-01&to=2026-11-20", ""} },
+		"POST /customers/{id}/identities": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			return request{"POST", "/customers/" + c + "/identities", fmt.Sprintf(`{"kind":"email","value":"m%d@example.com"}`, f.phone.Add(1))}
+		},
+		"DELETE /customers/{id}/identities/{kind}/{value}": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			addr := fmt.Sprintf("d%d@example.com", f.phone.Add(1))
+			if _, err := e.st.AddIdentity(ctx, c, domain.Identity{Kind: domain.KindEmail, Value: addr}); err != nil {
+				t.Fatal(err)
+			}
+			return request{"DELETE", "/customers/" + c + "/identities/email/" + addr, ""}
+		},
+		"GET /duplicates": func(string) request { return request{"GET", "/duplicates?limit=5", ""} },
+		"POST /duplicates/{id}/dismiss": func(tag string) request {
+			a, _ := f.customer(t, tag)
+			b, _ := f.customer(t)
+			if err := e.st.Suggest(ctx, a, b, []string{"same name Lan"}); err != nil {
+				t.Fatal(err)
+			}
+			return request{"POST", "/duplicates/" + store.SuggestionID(a, b) + "/dismiss", ""}
+		},
 	}
-	supervisorOnly := []string{"POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics"}
-	success := map[string]int{"PATCH /customers/{id}": 200, "POST /conversations/{id}/messages": 201, "POST /conversations/{id}/notes": 201}
+	supervisorOnly := []string{"POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics",
+		"DELETE /customers/{id}/identities/{kind}/{value}", "GET /duplicates", "POST /duplicates/{id}/dismiss"}
+	success := map[string]int{"PATCH /customers/{id}": 200, "POST /conversations/{id}/messages": 201, "POST /conversations/{id}/notes": 201,
+		"POST /customers/{id}/identities": 201}
 
 	var served int
 	for _, rt := range routes.Deployed() {

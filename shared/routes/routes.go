@@ -69,6 +69,10 @@ var agentRoutes = []Route{
 	{Method: "POST", Path: "/feedback/{token}"},
 	{Method: "PUT", Path: "/agents/me/status"},
 	{Method: "GET", Path: "/metrics"},
+	{Method: "POST", Path: "/customers/{id}/identities"},
+	{Method: "DELETE", Path: "/customers/{id}/identities/{kind}/{value}"},
+	{Method: "GET", Path: "/duplicates"},
+	{Method: "POST", Path: "/duplicates/{id}/dismiss"},
 }
 
 // All returns every route, sorted by path then method.
