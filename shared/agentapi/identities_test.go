@@ -95,7 +95,7 @@ func TestIdentitiesLinkOnlyOnProof(t *testing.T) {
 	lan := e.inbound(t, "0912345678", "wamid.lan1", "Đơn hàng của em")
 	visitor := ingestOne(domain.Inbound{Provider: "webchat", Channel: domain.ChannelWebchat, Kind: domain.KindMessage, ProviderMessageID: "wc-1",
 		Identities: []domain.RawIdentity{{Kind: domain.KindWebchat, Value: "v_1"}, {Kind: domain.KindPhone, Value: "0912 345 678", Proof: domain.ProofClaimed, Source: domain.ClaimTyped}},
-		Text: "hi"})
+		Text:       "hi"})
 	if visitor.Customer.ID == lan.Customer.ID || len(visitor.Customer.Identities) != 1 {
 		t.Fatalf("typed phone linked: %+v", visitor.Customer)
 	}
