@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
@@ -157,5 +158,56 @@ func TestIdentitiesLinkOnlyOnProof(t *testing.T) {
 	}
 	if res = e.gw.do(t, "DELETE", "/customers/"+zoe.Customer.ID+"/identities/email/zoe@victim.example", sup, ""); res.Status != http.StatusConflict {
 		t.Fatalf("removing the last identity: %d %s", res.Status, res.Body)
+	}
+}
+
+// Replies go to the address that wrote last on the channel; "to" may name
+// another verified or staff identity; a claimed or foreign one is 422.
+func TestReplyGoesToTheAddressThatWroteLast(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	sup := e.supervisor(t, "sup-reply")
+	mail := func(id, from string, claimed ...string) ingest.Outcome {
+		t.Helper()
+		in := domain.Inbound{Provider: "ses", Channel: domain.ChannelEmail, Kind: domain.KindEmailMsg, ProviderMessageID: id,
+			Identities: []domain.RawIdentity{{Kind: domain.KindEmail, Value: from}}, Text: "Hello", OccurredAt: e.clk.now()}
+		for _, c := range claimed {
+			in.Identities = append(in.Identities, domain.RawIdentity{Kind: domain.KindEmail, Value: c, Proof: domain.ProofClaimed, Source: domain.ClaimReplyTo})
+		}
+		out, err := e.ing.Ingest(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clk.advance(time.Minute)
+		return out
+	}
+	zoe := mail("ses-r1", "zoe@victim.example")
+	// A second verified address, confirmed by staff, then Zoe writes from it.
+	if res := e.gw.do(t, "POST", "/customers/"+zoe.Customer.ID+"/identities", sup, `{"kind":"email","value":"zoe@work.example"}`); res.Status != http.StatusCreated {
+		t.Fatalf("add: %d %s", res.Status, res.Body)
+	}
+	mail("ses-r2", "zoe@work.example")
+	// A stranger's Reply-To naming Zoe changes nothing for her replies.
+	mail("ses-r3", "aaa@attacker.example", "zoe@victim.example")
+	conv := zoe.Touchpoint.ConversationID
+	reply := func(body string) response {
+		return e.gw.do(t, "POST", "/conversations/"+conv+"/messages", sup, body)
+	}
+	if res := reply(`{"text":"Dạ em kiểm tra ạ"}`); res.Status != http.StatusCreated {
+		t.Fatalf("reply: %d %s", res.Status, res.Body)
+	}
+	if res := reply(`{"text":"Bản sao","to":{"kind":"email","value":"zoe@victim.example"}}`); res.Status != http.StatusCreated {
+		t.Fatalf("reply to: %d %s", res.Status, res.Body)
+	}
+	if got := e.ses.recipients(); !slices.Equal(got, []string{"zoe@work.example", "zoe@victim.example"}) {
+		t.Fatalf("replies went to %v", got)
+	}
+	for _, to := range []string{`{"kind":"email","value":"aaa@attacker.example"}`, `{"kind":"phone","value":"0912345678"}`} {
+		if res := reply(`{"text":"x","to":` + to + `}`); res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("reply to %s: %d %s", to, res.Status, res.Body)
+		}
+	}
+	if res := reply(`{"text":"x","to":{"kind":"email","value":"nope"}}`); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "to.value") {
+		t.Fatalf("malformed to: %d %s", res.Status, res.Body)
 	}
 }
