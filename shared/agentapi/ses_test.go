@@ -27,7 +27,9 @@ type sesCapture struct {
 func newSES(t testing.TB) *sesCapture {
 	s := &sesCapture{}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var in struct{ Content struct{ Raw struct{ Data string } } }
+		var in struct {
+			Content struct{ Raw struct{ Data string } }
+		}
 		body, _ := io.ReadAll(r.Body)
 		if err := json.Unmarshal(body, &in); err != nil || r.URL.Path != "/v2/email/outbound-emails" {
 			http.Error(w, "unexpected request", http.StatusBadRequest)
