@@ -24,7 +24,7 @@ import (
 //	staff add / supervisor remove           | POST and DELETE /customers/{id}/identities
 func TestIdentitiesLinkOnlyOnProof(t *testing.T) {
 	e := newEnv(t)
-	e.ing.Merger = e.st
+	e.ing.Merger, e.ing.Profiles = e.st, e.st
 	ctx := context.Background()
 	sup := e.supervisor(t, "sup-ids")
 	ingestOne := func(in domain.Inbound) ingest.Outcome {

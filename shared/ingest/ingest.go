@@ -12,6 +12,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/textfold"
 	"github.com/concierge-cx/concierge/shared/urgency"
 )
 
@@ -48,13 +49,23 @@ type Merger interface {
 	Merge(ctx context.Context, targetID, sourceID string) (domain.Customer, error)
 }
 
+// Profiles reads customers and records suggestions: with it, a suggestion
+// whose two customers carry the same name says so.
+type Profiles interface {
+	GetCustomer(ctx context.Context, id string) (domain.Customer, error)
+	Suggest(ctx context.Context, a, b string, reasons []string) error
+}
+
 // Service is the ingest pipeline. All fields are required except Surveys,
 // Merger and Log.
 type Service struct {
 	Store Recorder
 	// Merger joins customers whose verified identities one event proves to
 	// be one person; without it they stay suggestions for a supervisor.
-	Merger     Merger
+	Merger Merger
+	// Profiles, when set, adds "same name" to suggestions whose customers
+	// carry the same normalized name (an email and a chat from one person).
+	Profiles   Profiles
 	Jobs       Publisher
 	Normalizer domain.Normalizer
 	Scorer     *urgency.Scorer
@@ -123,6 +134,11 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 	}
 	if s.Merger != nil && len(res.ProvenSame) > 0 {
 		if res, err = s.mergeProven(ctx, res); err != nil {
+			return Outcome{}, err
+		}
+	}
+	if s.Profiles != nil && len(res.PossibleDuplicates) > 0 && !res.Duplicate {
+		if err := s.sameName(ctx, res, rec.ProfileName); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -228,6 +244,30 @@ func (s *Service) mergeProven(ctx context.Context, res store.InboundResult) (sto
 		res.Touchpoint.ConversationID = merged.OpenConversationID
 	}
 	return res, nil
+}
+
+// sameName adds a "same name" reason to each suggestion whose other
+// customer's name folds (case, diacritics, spacing) to this sender's.
+func (s *Service) sameName(ctx context.Context, res store.InboundResult, name string) error {
+	if name == "" {
+		name = res.Customer.DisplayName
+	}
+	mine := strings.Join(strings.Fields(textfold.Fold(name)), " ")
+	if mine == "" {
+		return nil
+	}
+	for _, o := range res.PossibleDuplicates {
+		other, err := s.Profiles.GetCustomer(ctx, o)
+		if err != nil {
+			return err
+		}
+		if strings.Join(strings.Fields(textfold.Fold(other.DisplayName)), " ") == mine {
+			if err := s.Profiles.Suggest(ctx, res.Customer.ID, other.ID, []string{"same name " + mine}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ApplyStatus records a delivery status on the outbound touchpoint it names.
