@@ -70,7 +70,7 @@ func (a *API) destination(ctx context.Context, conv domain.Conversation, cu doma
 		d.To = lastFrom.Value
 	default:
 		if k, ok := cu.LastFrom[d.Channel]; ok {
-			if id, ok := identityFromKey(k); ok && id.Kind == kind && trustedIdentity(cu, id) {
+			if id, ok := domain.ParseKey(k); ok && id.Kind == kind && trustedIdentity(cu, id) {
 				d.To = id.Value
 			}
 		}
@@ -157,14 +157,6 @@ func trustedIdentity(cu domain.Customer, id domain.Identity) bool {
 	}
 	p, ok := cu.IdentityProof[id.Key()]
 	return !ok || p.Trusted() // identities linked before proofs were recorded were linked on the sender's own id
-}
-
-func identityFromKey(k string) (domain.Identity, bool) {
-	kind, value, ok := strings.Cut(k, "#")
-	if !ok || kind == "" || value == "" {
-		return domain.Identity{}, false
-	}
-	return domain.Identity{Kind: domain.IdentityKind(kind), Value: value}, true
 }
 
 func (a *API) reply(ctx context.Context, c *call) (reply, error) {

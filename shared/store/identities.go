@@ -67,7 +67,10 @@ func (s *Store) AddIdentity(ctx context.Context, customerID string, id domain.Id
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
 	}})
 	if err := s.transact(ctx, writes, "add identity"); err != nil {
-		return cu, domain.Errorf(domain.CodeConflict, "customer %s or the identity changed meanwhile; try again", cu.ID)
+		if c := domain.ErrorCode(err); c == domain.CodeStale || c == domain.CodeConflict {
+			return cu, domain.Errorf(domain.CodeConflict, "customer %s or the identity changed meanwhile; try again", cu.ID)
+		}
+		return cu, err
 	}
 	return s.GetCustomer(ctx, cu.ID)
 }
