@@ -36,26 +36,38 @@ func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Cu
 	if targetID == sourceID {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "a customer cannot be merged into itself")
 	}
-	src, err := s.getProfile(ctx, sourceID)
-	if err != nil {
-		return domain.Customer{}, err
-	}
-	tgt, err := s.getProfile(ctx, targetID)
-	if err != nil {
-		return domain.Customer{}, err
-	}
-	if tgt.MergedInto != "" {
-		return domain.Customer{}, domain.Errorf(domain.CodeConflict, "target %s was itself merged into %s", targetID, tgt.MergedInto)
-	}
-	switch src.MergedInto {
-	case "":
-		if err := s.mergeProfiles(ctx, tgt, src); err != nil {
+	var src domain.Customer
+	// Step 1 reads the two profiles and the source's open conversation and
+	// writes under their state; a message or the router changing one
+	// meanwhile makes it start over.
+	for attempt := 0; ; attempt++ {
+		var err error
+		if src, err = s.getProfile(ctx, sourceID); err != nil {
 			return domain.Customer{}, err
 		}
-	case targetID:
-		// Resume: step 1 is done.
-	default:
-		return domain.Customer{}, domain.Errorf(domain.CodeConflict, "source %s was already merged into %s", sourceID, src.MergedInto)
+		tgt, err := s.getProfile(ctx, targetID)
+		if err != nil {
+			return domain.Customer{}, err
+		}
+		if tgt.MergedInto != "" {
+			return domain.Customer{}, domain.Errorf(domain.CodeConflict, "target %s was itself merged into %s", targetID, tgt.MergedInto)
+		}
+		if src.MergedInto == targetID {
+			break // resume: step 1 is done
+		}
+		if src.MergedInto != "" {
+			return domain.Customer{}, domain.Errorf(domain.CodeConflict, "source %s was already merged into %s", sourceID, src.MergedInto)
+		}
+		err = s.mergeProfiles(ctx, tgt, src)
+		if err == nil {
+			break
+		}
+		if domain.ErrorCode(err) != domain.CodeConflict || attempt+1 >= maxAttempts {
+			return domain.Customer{}, err
+		}
+		if err := backoff(ctx, attempt+1); err != nil {
+			return domain.Customer{}, unavailable(err, "merge")
+		}
 	}
 	for _, id := range src.Identities {
 		if err := s.repointIdentity(ctx, id, sourceID, targetID); err != nil {
