@@ -157,6 +157,10 @@ func (a *API) endpoints() []endpoint {
 		{"PUT /teams/{id}", supervisorOnly, a.putTeam},
 		{"POST /conversations/{id}/transfer", supervisorOnly, a.transfer},
 		{"GET /metrics", supervisorOnly, a.metrics},
+		{"POST /customers/{id}/identities", staffOnly, a.addIdentity},
+		{"DELETE /customers/{id}/identities/{kind}/{value}", supervisorOnly, a.removeIdentity},
+		{"GET /duplicates", supervisorOnly, a.duplicates},
+		{"POST /duplicates/{id}/dismiss", supervisorOnly, a.dismissDuplicate},
 	}
 }
 

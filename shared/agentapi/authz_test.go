@@ -147,11 +147,33 @@ func TestAuthorizationMatrix(t *testing.T) {
 			_, v := f.customer(t, tag)
 			return request{"POST", "/conversations/" + v + "/transfer", `{"team":"vip"}`}
 		},
+		"POST /customers/{id}/identities": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			return request{"POST", "/customers/" + c + "/identities", fmt.Sprintf(`{"kind":"email","value":"m%d@example.com"}`, f.phone.Add(1))}
+		},
+		"DELETE /customers/{id}/identities/{kind}/{value}": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			addr := fmt.Sprintf("d%d@example.com", f.phone.Add(1))
+			if _, err := e.st.AddIdentity(ctx, c, domain.Identity{Kind: domain.KindEmail, Value: addr}); err != nil {
+				t.Fatal(err)
+			}
+			return request{"DELETE", "/customers/" + c + "/identities/email/" + addr, ""}
+		},
+		"GET /duplicates": func(string) request { return request{"GET", "/duplicates?limit=5", ""} },
+		"POST /duplicates/{id}/dismiss": func(tag string) request {
+			a, _ := f.customer(t, tag)
+			b, _ := f.customer(t)
+			if err := e.st.Suggest(ctx, a, b, []string{"same name Lan"}); err != nil {
+				t.Fatal(err)
+			}
+			return request{"POST", "/duplicates/" + store.SuggestionID(a, b) + "/dismiss", ""}
+		},
 	}
 	supervisorOnly := []string{"POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics",
-		"POST /agents", "PATCH /agents/{id}", "DELETE /agents/{id}", "PUT /teams/{id}", "POST /conversations/{id}/transfer"}
+		"POST /agents", "PATCH /agents/{id}", "DELETE /agents/{id}", "PUT /teams/{id}", "POST /conversations/{id}/transfer",
+		"DELETE /customers/{id}/identities/{kind}/{value}", "GET /duplicates", "POST /duplicates/{id}/dismiss"}
 	success := map[string]int{"PATCH /customers/{id}": 200, "POST /conversations/{id}/messages": 201, "POST /conversations/{id}/notes": 201,
-		"POST /agents": 201, "PUT /teams/{id}": 201}
+		"POST /agents": 201, "PUT /teams/{id}": 201, "POST /customers/{id}/identities": 201}
 
 	var served int
 	for _, rt := range routes.Deployed() {

@@ -82,9 +82,14 @@ type customerContext struct {
 	PossibleDuplicates []duplicateView      `json:"possibleDuplicates"`
 }
 
+// duplicateView is an open suggestion as a customer's page shows it: the
+// other customer, why they may be one person, since when.
 type duplicateView struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"displayName,omitempty"`
+	ID           string    `json:"id"` // the other customer
+	DisplayName  string    `json:"displayName,omitempty"`
+	SuggestionID string    `json:"suggestionId,omitempty"`
+	Reasons      []string  `json:"reasons"`
+	FirstSeen    time.Time `json:"firstSeen,omitzero"`
 }
 
 // urgencyTrend scores the customer's recent inbound messages, oldest first,
@@ -149,13 +154,17 @@ func (a *API) getCustomer(ctx context.Context, c *call) (reply, error) {
 	}()
 	go func() {
 		defer wg.Done()
-		ids, err := a.Store.PossibleDuplicates(ctx, cu.ID)
+		notes, err := a.Store.DuplicateNotes(ctx, cu.ID)
 		if err != nil {
 			dupErr = err
 			return
 		}
-		for _, d := range ids {
-			dv := duplicateView{ID: d}
+		for _, n := range notes {
+			d := n.OtherCustomerID
+			dv := duplicateView{ID: d, SuggestionID: n.SuggestionID, Reasons: n.Reasons, FirstSeen: n.FirstSeen}
+			if dv.Reasons == nil {
+				dv.Reasons = []string{}
+			}
 			if other, err := a.Store.GetCustomer(ctx, d); err == nil {
 				if other.ID == cu.ID {
 					continue // merged since it was noted

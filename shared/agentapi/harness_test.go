@@ -140,6 +140,7 @@ type env struct {
 	clk    *clock
 	api    *agentapi.API
 	wa     *whatsApp
+	ses    *sesCapture
 	notes  *notes
 	ing    *ingest.Service
 	jobs   *jobs
@@ -154,8 +155,10 @@ func newEnv(t testing.TB) *env {
 	clk.t.Store(time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC).UnixNano()) // Friday 09:00 in Hà Nội
 	st := store.New(db, table, store.WithClock(clk.now))
 	wa := newWhatsApp(t)
-	out := sender{r: send.New(send.Config{MetaGraphBase: wa.srv.URL, MetaGraphVersion: "v21.0", MetaAccessToken: "wa-token", MetaPhoneNumberID: "1100220033"},
-		wa.srv.Client(), nil, send.WithClock(clk.now), send.WithLogger(quiet()))}
+	ses := newSES(t)
+	out := sender{r: send.New(send.Config{MetaGraphBase: wa.srv.URL, MetaGraphVersion: "v21.0", MetaAccessToken: "wa-token", MetaPhoneNumberID: "1100220033",
+		SESFromAddress: "Shop <support@shop.example>", ReplyDomain: "reply.shop.example"},
+		wa.srv.Client(), ses.client(), send.WithClock(clk.now), send.WithLogger(quiet()))}
 	scorer, err := urgency.NewScorer(urgency.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +169,7 @@ func newEnv(t testing.TB) *env {
 	api := agentapi.New(agentapi.Config{Settings: stage.Settings{TableName: table}, FeedbackLinkBase: "https://shop.example/feedback"}, st, out,
 		agentapi.WithRouter(router), agentapi.WithNotifier(n), agentapi.WithScorer(scorer), agentapi.WithLogger(quiet()))
 	ing := &ingest.Service{Store: st, Jobs: j, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: quiet()}
-	return &env{st: st, clk: clk, api: api, wa: wa, notes: n, ing: ing, jobs: j, router: router, gw: &gateway{api: api, now: clk.now}}
+	return &env{st: st, clk: clk, api: api, wa: wa, ses: ses, notes: n, ing: ing, jobs: j, router: router, gw: &gateway{api: api, now: clk.now}}
 }
 
 // inbound delivers a WhatsApp message through ingest and routing, as the

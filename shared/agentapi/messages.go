@@ -2,6 +2,7 @@ package agentapi
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,9 +39,11 @@ func (a *API) destination(ctx context.Context, conv domain.Conversation, cu doma
 	if err != nil {
 		return d, err
 	}
+	var lastFrom *domain.Identity
 	for _, tp := range tps {
 		if tp.Direction == domain.DirectionIn && tp.Channel != domain.ChannelAgent {
 			d.Channel, d.Provider, d.LastInboundAt = tp.Channel, tp.Provider, tp.OccurredAt
+			lastFrom = tp.From
 			d.InReplyTo = tp.Metadata["messageId"]
 			if tp.Subject != "" && !strings.HasPrefix(strings.ToLower(tp.Subject), "re:") {
 				d.Subject = "Re: " + tp.Subject
@@ -57,12 +60,23 @@ func (a *API) destination(ctx context.Context, conv domain.Conversation, cu doma
 		// A call cannot carry a typed answer: text the caller's number.
 		d.Channel, d.Provider = domain.ChannelSMS, ""
 	}
+	// The identity that last wrote on the channel, if it is still the
+	// customer's and trusted; else the one the profile remembers for the
+	// channel; else the first trusted identity of the channel's kind.
 	kind, ok := addressKind[d.Channel]
-	if ok {
-		for _, id := range cu.Identities {
-			if id.Kind == kind {
+	switch {
+	case !ok:
+	case lastFrom != nil && lastFrom.Kind == kind && trustedIdentity(cu, *lastFrom):
+		d.To = lastFrom.Value
+	default:
+		if k, ok := cu.LastFrom[d.Channel]; ok {
+			if id, ok := domain.ParseKey(k); ok && id.Kind == kind && trustedIdentity(cu, id) {
 				d.To = id.Value
-				break
+			}
+		}
+		for _, id := range cu.Identities {
+			if d.To == "" && id.Kind == kind && trustedIdentity(cu, id) {
+				d.To = id.Value
 			}
 		}
 	}
@@ -129,18 +143,42 @@ type textBody struct {
 	Text string `json:"text"`
 }
 
+// replyBody may name which of the customer's identities gets the reply.
+type replyBody struct {
+	Text string        `json:"text"`
+	To   *identityBody `json:"to"`
+}
+
+// trustedIdentity: id is one of the customer's identities with verified or
+// staff proof, the only ones a reply may go to.
+func trustedIdentity(cu domain.Customer, id domain.Identity) bool {
+	if !slices.Contains(cu.Identities, id) {
+		return false
+	}
+	p, ok := cu.IdentityProof[id.Key()]
+	return !ok || p.Trusted() // identities linked before proofs were recorded were linked on the sender's own id
+}
+
 func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 	id, err := conversationParam(c)
 	if err != nil {
 		return reply{}, err
 	}
-	var body textBody
+	var body replyBody
 	if err := decode(c, &body); err != nil {
 		return reply{}, err
 	}
 	msg, err := text("text", body.Text)
 	if err != nil {
 		return reply{}, err
+	}
+	var to *domain.Identity
+	if body.To != nil {
+		id, err := a.identityOf("to", *body.To)
+		if err != nil {
+			return reply{}, err
+		}
+		to = &id
 	}
 	conv, err := a.Store.GetConversation(ctx, id)
 	if err != nil {
@@ -154,6 +192,16 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 		return reply{}, err
 	}
 	d, err := a.destination(ctx, conv, cu)
+	if to != nil {
+		// Another of the customer's own proven addresses, on the channel's kind.
+		if !trustedIdentity(cu, *to) {
+			return reply{}, domain.Errorf(domain.CodeUnprocessable, "to: %s is not a verified or staff-confirmed identity of this customer", to.Kind)
+		}
+		if kind, ok := addressKind[d.Channel]; !ok || kind != to.Kind {
+			return reply{}, domain.Errorf(domain.CodeUnprocessable, "to: a %s reply goes to a %s identity, not %s", d.Channel, addressKind[d.Channel], to.Kind)
+		}
+		d.To, err = to.Value, nil
+	}
 	if err != nil {
 		return reply{}, err
 	}

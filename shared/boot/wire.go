@@ -32,6 +32,8 @@ func Ingest(awsCfg aws.Config, st *store.Store, lanes Lanes, phoneRegion string,
 	}
 	return &ingest.Service{
 		Store:      st,
+		Merger:     st,
+		Profiles:   st,
 		Jobs:       queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: lanes.NormalURL, UrgentURL: lanes.UrgentURL},
 		Normalizer: domain.Normalizer{DefaultRegion: phoneRegion},
 		Scorer:     scorer,

@@ -10,15 +10,16 @@ import (
 type Code string
 
 const (
-	CodeInvalid      Code = "invalid"             // the caller's input is wrong: 400
-	CodeUnauthorized Code = "unauthorized"        // missing or bad credentials: 401
-	CodeForbidden    Code = "forbidden"           // bad signature, wrong role: 403
-	CodeNotFound     Code = "not_found"           // 404
-	CodeConflict     Code = "conflict"            // state does not allow it: 409
-	CodeStale        Code = "precondition_failed" // optimistic version mismatch: 412
-	CodeTooLarge     Code = "too_large"           // above a size budget: 413
-	CodeUnavailable  Code = "unavailable"         // storage or a dependency is down: 503, retry
-	CodeInternal     Code = "internal"            // anything else: 500, details only in logs
+	CodeInvalid       Code = "invalid"             // the caller's input is wrong: 400
+	CodeUnauthorized  Code = "unauthorized"        // missing or bad credentials: 401
+	CodeForbidden     Code = "forbidden"           // bad signature, wrong role: 403
+	CodeNotFound      Code = "not_found"           // 404
+	CodeConflict      Code = "conflict"            // state does not allow it: 409
+	CodeStale         Code = "precondition_failed" // optimistic version mismatch: 412
+	CodeTooLarge      Code = "too_large"           // above a size budget: 413
+	CodeUnprocessable Code = "unprocessable"       // well-formed but not allowed for this target: 422
+	CodeUnavailable   Code = "unavailable"         // storage or a dependency is down: 503, retry
+	CodeInternal      Code = "internal"            // anything else: 500, details only in logs
 )
 
 // Error is the one error type that carries a Code and a message a client may read.

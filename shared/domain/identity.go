@@ -31,6 +31,15 @@ func (i Identity) Key() string { return string(i.Kind) + "#" + i.Value }
 
 func (i Identity) String() string { return i.Key() }
 
+// ParseKey reads an identity's canonical string, "kind#value".
+func ParseKey(k string) (Identity, bool) {
+	kind, value, ok := strings.Cut(k, "#")
+	if !ok || kind == "" || value == "" {
+		return Identity{}, false
+	}
+	return Identity{Kind: IdentityKind(kind), Value: value}, true
+}
+
 // Normalizer turns raw provider identities into canonical ones.
 type Normalizer struct {
 	// DefaultRegion is the ISO region for national phone numbers ("VN" if empty).

@@ -10,6 +10,11 @@ import (
 type RawIdentity struct {
 	Kind  IdentityKind
 	Value string
+	// Proof is ProofVerified when empty: adapters list the sender the
+	// provider vouches for; anything an outsider typed must say ProofClaimed.
+	Proof Proof
+	// Source says where a claimed identity was found (ClaimReplyTo, ...).
+	Source string
 }
 
 // Inbound is one customer event (message, call, voicemail, transcript, email)
@@ -34,6 +39,9 @@ type Inbound struct {
 	// MessageIDs are email Message-IDs to index to the conversation, so that
 	// replies to this message thread into it.
 	MessageIDs []string
+	// UnverifiedSender: the sender failed authentication; its own identity
+	// is claimed, so the message lands on a customer of its own.
+	UnverifiedSender bool
 }
 
 // StatusUpdate is a delivery or call status for a touchpoint already stored,

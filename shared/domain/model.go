@@ -69,31 +69,37 @@ type Attachment struct {
 
 // Customer is one person, whatever channels they use.
 type Customer struct {
-	ID                 string            `json:"id" dynamodbav:"customerId"`
-	DisplayName        string            `json:"displayName,omitempty" dynamodbav:"displayName,omitempty"`
-	NameSource         string            `json:"nameSource,omitempty" dynamodbav:"nameSource,omitempty"` // "provider" or "agent": a provider name never overwrites an agent's
-	Language           string            `json:"language,omitempty" dynamodbav:"language,omitempty"`
-	Tier               string            `json:"tier,omitempty" dynamodbav:"tier,omitempty"`
-	Tags               []string          `json:"tags,omitempty" dynamodbav:"tags,omitempty"`
-	Preferences        map[string]string `json:"preferences,omitempty" dynamodbav:"preferences,omitempty"`
-	Notes              string            `json:"notes,omitempty" dynamodbav:"notes,omitempty"`
-	Identities         []Identity        `json:"identities,omitempty" dynamodbav:"identities,omitempty"`
-	FirstContactAt     time.Time         `json:"firstContactAt,omitzero" dynamodbav:"firstContactAt,omitempty"`
-	LastContactAt      time.Time         `json:"lastContactAt,omitzero" dynamodbav:"lastContactAt,omitempty"`
-	LastChannel        Channel           `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
-	MostUsedChannel    Channel           `json:"mostUsedChannel,omitempty" dynamodbav:"-"`
-	ChannelCounts      map[Channel]int   `json:"channelCounts,omitempty" dynamodbav:"channelCounts,omitempty"`
-	LifetimeValue      int64             `json:"lifetimeValue,omitempty" dynamodbav:"lifetimeValue,omitempty"` // minor units
-	SatisfactionSum    int               `json:"-" dynamodbav:"satisfactionSum,omitempty"`
-	SatisfactionCount  int               `json:"satisfactionCount,omitempty" dynamodbav:"satisfactionCount,omitempty"`
-	SatisfactionAvg    float64           `json:"satisfactionAverage,omitempty" dynamodbav:"-"`
-	OpenConversationID string            `json:"openConversationId,omitempty" dynamodbav:"openConversationId,omitempty"`
-	MergedInto         string            `json:"mergedInto,omitempty" dynamodbav:"mergedInto,omitempty"`
-	MergedFrom         []string          `json:"mergedFrom,omitempty" dynamodbav:"mergedFrom,omitempty,stringset"`
-	CreatedAt          time.Time         `json:"createdAt" dynamodbav:"createdAt"`
-	UpdatedAt          time.Time         `json:"updatedAt" dynamodbav:"updatedAt"`
-	Version            int64             `json:"version" dynamodbav:"version"`
-	Extra              map[string]string `json:"extra,omitempty" dynamodbav:"extra,omitempty"`
+	ID          string            `json:"id" dynamodbav:"customerId"`
+	DisplayName string            `json:"displayName,omitempty" dynamodbav:"displayName,omitempty"`
+	NameSource  string            `json:"nameSource,omitempty" dynamodbav:"nameSource,omitempty"` // "provider" or "agent": a provider name never overwrites an agent's
+	Language    string            `json:"language,omitempty" dynamodbav:"language,omitempty"`
+	Tier        string            `json:"tier,omitempty" dynamodbav:"tier,omitempty"`
+	Tags        []string          `json:"tags,omitempty" dynamodbav:"tags,omitempty"`
+	Preferences map[string]string `json:"preferences,omitempty" dynamodbav:"preferences,omitempty"`
+	Notes       string            `json:"notes,omitempty" dynamodbav:"notes,omitempty"`
+	Identities  []Identity        `json:"identities,omitempty" dynamodbav:"identities,omitempty"`
+	// IdentityProof holds the proof of each identity, by its key ("phone#+84..."):
+	// verified or staff (claimed identities are never on a profile).
+	IdentityProof map[string]Proof `json:"identityProof,omitempty" dynamodbav:"identityProof,omitempty"`
+	// LastFrom is, per channel, the key of the identity that sent the
+	// customer's latest inbound message there: where a reply goes.
+	LastFrom           map[Channel]string `json:"lastFrom,omitempty" dynamodbav:"lastFrom,omitempty"`
+	FirstContactAt     time.Time          `json:"firstContactAt,omitzero" dynamodbav:"firstContactAt,omitempty"`
+	LastContactAt      time.Time          `json:"lastContactAt,omitzero" dynamodbav:"lastContactAt,omitempty"`
+	LastChannel        Channel            `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
+	MostUsedChannel    Channel            `json:"mostUsedChannel,omitempty" dynamodbav:"-"`
+	ChannelCounts      map[Channel]int    `json:"channelCounts,omitempty" dynamodbav:"channelCounts,omitempty"`
+	LifetimeValue      int64              `json:"lifetimeValue,omitempty" dynamodbav:"lifetimeValue,omitempty"` // minor units
+	SatisfactionSum    int                `json:"-" dynamodbav:"satisfactionSum,omitempty"`
+	SatisfactionCount  int                `json:"satisfactionCount,omitempty" dynamodbav:"satisfactionCount,omitempty"`
+	SatisfactionAvg    float64            `json:"satisfactionAverage,omitempty" dynamodbav:"-"`
+	OpenConversationID string             `json:"openConversationId,omitempty" dynamodbav:"openConversationId,omitempty"`
+	MergedInto         string             `json:"mergedInto,omitempty" dynamodbav:"mergedInto,omitempty"`
+	MergedFrom         []string           `json:"mergedFrom,omitempty" dynamodbav:"mergedFrom,omitempty,stringset"`
+	CreatedAt          time.Time          `json:"createdAt" dynamodbav:"createdAt"`
+	UpdatedAt          time.Time          `json:"updatedAt" dynamodbav:"updatedAt"`
+	Version            int64              `json:"version" dynamodbav:"version"`
+	Extra              map[string]string  `json:"extra,omitempty" dynamodbav:"extra,omitempty"`
 }
 
 // Derive fills the fields computed from stored counters.
@@ -128,6 +134,11 @@ type Touchpoint struct {
 	Status            DeliveryStatus    `json:"status,omitempty" dynamodbav:"deliveryStatus,omitempty"`
 	StatusAt          time.Time         `json:"statusAt,omitzero" dynamodbav:"statusAt,omitempty"`
 	Metadata          map[string]string `json:"metadata,omitempty" dynamodbav:"metadata,omitempty"`
+	// From is the identity an inbound touchpoint came from.
+	From *Identity `json:"from,omitempty" dynamodbav:"from,omitempty"`
+	// UnverifiedSender: the sender's address failed authentication (email
+	// whose From failed DMARC, or passed neither SPF nor DKIM aligned).
+	UnverifiedSender bool `json:"unverifiedSender,omitempty" dynamodbav:"unverifiedSender,omitempty"`
 }
 
 type ConversationStatus string

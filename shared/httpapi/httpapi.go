@@ -30,6 +30,8 @@ func Status(code domain.Code) int {
 		return http.StatusPreconditionFailed
 	case domain.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case domain.CodeUnprocessable:
+		return http.StatusUnprocessableEntity
 	case domain.CodeUnavailable:
 		return http.StatusServiceUnavailable
 	default:

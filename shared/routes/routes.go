@@ -80,6 +80,10 @@ var agentRoutes = []Route{
 	{Method: "PUT", Path: "/teams/{id}"},
 	{Method: "POST", Path: "/conversations/{id}/transfer"},
 	{Method: "GET", Path: "/metrics"},
+	{Method: "POST", Path: "/customers/{id}/identities"},
+	{Method: "DELETE", Path: "/customers/{id}/identities/{kind}/{value}"},
+	{Method: "GET", Path: "/duplicates"},
+	{Method: "POST", Path: "/duplicates/{id}/dismiss"},
 }
 
 // All returns every route, sorted by path then method.

@@ -130,7 +130,7 @@ func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileN
 		linked = append(linked, id.Key())
 	}
 	for _, o := range others {
-		writes = append(writes, s.duplicateNotes(c.ID, o, now)...)
+		writes = append(writes, s.suggestionWrites(c.ID, o, lk.sharedReasons(ids, o), now)...)
 	}
 	if len(linked) > 0 || (c.DisplayName == "" && profileName != "") {
 		upd := "SET updatedAt = :now"
@@ -148,6 +148,7 @@ func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileN
 			c.DisplayName, c.NameSource = profileName, "provider"
 		}
 		if len(linked) > 0 {
+			proofSet(&upd, names, vals, c.IdentityProof != nil, linked, domain.ProofVerified)
 			upd += " ADD identityKeys :ik"
 			vals[":ik"] = &types.AttributeValueMemberSS{Value: linked}
 		}
@@ -171,41 +172,6 @@ func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileN
 		}
 	}
 	return Resolution{Customer: c, Linked: linked, PossibleDuplicates: others}, false, nil
-}
-
-// duplicateNotes record, on both customers, that they may be the same person.
-// Plain puts: writing the note twice changes nothing.
-func (s *Store) duplicateNotes(a, b string, now any) []types.TransactWriteItem {
-	mk := func(owner, other string) types.TransactWriteItem {
-		item := key(customerPK(owner), pfxDuplicate+other)
-		item["type"] = &types.AttributeValueMemberS{Value: typeDuplicate}
-		item["otherCustomerId"] = &types.AttributeValueMemberS{Value: other}
-		if av, err := attributevalue.Marshal(now); err == nil {
-			item["notedAt"] = av
-		}
-		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}
-	}
-	return []types.TransactWriteItem{mk(a, b), mk(b, a)}
-}
-
-// PossibleDuplicates lists customers noted as maybe the same person as id.
-func (s *Store) PossibleDuplicates(ctx context.Context, id string) ([]string, error) {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :d)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: customerPK(id)},
-			":d":  &types.AttributeValueMemberS{Value: pfxDuplicate},
-		},
-	})
-	if err != nil {
-		return nil, unavailable(err, "list possible duplicates")
-	}
-	var ids []string
-	for _, it := range out.Items {
-		ids = append(ids, str(it, "otherCustomerId"))
-	}
-	return ids, nil
 }
 
 // ProfilePatch holds the profile fields an agent may change; nil means unchanged.
@@ -309,7 +275,11 @@ func refusal(id string, version int64, old map[string]types.AttributeValue) erro
 func (s *Store) newCustomerWrites(c domain.Customer, now time.Time) ([]types.TransactWriteItem, error) {
 	var writes []types.TransactWriteItem
 	for _, id := range c.Identities {
-		item, err := marshalIdentity(id, c.ID, now)
+		proof := c.IdentityProof[id.Key()]
+		if proof == "" {
+			proof = domain.ProofVerified
+		}
+		item, err := marshalIdentity(id, c.ID, now, proof)
 		if err != nil {
 			return nil, err
 		}

@@ -18,7 +18,13 @@ import (
 // Inbound is a customer event to record: who sent it (normalized identities,
 // the channel's own first) and the touchpoint itself.
 type Inbound struct {
-	Identities  []domain.Identity
+	// Identities are the sender's verified identities: they find or create
+	// the customer and are linked to it. The touchpoint's From, when set,
+	// is one of them (or, for an unverified sender, one of Claims).
+	Identities []domain.Identity
+	// Claims are identities the event names without proof: looked up, never
+	// linked; an owner other than the customer gets a suggestion.
+	Claims      []Claim
 	ProfileName string // fills an empty profile name; never overwrites one
 	Language    string // a guess for a new customer's language ("vi", "en")
 	// ConversationID, when set, is the conversation a thread lookup chose
@@ -41,13 +47,24 @@ type InboundResult struct {
 	// PossibleDuplicates are other customers that one of the message's
 	// identities already belongs to. They are never merged automatically.
 	PossibleDuplicates []string
+	// ProvenSame are other customers owning one of the event's verified
+	// identities: the provider vouches they are this person (a Zalo id and
+	// the phone it submitted). The caller merges them.
+	ProvenSame []string
 }
 
 func (in *Inbound) validate() error {
-	if len(in.Identities) == 0 {
+	if len(in.Identities) == 0 && len(in.Claims) == 0 {
 		return domain.Errorf(domain.CodeInvalid, "a touchpoint needs at least one identity")
 	}
-	for _, id := range in.Identities {
+	all := slices.Clone(in.Identities)
+	for _, c := range in.Claims {
+		all = append(all, c.Identity)
+	}
+	if len(all) > 90 {
+		return domain.Errorf(domain.CodeInvalid, "too many identities on one event")
+	}
+	for _, id := range all {
 		if id.Kind == "" || id.Value == "" {
 			return domain.Errorf(domain.CodeInvalid, "identity %q is not normalized", id.Key())
 		}
@@ -81,6 +98,7 @@ func (s *Store) RecordInbound(ctx context.Context, in Inbound) (InboundResult, e
 		return InboundResult{}, err
 	}
 	in.Identities = uniqueIdentities(in.Identities)
+	in.Claims = uniqueClaims(in.Claims, in.Identities)
 	tp := in.Touchpoint
 	tp.Direction = domain.DirectionIn
 	tp.ReceivedAt = s.Now()
@@ -173,15 +191,19 @@ func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeV
 
 func (s *Store) recordInboundOnce(ctx context.Context, in Inbound) (res InboundResult, retry bool, err error) {
 	tp := in.Touchpoint
-	lk, err := s.lookupSender(ctx, in.Identities, tp.Provider, tp.ProviderMessageID)
+	look := slices.Clone(in.Identities)
+	for _, c := range in.Claims {
+		look = append(look, c.Identity)
+	}
+	lk, err := s.lookupSender(ctx, look, tp.Provider, tp.ProviderMessageID)
 	if err != nil {
 		return res, false, err
 	}
 	if lk.dedup != nil {
 		return s.duplicateResult(ctx, *lk.dedup)
 	}
-	if len(lk.owners) == 0 {
-		return s.createWithInbound(ctx, in)
+	if primary, _ := lk.primary(in.Identities); primary == "" {
+		return s.createWithInbound(ctx, in, lk)
 	}
 	return s.appendInbound(ctx, in, lk)
 }
@@ -209,10 +231,11 @@ func (s *Store) duplicateResult(ctx context.Context, d dedupItem) (InboundResult
 // conversation and the touchpoint in one transaction. A concurrent first
 // contact from the same identity makes one of the two transactions fail on
 // the identity condition; that one retries and finds the customer.
-func (s *Store) createWithInbound(ctx context.Context, in Inbound) (InboundResult, bool, error) {
+func (s *Store) createWithInbound(ctx context.Context, in Inbound, lk lookup) (InboundResult, bool, error) {
 	now := s.Now()
 	tp := in.Touchpoint
 	cust := domain.Customer{
+		LastFrom:       lastFrom(tp, in.Identities),
 		ID:             s.newID(CustomerIDPrefix, now),
 		Language:       in.Language,
 		Identities:     in.Identities,
@@ -254,6 +277,13 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound) (InboundResul
 	}
 	writes = append(writes, tw...)
 	writes = append(writes, s.threadWrites(in.MessageIDs, tp)...)
+	sugg := lk.claimReasons(in.Claims, cust.ID)
+	var others []string
+	for o, reasons := range sugg {
+		writes = append(writes, s.suggestionWrites(cust.ID, o, reasons, now)...)
+		others = append(others, o)
+	}
+	slices.Sort(others)
 
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
 		if o, ok := classifyTx(err); ok {
@@ -263,7 +293,7 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound) (InboundResul
 		return InboundResult{}, false, unavailable(err, "create customer")
 	}
 	cust.Derive()
-	return InboundResult{Customer: cust, Touchpoint: tp, NewCustomer: true, NewConversation: newConv}, false, nil
+	return InboundResult{Customer: cust, Touchpoint: tp, NewCustomer: true, NewConversation: newConv, PossibleDuplicates: others}, false, nil
 }
 
 // touchpointWrites are the dedup key (which must not exist) and the touchpoint.
@@ -343,9 +373,17 @@ func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (Inbou
 		writes = append(writes, s.putNew(item))
 		linked = append(linked, id.Key())
 	}
+	proven := slices.Clone(others)
+	sugg := lk.claimReasons(in.Claims, cust.ID)
 	for _, o := range others {
-		writes = append(writes, s.duplicateNotes(cust.ID, o, now)...)
+		sugg[o] = append(sugg[o], lk.sharedReasons(in.Identities, o)...)
 	}
+	others = others[:0]
+	for o, reasons := range sugg {
+		writes = append(writes, s.suggestionWrites(cust.ID, o, reasons, now)...)
+		others = append(others, o)
+	}
+	slices.Sort(others)
 
 	upd, err := s.inboundProfileUpdate(cust, tp, in.ProfileName, newConv, linked)
 	if err != nil {
@@ -380,12 +418,22 @@ func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (Inbou
 	for _, k := range linked {
 		if id, ok := identityFromKey(k); ok {
 			cust.Identities = append(cust.Identities, id)
+			if cust.IdentityProof == nil {
+				cust.IdentityProof = map[string]domain.Proof{}
+			}
+			cust.IdentityProof[k] = domain.ProofVerified
 		}
+	}
+	if from := lastFrom(tp, cust.Identities); len(from) > 0 {
+		if cust.LastFrom == nil {
+			cust.LastFrom = map[domain.Channel]string{}
+		}
+		cust.LastFrom[tp.Channel] = from[tp.Channel]
 	}
 	cust.Derive()
 	return InboundResult{
 		Customer: cust, Touchpoint: tp, NewConversation: newConv,
-		Linked: linked, PossibleDuplicates: others,
+		Linked: linked, PossibleDuplicates: others, ProvenSame: proven,
 	}, false, nil
 }
 
@@ -450,12 +498,26 @@ func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint,
 		// An agent may have named the customer since the read: keep theirs.
 		cond += " AND attribute_not_exists(displayName)"
 	}
+	if from := lastFrom(tp, cust.Identities, idsOf(linked)...); len(from) > 0 {
+		names["#lf"] = "lastFrom"
+		if cust.LastFrom != nil {
+			names["#lfc"] = string(tp.Channel)
+			vals[":lf"] = &types.AttributeValueMemberS{Value: from[tp.Channel]}
+			set = append(set, "#lf.#lfc = :lf")
+		} else {
+			vals[":lf"] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{string(tp.Channel): &types.AttributeValueMemberS{Value: from[tp.Channel]}}}
+			set = append(set, "#lf = :lf")
+		}
+	}
 	if len(linked) > 0 {
 		names["#ik"] = "identityKeys"
 		vals[":ik"] = &types.AttributeValueMemberSS{Value: linked}
 		add = append(add, "#ik :ik")
 	}
 	expr := "SET " + joinComma(set) + " ADD " + joinComma(add)
+	if len(linked) > 0 {
+		proofSet(&expr, names, vals, cust.IdentityProof != nil, linked, domain.ProofVerified)
+	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.table,
 		Key:                       profileKey(cust.ID),
@@ -464,6 +526,41 @@ func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint,
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: vals,
 	}}, nil
+}
+
+// lastFrom is the channel's reply address after this touchpoint: its From,
+// when that is one of the customer's trusted identities.
+func lastFrom(tp domain.Touchpoint, ids []domain.Identity, more ...domain.Identity) map[domain.Channel]string {
+	if tp.From == nil || tp.Channel == "" || tp.Channel == domain.ChannelAgent {
+		return nil
+	}
+	if !slices.Contains(ids, *tp.From) && !slices.Contains(more, *tp.From) {
+		return nil
+	}
+	return map[domain.Channel]string{tp.Channel: tp.From.Key()}
+}
+
+func idsOf(keys []string) []domain.Identity {
+	var out []domain.Identity
+	for _, k := range keys {
+		if id, ok := identityFromKey(k); ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// uniqueClaims drops repeated claims and claims of an identity the event
+// also proves.
+func uniqueClaims(cs []Claim, proven []domain.Identity) []Claim {
+	var out []Claim
+	for _, c := range cs {
+		if slices.Contains(proven, c.Identity) || slices.ContainsFunc(out, func(o Claim) bool { return o.Identity == c.Identity }) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func uniqueIdentities(ids []domain.Identity) []domain.Identity {

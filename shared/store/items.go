@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -40,6 +41,19 @@ func marshalCustomer(c domain.Customer) (map[string]types.AttributeValue, error)
 		// The map must exist: inbound writes ADD into channelCounts.<channel>.
 		ci.ChannelCounts = map[domain.Channel]int{}
 	}
+	// Likewise: links SET identityProof.<key>, messages SET lastFrom.<channel>.
+	ci.IdentityProof = map[string]domain.Proof{}
+	for k, v := range c.IdentityProof {
+		ci.IdentityProof[k] = v
+	}
+	for _, id := range c.Identities {
+		if _, ok := ci.IdentityProof[id.Key()]; !ok {
+			ci.IdentityProof[id.Key()] = domain.ProofVerified
+		}
+	}
+	if ci.LastFrom == nil {
+		ci.LastFrom = map[domain.Channel]string{}
+	}
 	item, err := attributevalue.MarshalMap(ci)
 	if err != nil {
 		return nil, err
@@ -60,6 +74,19 @@ func unmarshalCustomer(item map[string]types.AttributeValue) (domain.Customer, s
 		}
 	}
 	sortIdentities(c.Identities)
+	for _, id := range c.Identities {
+		if c.IdentityProof == nil {
+			c.IdentityProof = map[string]domain.Proof{}
+		}
+		if _, ok := c.IdentityProof[id.Key()]; !ok {
+			c.IdentityProof[id.Key()] = domain.ProofVerified // linked before proofs were recorded
+		}
+	}
+	for k := range c.IdentityProof {
+		if !slices.ContainsFunc(c.Identities, func(i domain.Identity) bool { return i.Key() == k }) {
+			delete(c.IdentityProof, k)
+		}
+	}
 	c.Derive()
 	return c, ci.MergeState, nil
 }
@@ -97,13 +124,18 @@ func marshalDedup(provider, msgID string, d dedupItem) (map[string]types.Attribu
 
 type identityItem struct {
 	CustomerID string    `dynamodbav:"customerId"`
+	Proof      string    `dynamodbav:"proof,omitempty"`
 	Kind       string    `dynamodbav:"kind"`
 	Value      string    `dynamodbav:"value"`
 	CreatedAt  time.Time `dynamodbav:"createdAt"`
 }
 
-func marshalIdentity(id domain.Identity, customerID string, at time.Time) (map[string]types.AttributeValue, error) {
-	item, err := attributevalue.MarshalMap(identityItem{CustomerID: customerID, Kind: string(id.Kind), Value: id.Value, CreatedAt: at})
+func marshalIdentity(id domain.Identity, customerID string, at time.Time, proof ...domain.Proof) (map[string]types.AttributeValue, error) {
+	p := domain.ProofVerified
+	if len(proof) > 0 {
+		p = proof[0]
+	}
+	item, err := attributevalue.MarshalMap(identityItem{CustomerID: customerID, Proof: string(p), Kind: string(id.Kind), Value: id.Value, CreatedAt: at})
 	if err != nil {
 		return nil, err
 	}

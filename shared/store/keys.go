@@ -1,8 +1,6 @@
 package store
 
 import (
-	"strings"
-
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
@@ -58,13 +56,7 @@ func conversationKey(id string) map[string]types.AttributeValue {
 }
 
 // identityFromKey parses "kind#value" as stored in a profile's identity set.
-func identityFromKey(k string) (domain.Identity, bool) {
-	kind, value, ok := strings.Cut(k, "#")
-	if !ok || kind == "" || value == "" {
-		return domain.Identity{}, false
-	}
-	return domain.Identity{Kind: domain.IdentityKind(kind), Value: value}, true
-}
+func identityFromKey(k string) (domain.Identity, bool) { return domain.ParseKey(k) }
 
 func pkOf(item map[string]types.AttributeValue) string {
 	if v, ok := item[tabledef.PK].(*types.AttributeValueMemberS); ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -35,26 +36,38 @@ func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Cu
 	if targetID == sourceID {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "a customer cannot be merged into itself")
 	}
-	src, err := s.getProfile(ctx, sourceID)
-	if err != nil {
-		return domain.Customer{}, err
-	}
-	tgt, err := s.getProfile(ctx, targetID)
-	if err != nil {
-		return domain.Customer{}, err
-	}
-	if tgt.MergedInto != "" {
-		return domain.Customer{}, domain.Errorf(domain.CodeConflict, "target %s was itself merged into %s", targetID, tgt.MergedInto)
-	}
-	switch src.MergedInto {
-	case "":
-		if err := s.mergeProfiles(ctx, tgt, src); err != nil {
+	var src domain.Customer
+	// Step 1 reads the two profiles and the source's open conversation and
+	// writes under their state; a message or the router changing one
+	// meanwhile makes it start over.
+	for attempt := 0; ; attempt++ {
+		var err error
+		if src, err = s.getProfile(ctx, sourceID); err != nil {
 			return domain.Customer{}, err
 		}
-	case targetID:
-		// Resume: step 1 is done.
-	default:
-		return domain.Customer{}, domain.Errorf(domain.CodeConflict, "source %s was already merged into %s", sourceID, src.MergedInto)
+		tgt, err := s.getProfile(ctx, targetID)
+		if err != nil {
+			return domain.Customer{}, err
+		}
+		if tgt.MergedInto != "" {
+			return domain.Customer{}, domain.Errorf(domain.CodeConflict, "target %s was itself merged into %s", targetID, tgt.MergedInto)
+		}
+		if src.MergedInto == targetID {
+			break // resume: step 1 is done
+		}
+		if src.MergedInto != "" {
+			return domain.Customer{}, domain.Errorf(domain.CodeConflict, "source %s was already merged into %s", sourceID, src.MergedInto)
+		}
+		err = s.mergeProfiles(ctx, tgt, src)
+		if err == nil {
+			break
+		}
+		if domain.ErrorCode(err) != domain.CodeConflict || attempt+1 >= maxAttempts {
+			return domain.Customer{}, err
+		}
+		if err := backoff(ctx, attempt+1); err != nil {
+			return domain.Customer{}, unavailable(err, "merge")
+		}
 	}
 	for _, id := range src.Identities {
 		if err := s.repointIdentity(ctx, id, sourceID, targetID); err != nil {
@@ -62,7 +75,7 @@ func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Cu
 		}
 	}
 	if src.OpenConversationID != "" {
-		if err := s.repointConversation(ctx, src.OpenConversationID, targetID); err != nil {
+		if _, err := s.repointConversation(ctx, src.OpenConversationID, targetID); err != nil {
 			return domain.Customer{}, err
 		}
 	}
@@ -163,18 +176,34 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 		setAttr("openConversationId", src.OpenConversationID)
 		cond += " AND attribute_not_exists(openConversationId)"
 	case tgt.OpenConversationID != "" && src.OpenConversationID != "":
-		// One open conversation per customer: the source's is resolved into the target's.
-		writes = append(writes, types.TransactWriteItem{Update: &types.Update{
-			TableName:                &s.table,
-			Key:                      conversationKey(src.OpenConversationID),
-			UpdateExpression:         aws.String("SET #st = :resolved, resolvedAt = :now, updatedAt = :now, mergedInto = :into"),
-			ExpressionAttributeNames: map[string]string{"#st": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":resolved": &types.AttributeValueMemberS{Value: string(domain.ConversationResolved)},
-				":now":      nowAV,
-				":into":     &types.AttributeValueMemberS{Value: tgt.OpenConversationID},
-			},
-		}})
+		// One open conversation per customer: the source's is closed into
+		// the target's. It leaves its queue and the SLA index, and its
+		// assignee's slot is freed, in this same transaction, so a merge
+		// run again (guarded by mergedFrom) never frees it twice.
+		conv, err := s.GetConversation(ctx, src.OpenConversationID)
+		if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
+			return err
+		}
+		if err == nil && conv.Status != domain.ConversationResolved {
+			writes = append(writes, types.TransactWriteItem{Update: &types.Update{
+				TableName: &s.table,
+				Key:       conversationKey(conv.ID),
+				UpdateExpression: aws.String("SET #st = :resolved, resolvedAt = :now, updatedAt = :now, mergedInto = :into, version = version + :one " +
+					"REMOVE " + tabledef.GSI1PK + ", " + tabledef.GSI1SK + ", " + tabledef.GSI2PK + ", " + tabledef.GSI2SK),
+				ConditionExpression:      aws.String("version = :v"),
+				ExpressionAttributeNames: map[string]string{"#st": "status"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":resolved": &types.AttributeValueMemberS{Value: string(domain.ConversationResolved)},
+					":now":      nowAV,
+					":into":     &types.AttributeValueMemberS{Value: tgt.OpenConversationID},
+					":one":      &types.AttributeValueMemberN{Value: "1"},
+					":v":        &types.AttributeValueMemberN{Value: itoa(conv.Version)},
+				},
+			}})
+			if conv.AssigneeID != "" {
+				writes = append(writes, s.ReleaseAgentWrite(conv.AssigneeID))
+			}
+		}
 	}
 	tgtExpr := "SET " + joinComma(set) + " ADD " + joinComma(add)
 	writes = append(writes,
@@ -234,18 +263,24 @@ func (s *Store) repointIdentity(ctx context.Context, id domain.Identity, from, t
 	return nil
 }
 
-func (s *Store) repointConversation(ctx context.Context, convID, to string) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+// repointConversation moves a conversation to customer to and returns the
+// conversation it was closed into by the merge, if any.
+func (s *Store) repointConversation(ctx context.Context, convID, to string) (string, error) {
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
 		Key:                       conversationKey(convID),
 		UpdateExpression:          aws.String("SET customerId = :to"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":to": &types.AttributeValueMemberS{Value: to}},
+		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if err != nil && !isConditionFailed(err) {
-		return unavailable(err, "repoint conversation")
+		return "", unavailable(err, "repoint conversation")
 	}
-	return nil
+	if out == nil {
+		return "", nil
+	}
+	return str(out.Attributes, "mergedInto"), nil
 }
 
 func (s *Store) repointDedup(ctx context.Context, provider, msgID, to string) error {
@@ -267,7 +302,7 @@ func (s *Store) repointDedup(ctx context.Context, provider, msgID, to string) er
 // between copy and delete leaves a copy that the next run copies again
 // (the same item) and deletes.
 func (s *Store) moveTouchpoints(ctx context.Context, from, to string) error {
-	seenConv := map[string]bool{}
+	into := map[string]string{} // conversation -> the one it was closed into ("" if none)
 	for {
 		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName:              &s.table,
@@ -304,10 +339,19 @@ func (s *Store) moveTouchpoints(ctx context.Context, from, to string) error {
 					return err
 				}
 			}
-			if t.ConversationID != "" && !seenConv[t.ConversationID] {
-				seenConv[t.ConversationID] = true
-				if err := s.repointConversation(ctx, t.ConversationID, to); err != nil {
-					return err
+			if t.ConversationID != "" {
+				if _, seen := into[t.ConversationID]; !seen {
+					m, err := s.repointConversation(ctx, t.ConversationID, to)
+					if err != nil {
+						return err
+					}
+					into[t.ConversationID] = m
+				}
+				// A conversation closed into the target's shows its
+				// messages there.
+				if m := into[t.ConversationID]; m != "" {
+					moved["conversationId"] = &types.AttributeValueMemberS{Value: m}
+					moved["mergedFromConversation"] = &types.AttributeValueMemberS{Value: t.ConversationID}
 				}
 			}
 		}
@@ -320,26 +364,79 @@ func (s *Store) moveTouchpoints(ctx context.Context, from, to string) error {
 	}
 }
 
-// moveDuplicateNotes drops the notes between the two merged customers and
-// carries the source's other notes over to the target.
+// moveDuplicateNotes drops the notes between the two merged customers,
+// closes their suggestion as merged, and carries the source's other open
+// suggestions over to the target (with their reasons). Each step is a plain
+// update or delete, so running it again changes nothing.
 func (s *Store) moveDuplicateNotes(ctx context.Context, from, to string) error {
-	srcNotes, err := s.PossibleDuplicates(ctx, from)
+	notes, err := s.allDuplicateNotes(ctx, from)
 	if err != nil {
 		return err
 	}
 	now := s.Now()
-	var reqs []types.WriteRequest
-	for _, other := range srcNotes {
-		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(customerPK(from), pfxDuplicate+other)}})
-		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(customerPK(other), pfxDuplicate+from)}})
-		if other == to {
-			continue
+	for _, n := range notes {
+		if n.OtherCustomerID != to && (n.Status == "" || n.Status == SuggestionOpen) {
+			if err := s.Suggest(ctx, to, n.OtherCustomerID, append(n.Reasons, "merged from "+from)); err != nil {
+				return err
+			}
 		}
-		for _, w := range s.duplicateNotes(to, other, now) {
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: w.Put.Item}})
+		if err := s.closeSuggestionItem(ctx, SuggestionID(from, n.OtherCustomerID), SuggestionMerged, now); err != nil {
+			return err
+		}
+		if err := s.batchWrite(ctx, []types.WriteRequest{
+			{DeleteRequest: &types.DeleteRequest{Key: key(customerPK(from), pfxDuplicate+n.OtherCustomerID)}},
+			{DeleteRequest: &types.DeleteRequest{Key: key(customerPK(n.OtherCustomerID), pfxDuplicate+from)}},
+		}); err != nil {
+			return err
 		}
 	}
-	return s.batchWrite(ctx, reqs)
+	return s.closeSuggestionItem(ctx, SuggestionID(from, to), SuggestionMerged, now)
+}
+
+// closeSuggestionItem takes an open suggestion out of the queue; an absent
+// or closed one is left as it is.
+func (s *Store) closeSuggestionItem(ctx context.Context, id, status string, now time.Time) error {
+	nowAV, _ := attributevalue.Marshal(now)
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: suggestionKey(id),
+		UpdateExpression:         aws.String("SET #st = :st, closedAt = :now, " + tabledef.GSI2PK + " = :off"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :open"),
+		ExpressionAttributeNames: map[string]string{"#st": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":st": &types.AttributeValueMemberS{Value: status}, ":now": nowAV,
+			":off": &types.AttributeValueMemberS{Value: gsiSuggestionsOff}, ":open": &types.AttributeValueMemberS{Value: SuggestionOpen},
+		},
+	})
+	if err != nil && !isConditionFailed(err) {
+		// An absent or closed suggestion is the expected case.
+		return unavailable(err, "close suggestion")
+	}
+	return nil
+}
+
+// allDuplicateNotes lists a customer's notes, open or closed.
+func (s *Store) allDuplicateNotes(ctx context.Context, id string) ([]DuplicateNote, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :d)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: customerPK(id)},
+			":d":  &types.AttributeValueMemberS{Value: pfxDuplicate},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, unavailable(err, "list possible duplicates")
+	}
+	var notes []DuplicateNote
+	for _, it := range out.Items {
+		var n DuplicateNote
+		if err := attributevalue.UnmarshalMap(it, &n); err != nil {
+			return nil, unavailable(err, "decode possible duplicate")
+		}
+		notes = append(notes, n)
+	}
+	return notes, nil
 }
 
 // batchWrite writes requests 25 at a time, retrying unprocessed items.

@@ -3,9 +3,10 @@
 // a webhook signed exactly as the provider signs it, for the public base URL of the stack it is sent to.
 // `make demo` tells it to a running `make dev`; the end-to-end test tells it to a stack it starts.
 //
-// Identity linking is honest: her Zalo account carries no phone number (the Zalo adapter reads none), so
-// the Zalo message makes a customer of its own, and Concierge never merges two customers on a guess. The
-// story ends with what an agent does on recognising her: a merge of the Zalo customer into the phone one.
+// Identity linking is honest: identities link only on proof. Her Zalo message is followed by her
+// user_submit_info (she shares her phone with the shop's OA: Zalo vouches for it), so Zalo links on proof.
+// Her email comes from an address not on file; her name and phone in the signature prove nothing, so it
+// makes a customer of its own with a possible-duplicate suggestion, which the story accepts with a merge.
 package story
 
 import (
@@ -114,6 +115,11 @@ func Tell(ctx context.Context, t Target) (Result, error) {
 		return []byte(`{"app_id":"` + t.Secret("ZALO_APP_ID") + `","user_id_by_app":"5523976109826651234","event_name":"user_send_text","timestamp":"` + ms +
 			`","sender":{"id":"` + ZaloUserID + `"},"recipient":{"id":"` + zaloOAID + `"},"message":{"text":"` + ZaloText + `","msg_id":"` + run + `a1b2c3d4e5f6a7"}}`)
 	}
+	submitInfo := func() []byte {
+		ms := strconv.FormatInt(time.Now().UnixMilli(), 10)
+		return []byte(`{"app_id":"` + t.Secret("ZALO_APP_ID") + `","event_name":"user_submit_info","timestamp":"` + ms +
+			`","sender":{"id":"` + ZaloUserID + `"},"recipient":{"id":"` + zaloOAID + `"},"info":{"name":"` + Name + `","phone":"` + WaID + `"}}`)
+	}
 	steps := []struct {
 		title string
 		send  func() (int, string, error)
@@ -123,6 +129,9 @@ func Tell(ctx context.Context, t Target) (Result, error) {
 		}},
 		{"   Zalo delivers the same event again (a retry): stored once", func() (int, string, error) {
 			return t.zalo(ctx, zaloEvent()) // same msg_id, new timestamp and signature
+		}},
+		{"   She shares her phone with the OA (user_submit_info): linked", func() (int, string, error) {
+			return t.zalo(ctx, submitInfo())
 		}},
 		{"2. She writes on WhatsApp (Cloud API)", func() (int, string, error) {
 			return t.meta(ctx, "wamid."+run+"TEXT", WhatsAppText)
@@ -194,25 +203,36 @@ func Tell(ctx context.Context, t Target) (Result, error) {
 		return Result{}, err
 	}
 	if byZalo.Customer.ID != byPhone.Customer.ID {
-		say("")
-		say("Her Zalo account carries no phone number, so Zalo made a customer of its own (%s):", byZalo.Customer.ID)
-		say("Concierge never merges two customers on a guess. Agent Minh Anh recognises her and merges them.")
-		if err := t.merge(ctx, byPhone.Customer.ID, byZalo.Customer.ID); err != nil {
-			return Result{}, err
-		}
-		res.Merged = byZalo.Customer.ID
+		return Result{}, fmt.Errorf("her Zalo id (%s) and phone (%s) are two customers: user_submit_info did not link them", byZalo.Customer.ID, byPhone.Customer.ID)
 	}
 	if res.EmailSent {
 		byEmail, err := t.Store.ResolveCustomer(ctx, []domain.Identity{{Kind: domain.KindEmail, Value: Email}}, "")
 		if err != nil {
 			return Result{}, err
 		}
-		if byEmail.Customer.ID != byPhone.Customer.ID {
-			say("Her email address was not on file either (%s): merged the same way.", byEmail.Customer.ID)
-			if err := t.merge(ctx, byPhone.Customer.ID, byEmail.Customer.ID); err != nil {
-				return Result{}, err
+		if byEmail.Customer.ID == byPhone.Customer.ID {
+			return Result{}, fmt.Errorf("her new email address was linked without proof")
+		}
+		notes, err := t.Store.DuplicateNotes(ctx, byEmail.Customer.ID)
+		if err != nil {
+			return Result{}, err
+		}
+		var reasons []string
+		for _, n := range notes {
+			if n.OtherCustomerID == byPhone.Customer.ID {
+				reasons = n.Reasons
 			}
 		}
+		if len(reasons) == 0 {
+			return Result{}, fmt.Errorf("her email (%s) was not suggested as a possible duplicate of %s", byEmail.Customer.ID, byPhone.Customer.ID)
+		}
+		say("")
+		say("Her email came from an address not on file: a customer of its own (%s), suggested as her", byEmail.Customer.ID)
+		say("possible duplicate (%s). A supervisor accepts the suggestion with a merge.", strings.Join(reasons, "; "))
+		if err := t.merge(ctx, byPhone.Customer.ID, byEmail.Customer.ID); err != nil {
+			return Result{}, err
+		}
+		res.Merged = byEmail.Customer.ID
 	}
 	cust, err := t.Store.GetCustomer(ctx, byPhone.Customer.ID)
 	if err != nil {

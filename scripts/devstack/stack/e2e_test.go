@@ -200,6 +200,7 @@ func TestDemoStoryThroughTheWholeStack(t *testing.T) {
 	}
 	wants := []want{
 		{domain.ChannelZalo, domain.KindMessage, story.ZaloText},
+		{domain.ChannelZalo, domain.KindStatus, ""}, // user_submit_info: her phone, shared on Zalo
 		{domain.ChannelWhatsApp, domain.KindMessage, story.WhatsAppText},
 		{domain.ChannelVoice, domain.KindCall, ""},
 		{domain.ChannelVoice, domain.KindMissedCall, ""},
@@ -233,7 +234,7 @@ func TestDemoStoryThroughTheWholeStack(t *testing.T) {
 	// The urgent message waits in the urgent lane for the router (which does not exist yet, or consumed it).
 	if st.Hosts["router"] == nil {
 		job := receiveJob(t, st.SQS(), st.Queues["urgent"])
-		if job.TouchpointID != inbound[4].ID || job.Priority != domain.PriorityUrgent {
+		if job.TouchpointID != inbound[5].ID || job.Priority != domain.PriorityUrgent {
 			t.Errorf("urgent lane holds %+v, want the urgent WhatsApp message's job", job)
 		}
 	}

@@ -187,6 +187,31 @@ func (m *MailReceiver) invokeAsync(payload []byte, id string) {
 	m.failed.Add(1)
 }
 
+// AuthHeader fakes SES's authentication verdicts in the local stack, where no
+// DNS can be checked: absent, SPF, DKIM and DMARC PASS; "fail" makes all
+// three FAIL; "spf=fail dkim=pass dmarc=gray" sets each.
+const AuthHeader = "X-Devstack-Auth"
+
+func authVerdicts(h string) (spf, dkim, dmarc events.SimpleEmailVerdict) {
+	v := map[string]string{"spf": "PASS", "dkim": "PASS", "dmarc": "PASS"}
+	h = strings.ToUpper(strings.TrimSpace(h))
+	switch {
+	case h == "FAIL" || h == "PASS":
+		for k := range v {
+			v[k] = h
+		}
+	case h != "":
+		for _, f := range strings.Fields(h) {
+			if k, val, ok := strings.Cut(f, "="); ok {
+				if _, known := v[strings.ToLower(k)]; known {
+					v[strings.ToLower(k)] = val
+				}
+			}
+		}
+	}
+	return events.SimpleEmailVerdict{Status: v["spf"]}, events.SimpleEmailVerdict{Status: v["dkim"]}, events.SimpleEmailVerdict{Status: v["dmarc"]}
+}
+
 // SESEvent builds the receipt rule Lambda action's event for a stored message.
 func SESEvent(raw []byte, id, from string, rcpt []string, at time.Time, fnARN string) events.SimpleEmailEvent {
 	headers := headerList(raw)
@@ -220,6 +245,7 @@ func SESEvent(raw []byte, id, from string, rcpt []string, at time.Time, fnARN st
 		return []string{decode(v)}
 	}
 	pass := events.SimpleEmailVerdict{Status: "PASS"}
+	spf, dkim, dmarc := authVerdicts(hget(AuthHeader))
 	return events.SimpleEmailEvent{Records: []events.SimpleEmailRecord{{
 		EventVersion: "1.0",
 		EventSource:  "aws:ses",
@@ -233,7 +259,7 @@ func SESEvent(raw []byte, id, from string, rcpt []string, at time.Time, fnARN st
 			},
 			Receipt: events.SimpleEmailReceipt{
 				Recipients: rcpt, Timestamp: at,
-				SpamVerdict: pass, VirusVerdict: pass, SPFVerdict: pass, DKIMVerdict: pass, DMARCVerdict: pass,
+				SpamVerdict: pass, VirusVerdict: pass, SPFVerdict: spf, DKIMVerdict: dkim, DMARCVerdict: dmarc,
 				ProcessingTimeMillis: 1,
 				Action:               events.SimpleEmailReceiptAction{Type: "Lambda", FunctionARN: fnARN, InvocationType: "Event"},
 			},

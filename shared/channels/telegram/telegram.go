@@ -166,7 +166,7 @@ func Parse(req channels.Request) (channels.Result, error) {
 		// Only a contact card of the sender themself is their phone number;
 		// a card of someone else is content, never an identity.
 		if c.UserID != "" && c.UserID == m.From.ID && strings.TrimSpace(c.PhoneNumber) != "" {
-			in.Identities = append(in.Identities, domain.RawIdentity{Kind: domain.KindPhone, Value: c.PhoneNumber})
+			in.Identities = append(in.Identities, domain.RawIdentity{Kind: domain.KindPhone, Value: c.PhoneNumber, Proof: domain.ProofVerified})
 		}
 		if in.Text == "" {
 			in.Text = channels.Name(c.FirstName + " " + c.LastName + " " + c.PhoneNumber)

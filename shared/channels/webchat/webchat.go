@@ -121,10 +121,11 @@ func Parse(req channels.Request) (channels.Result, error) {
 		OccurredAt:        sent,
 	}
 	if e := strings.TrimSpace(m.Email); e != "" {
-		in.Identities = append(in.Identities, domain.RawIdentity{Kind: domain.KindEmail, Value: e})
+		// What a visitor types proves nothing: a claim, never a link.
+		in.Identities = append(in.Identities, domain.RawIdentity{Kind: domain.KindEmail, Value: e, Proof: domain.ProofClaimed, Source: domain.ClaimTyped})
 	}
 	if p := strings.TrimSpace(m.Phone); p != "" {
-		in.Identities = append(in.Identities, domain.RawIdentity{Kind: domain.KindPhone, Value: p})
+		in.Identities = append(in.Identities, domain.RawIdentity{Kind: domain.KindPhone, Value: p, Proof: domain.ProofClaimed, Source: domain.ClaimTyped})
 	}
 	return channels.Result{Messages: []domain.Inbound{in}}, nil
 }

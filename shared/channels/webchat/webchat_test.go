@@ -74,8 +74,8 @@ func TestParseSampleEvent(t *testing.T) {
 		ProviderMessageID: DerivedID("v_01JPA7K3M9Q2R5T8W1Y4Z6B0C3", sent, text),
 		Identities: []domain.RawIdentity{
 			{Kind: domain.KindWebchat, Value: "v_01JPA7K3M9Q2R5T8W1Y4Z6B0C3"},
-			{Kind: domain.KindEmail, Value: "lan.nguyen@example.com"},
-			{Kind: domain.KindPhone, Value: "+84 91 234 5678"},
+			{Kind: domain.KindEmail, Value: "lan.nguyen@example.com", Proof: domain.ProofClaimed, Source: domain.ClaimTyped},
+			{Kind: domain.KindPhone, Value: "+84 91 234 5678", Proof: domain.ProofClaimed, Source: domain.ClaimTyped},
 		},
 		ProfileName: "Nguyễn Thị Lan",
 		Text:        text,

@@ -91,6 +91,12 @@ type event struct {
 	Follower struct {
 		ID channels.ID `json:"id"`
 	} `json:"follower"`
+	// Info is what a follower submits to a request_user_info template
+	// (user_submit_info): the phone is the one Zalo holds for the account.
+	Info struct {
+		Name  string      `json:"name"`
+		Phone channels.ID `json:"phone"`
+	} `json:"info"`
 	Message struct {
 		MsgID       string   `json:"msg_id"`
 		MsgIDs      []string `json:"msg_ids"`
@@ -152,6 +158,31 @@ func Parse(req channels.Request) (channels.Result, error) {
 		}
 		setIf(in.Metadata, "oaId", firstNonEmpty(string(e.OAID), string(e.Sender.ID)))
 		setIf(in.Metadata, "source", e.Source)
+		setIf(in.Metadata, "userIdByApp", string(e.UserIDByApp))
+		return channels.Result{Messages: []domain.Inbound{in}}, nil
+
+	case e.EventName == "user_submit_info":
+		// The follower shared their Zalo account's phone with the OA: Zalo
+		// vouches for both ids, so the phone links to the follower. It is
+		// no request: a status touchpoint, no conversation.
+		if e.Sender.ID == "" || e.Timestamp == "" {
+			return channels.Result{}, channels.Invalid("Zalo user_submit_info without sender or timestamp")
+		}
+		in := domain.Inbound{
+			Provider:          Provider,
+			Channel:           domain.ChannelZalo,
+			Kind:              domain.KindStatus,
+			ProviderMessageID: e.EventName + ":" + string(e.Sender.ID) + ":" + string(e.Timestamp),
+			Identities:        []domain.RawIdentity{{Kind: domain.KindZalo, Value: string(e.Sender.ID)}},
+			ProfileName:       channels.Name(e.Info.Name),
+			OccurredAt:        at,
+			Metadata:          map[string]string{"event": e.EventName},
+		}
+		if p := strings.TrimSpace(string(e.Info.Phone)); p != "" {
+			in.Identities = append(in.Identities, domain.RawIdentity{Kind: domain.KindPhone, Value: p, Proof: domain.ProofVerified})
+			in.Text = "Shared phone " + p
+		}
+		setIf(in.Metadata, "oaId", string(e.Recipient.ID))
 		setIf(in.Metadata, "userIdByApp", string(e.UserIDByApp))
 		return channels.Result{Messages: []domain.Inbound{in}}, nil
 

@@ -175,3 +175,24 @@ func TestParseStatusesAndOthers(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) { channelstest.Fuzz(f, "zalo-", Parse) }
+
+// user_submit_info as Zalo documents it: the follower's phone, which Zalo
+// holds for the account, is a verified identity beside the follower id.
+func TestParseUserSubmitInfo(t *testing.T) {
+	body := `{"sender":{"id":"2468458835296197922"},"recipient":{"id":"388613280879880645"},"event_name":"user_submit_info",` +
+		`"app_id":"3608465248940903967","timestamp":"1540368141908","info":{"name":"Nguyễn Thị Lan","phone":"84912345678",` +
+		`"user_dob":"30/10/1999","gender":"Nữ","full_address":{"user_city":"Hà Nội"}}}`
+	res, err := Parse(channels.Request{Body: []byte(body)})
+	if err != nil || len(res.Messages) != 1 {
+		t.Fatalf("Parse: %v %+v", err, res)
+	}
+	in := res.Messages[0]
+	want := []domain.RawIdentity{{Kind: domain.KindZalo, Value: "2468458835296197922"}, {Kind: domain.KindPhone, Value: "84912345678", Proof: domain.ProofVerified}}
+	if !reflect.DeepEqual(in.Identities, want) || in.Kind != domain.KindStatus || in.ProfileName != "Nguyễn Thị Lan" ||
+		in.ProviderMessageID != "user_submit_info:2468458835296197922:1540368141908" {
+		t.Fatalf("user_submit_info = %+v", in)
+	}
+	if _, err := Parse(channels.Request{Body: []byte(`{"event_name":"user_submit_info","timestamp":"1"}`)}); err == nil {
+		t.Fatal("user_submit_info without a sender was accepted")
+	}
+}
