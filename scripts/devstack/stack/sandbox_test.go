@@ -108,7 +108,7 @@ func TestFunctionEnvPassesEverySettingThrough(t *testing.T) {
 	}
 	// The router's, the agent API's and the email function's own settings are among those passed through.
 	settings := strings.Join(FunctionSettings(), " ")
-	for _, k := range []string{"SLA_POLICY", "ACK_QUIET_WINDOW", "FEEDBACK_LINK_BASE", "REPLY_DOMAIN", "WEBCHAT_REPLY_URL", "NOTIFY_TIME_ZONE"} {
+	for _, k := range []string{"SLA_POLICY", "ACK_QUIET_WINDOW", "FEEDBACK_LINK_BASE", "REPLY_DOMAIN", "WEBCHAT_REPLY_URL", "TIME_ZONE", "DEFAULT_AGENT_CAPACITY"} {
 		if !strings.Contains(" "+settings+" ", " "+k+" ") {
 			t.Errorf("%s is not among the settings the functions read: %s", k, settings)
 		}
