@@ -20,11 +20,10 @@ type Config struct {
 	// SupervisorTeam gets the follow-up a low satisfaction score (a bare
 	// "1" or "2" reply to the survey) opens; Notify tells them.
 	SupervisorTeam string `env:"SUPERVISOR_TEAM" default:"supervisors"`
-	// DefaultTeam and SLAPolicy seed the default team's SLA policy while it
-	// has no item, as for the router (the follow-up's clock must agree).
-	DefaultTeam string `env:"DEFAULT_TEAM" default:"support"`
-	SLAPolicy   string `env:"SLA_POLICY"`
-	Notify      notify.Config
+	// SLAPolicy seeds the default team's (Settings.DefaultTeam) SLA policy
+	// while it has no item, as for the router (the follow-up's clock must agree).
+	SLAPolicy string `env:"SLA_POLICY"`
+	Notify    notify.Config
 
 	TwilioAuthToken       string `env:"TWILIO_AUTH_TOKEN" secret:"true"`
 	MetaAppSecret         string `env:"META_APP_SECRET" secret:"true"`
