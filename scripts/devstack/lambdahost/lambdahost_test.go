@@ -220,7 +220,9 @@ func TestEchoSeesLambdaEnvironmentAndStaysWarm(t *testing.T) {
 
 	second := th.invoke(t, request{Echo: "again"})
 	var e2 echoed
-	_ = json.Unmarshal(second.Payload, &e2)
+	if err := json.Unmarshal(second.Payload, &e2); err != nil {
+		t.Fatal(err)
+	}
 	if second.ColdStart || second.InitDuration != 0 || e2.PID != e.PID || second.RequestID == first.RequestID {
 		t.Fatalf("second invocation = %+v on pid %d, want a warm start on pid %d with a new request id",
 			second, e2.PID, e.PID)
