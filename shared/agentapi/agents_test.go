@@ -86,7 +86,7 @@ func TestSupervisorAddsAnAgentWhoGoesAvailableAndClaims(t *testing.T) {
 		t.Fatalf("going available: %s", res.Body)
 	}
 	second := e.inbound(t, "0912000222", "wamid.hoa-2", "Shop ơi")
-	if conv, _ := e.st.GetConversation(context.Background(), second.Job.ConversationID); conv.AssigneeID != "agent-hoa" {
+	if conv, err := e.st.GetConversation(context.Background(), second.Job.ConversationID); err != nil || conv.AssigneeID != "agent-hoa" {
 		t.Fatalf("the router did not give her the second customer: %+v", conv)
 	}
 	third := e.inbound(t, "0912000333", "wamid.hoa-3", "Cho hỏi")
@@ -131,7 +131,7 @@ func TestAFirstCallProvisionsTheAgentFromTheToken(t *testing.T) {
 	}
 	// She takes work at once.
 	out := e.inbound(t, "0912000444", "wamid.prov-1", "Cho mình hỏi")
-	if conv, _ := e.st.GetConversation(context.Background(), out.Job.ConversationID); conv.AssigneeID != me.ID {
+	if conv, err := e.st.GetConversation(context.Background(), out.Job.ConversationID); err != nil || conv.AssigneeID != me.ID {
 		t.Fatalf("the new agent was not assigned: %+v", conv)
 	}
 
@@ -184,7 +184,7 @@ func TestDeactivationPutsTheAgentsWorkBackUrgentFirstAndFreesOnlyTheirLoad(t *te
 	e.mustDo(t, 200, "PUT", "/agents/me/status", staying, `{"status":"available"}`)
 	other := e.inbound(t, "0912500099", "wamid.stay-1", "Cho hỏi") // the leaving agent is full: the other takes it
 	e.mustDo(t, 200, "PUT", "/agents/me/status", staying, `{"status":"away"}`)
-	if a, _ := e.st.GetAgent(ctx, "agent-leaving"); a.Load != 3 {
+	if a, err := e.st.GetAgent(ctx, "agent-leaving"); err != nil || a.Load != 3 {
 		t.Fatalf("setup: leaving agent holds %d", a.Load)
 	}
 
@@ -211,10 +211,10 @@ func TestDeactivationPutsTheAgentsWorkBackUrgentFirstAndFreesOnlyTheirLoad(t *te
 	if len(queued) != 3 || queued[0] != held[1] || !slices.Contains(queued, held[0]) || !slices.Contains(queued, held[2]) {
 		t.Fatalf("queue after deactivation: %s", res.Body)
 	}
-	if a, _ := e.st.GetAgent(ctx, "agent-staying"); a.Load != 1 {
+	if a, err := e.st.GetAgent(ctx, "agent-staying"); err != nil || a.Load != 1 {
 		t.Fatalf("the other agent's load changed to %d", a.Load)
 	}
-	if c, _ := e.st.GetConversation(ctx, other.Job.ConversationID); c.AssigneeID != "agent-staying" {
+	if c, err := e.st.GetConversation(ctx, other.Job.ConversationID); err != nil || c.AssigneeID != "agent-staying" {
 		t.Fatalf("the other agent's conversation moved: %+v", c)
 	}
 	// Her token is refused on work routes; her record and history stay.

@@ -88,6 +88,12 @@ func TestAgentAnswersTheUrgentCustomerOnHerChannelAndHerScoresReachTheProfile(t 
 		t.Fatalf("context: %d %s", res.Status, res.Body)
 	}
 
+	// The control for the absence check after the reply: before it, the
+	// sweeper's index holds the conversation.
+	if due, err := e.st.SLADue(ctx, e.clk.now().Add(48*time.Hour), 10); err != nil || !containsConv(due, convID) {
+		t.Fatalf("an unanswered conversation is not in the SLA sweeper's index: %v", err)
+	}
+
 	e.clk.advance(4 * time.Minute)
 	reply := "Chào chị Lan, em đã kiểm tra: khoản trừ thứ hai sẽ được hoàn trong hôm nay ạ."
 	res = e.gw.do(t, "POST", "/conversations/"+convID+"/messages", an, fmt.Sprintf(`{"text":%q}`, reply))
@@ -105,10 +111,13 @@ func TestAgentAnswersTheUrgentCustomerOnHerChannelAndHerScoresReachTheProfile(t 
 	if conv.FirstResponseAt.IsZero() || conv.SLA.MetAt.IsZero() || len(conv.SLA.Breaches) != 0 {
 		t.Fatalf("the first reply must meet the first-response target: %+v", conv.SLA)
 	}
-	if due, _ := e.st.SLADue(ctx, e.clk.now().Add(48*time.Hour), 10); containsConv(due, convID) {
-		t.Fatal("an answered conversation is still in the SLA sweeper's index")
+	if due, err := e.st.SLADue(ctx, e.clk.now().Add(48*time.Hour), 10); err != nil || containsConv(due, convID) {
+		t.Fatalf("an answered conversation is still in the SLA sweeper's index (%v)", err)
 	}
-	tl, _ := e.st.Timeline(ctx, customerID, 1, "")
+	tl, err := e.st.Timeline(ctx, customerID, 1, "")
+	if err != nil || len(tl.Items) != 1 {
+		t.Fatalf("timeline: %+v %v", tl, err)
+	}
 	if tp := tl.Items[0]; tp.Direction != domain.DirectionOut || tp.Text != reply || tp.ProviderMessageID == "" || tp.Status != domain.StatusSent {
 		t.Fatalf("the reply is not on the timeline as sent: %+v", tp)
 	}
@@ -122,8 +131,8 @@ func TestAgentAnswersTheUrgentCustomerOnHerChannelAndHerScoresReachTheProfile(t 
 		!strings.Contains(survey.Body, "chấm điểm hỗ trợ hôm nay từ 1 đến 5") {
 		t.Fatalf("survey = %+v", survey)
 	}
-	if ag, _ := e.st.GetAgent(ctx, "agent-an"); ag.Load != 0 {
-		t.Fatalf("resolving must free the agent's slot; load %d", ag.Load)
+	if ag, err := e.st.GetAgent(ctx, "agent-an"); err != nil || ag.Load != 0 {
+		t.Fatalf("resolving must free the agent's slot; load %d (%v)", ag.Load, err)
 	}
 
 	// She answers "5" on WhatsApp: the ingest path hands it to TryBareScore.

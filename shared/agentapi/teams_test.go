@@ -85,12 +85,18 @@ func TestRouterSweeperAndAPIComputeTheSameDueTimeFromTheTeam(t *testing.T) {
 	// The agent API computes due times too: a transfer retargets the clock
 	// under the new team's policy, and back under this one.
 	e.mustDo(t, 200, "POST", "/conversations/"+second.ConversationID+"/transfer", sup, `{"team":"vip"}`)
-	c2, _ := e.st.GetConversation(ctx, second.ConversationID)
+	c2, err := e.st.GetConversation(ctx, second.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c2.Team != "vip" || !c2.SLA.DueAt.Equal(c2.SLA.StartedAt.Add(15*time.Minute)) {
 		t.Fatalf("transferred to vip (24x7, 15 minutes): due %s from %s", c2.SLA.DueAt, c2.SLA.StartedAt)
 	}
 	e.mustDo(t, 200, "POST", "/conversations/"+second.ConversationID+"/transfer", sup, `{"team":"support"}`)
-	c2, _ = e.st.GetConversation(ctx, second.ConversationID)
+	c2, err = e.st.GetConversation(ctx, second.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !c2.SLA.DueAt.Equal(want) {
 		t.Fatalf("agent API after transfer back: due %s, want %s (the router's)", c2.SLA.DueAt, want)
 	}
@@ -131,7 +137,10 @@ func TestRouterSweeperAndAPIComputeTheSameDueTimeFromTheTeam(t *testing.T) {
 			t.Fatalf("sweep at %s: %+v, want %d warnings, %d breaches", step.at, res, step.warnings, step.breaches)
 		}
 	}
-	conv, _ = e.st.GetConversation(ctx, conv.ID)
+	conv, err = e.st.GetConversation(ctx, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(conv.SLA.Breaches) != 1 || conv.SLA.Breaches[0] != "first_response@"+want.UTC().Format(time.RFC3339) || !conv.SLA.BreachedAt.Equal(monday(8, 2, 0)) {
 		t.Fatalf("sweeper: breaches %v at %s, want one at %s", conv.SLA.Breaches, conv.SLA.BreachedAt, want)
 	}

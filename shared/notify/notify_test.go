@@ -156,7 +156,9 @@ func TestNotifyRetryKeepsDeliveryID(t *testing.T) {
 		var body struct {
 			DeliveryID string `json:"deliveryId"`
 		}
-		_ = json.Unmarshal(g.body, &body)
+		if err := json.Unmarshal(g.body, &body); err != nil {
+			t.Fatal(err)
+		}
 		if g.header.Get("X-Concierge-Delivery") != d.ID || body.DeliveryID != d.ID {
 			t.Fatalf("delivery id changed across the retry: header %q body %q want %q", g.header.Get("X-Concierge-Delivery"), body.DeliveryID, d.ID)
 		}
@@ -221,7 +223,9 @@ func TestSlackWebhookWithoutSecret(t *testing.T) {
 		t.Fatal("signed without a secret")
 	}
 	var body map[string]any
-	_ = json.Unmarshal(g.body, &body)
+	if err := json.Unmarshal(g.body, &body); err != nil {
+		t.Fatal(err)
+	}
 	if body["text"] != "A conversation was assigned to you — Customer *&lt;!channel&gt; &amp; co* via email. Conversation: c1" {
 		t.Fatalf("text = %q", body["text"])
 	}

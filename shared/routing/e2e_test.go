@@ -135,7 +135,9 @@ func TestUrgentVIPWhatsAppIsAssignedAcknowledgedAndNotified(t *testing.T) {
 	}
 
 	var job ingest.Job
-	json.Unmarshal([]byte(aws.ToString(m.Body)), &job)
+	if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &job); err != nil {
+		t.Fatal(err)
+	}
 	conv, err := st.GetConversation(ctx, job.ConversationID)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +159,9 @@ func TestUrgentVIPWhatsAppIsAssignedAcknowledgedAndNotified(t *testing.T) {
 			Body string `json:"body"`
 		} `json:"text"`
 	}
-	json.Unmarshal([]byte(bodies[0]), &sent)
+	if err := json.Unmarshal([]byte(bodies[0]), &sent); err != nil {
+		t.Fatal(err)
+	}
 	want := "Chào chị Lan, cảm ơn chị đã liên hệ Shop Hoa Mai. Chúng tôi đã nhận được tin nhắn và sẽ phản hồi chị trong vòng 15 phút."
 	if sent.To != "84912345678" || sent.Type != "text" || sent.Text.Body != want {
 		t.Fatalf("acknowledgement %+v\nwant %q", sent, want)
@@ -178,8 +182,8 @@ func TestUrgentVIPWhatsAppIsAssignedAcknowledgedAndNotified(t *testing.T) {
 	if b, _ := graph.got(); len(b) != 1 {
 		t.Fatalf("redelivery sent %d acknowledgements", len(b))
 	}
-	if a, _ := st.GetAgent(ctx, "mai"); a.Load != 1 {
-		t.Fatalf("redelivery changed Mai's load to %d", a.Load)
+	if a, err := st.GetAgent(ctx, "mai"); err != nil || a.Load != 1 {
+		t.Fatalf("redelivery changed Mai's load to %d (%v)", a.Load, err)
 	}
 }
 
@@ -189,14 +193,23 @@ func TestPoisonJobFailsAloneAndReachesTheDLQ(t *testing.T) {
 	sq, dlq := testenv.NewQueue(t, testenv.QueueOptions{})
 	_, lane := testenv.NewQueue(t, testenv.QueueOptions{DeadLetterQueueURL: dlq, MaxReceiveCount: 2, VisibilityTimeout: 1})
 	good := e.inbound(t, "84912345678", "w1", "Chào shop")
-	goodBody, _ := json.Marshal(good.Job)
+	goodBody, err := json.Marshal(good.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, b := range []string{"{not json", string(goodBody)} {
 		if _, err := sq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &lane, MessageBody: aws.String(b)}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// No sleep between rounds: a failed message comes back once its one-second
+	// visibility timeout ends, and the long poll waits for it; the deadline
+	// bounds the whole exchange.
 	routedGood := false
-	for round := 0; round < 6 && depth(t, sq, dlq) == 0; round++ {
+	for deadline := time.Now().Add(30 * time.Second); depth(t, sq, dlq) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the poison job did not reach the DLQ within 30s (good job routed: %v)", routedGood)
+		}
 		out, err := sq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &lane, MaxNumberOfMessages: 10, WaitTimeSeconds: 2})
 		if err != nil {
 			t.Fatal(err)
@@ -205,7 +218,10 @@ func TestPoisonJobFailsAloneAndReachesTheDLQ(t *testing.T) {
 		for _, m := range out.Messages {
 			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
 		}
-		resp, _ := e.router.HandleSQS(ctx, ev)
+		resp, err := e.router.HandleSQS(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
 		failed := map[string]bool{}
 		for _, f := range resp.BatchItemFailures {
 			failed[f.ItemIdentifier] = true
@@ -215,9 +231,10 @@ func TestPoisonJobFailsAloneAndReachesTheDLQ(t *testing.T) {
 				continue
 			}
 			routedGood = routedGood || strings.Contains(r.Body, good.Job.ConversationID)
-			sq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &lane, ReceiptHandle: aws.String(r.ReceiptHandle)})
+			if _, err := sq.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &lane, ReceiptHandle: aws.String(r.ReceiptHandle)}); err != nil {
+				t.Fatal(err)
+			}
 		}
-		time.Sleep(1100 * time.Millisecond)
 	}
 	if !routedGood {
 		t.Fatal("the good job was held up by the poison one")
@@ -234,6 +251,8 @@ func depth(t *testing.T, sq *sqs.Client, url string) int {
 		t.Fatal(err)
 	}
 	var n int
-	fmt.Sscan(out.Attributes["ApproximateNumberOfMessages"], &n)
+	if _, err := fmt.Sscan(out.Attributes["ApproximateNumberOfMessages"], &n); err != nil {
+		t.Fatalf("queue depth %q: %v", out.Attributes["ApproximateNumberOfMessages"], err)
+	}
 	return n
 }

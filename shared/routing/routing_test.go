@@ -270,7 +270,10 @@ func TestSLASweeperWarnsThenEscalatesEachOnce(t *testing.T) {
 	if _, err := e.router.Route(ctx, out.Job); err != nil {
 		t.Fatal(err)
 	}
-	conv, _ := e.st.GetConversation(ctx, out.Job.ConversationID)
+	conv, err := e.st.GetConversation(ctx, out.Job.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if conv.Priority != domain.PriorityNormal || conv.SLA.DueAt.Sub(conv.SLA.StartedAt) != 4*time.Hour {
 		t.Fatalf("normal conversation due %v after start", conv.SLA.DueAt.Sub(conv.SLA.StartedAt))
 	}
@@ -296,7 +299,9 @@ func TestSLASweeperWarnsThenEscalatesEachOnce(t *testing.T) {
 			t.Fatalf("at +%v: %+v, want %d warnings %d breaches", s.at, res, s.warnings, s.breaches)
 		}
 	}
-	conv, _ = e.st.GetConversation(ctx, conv.ID)
+	if conv, err = e.st.GetConversation(ctx, conv.ID); err != nil {
+		t.Fatal(err)
+	}
 	if conv.Priority != domain.PriorityHigh || !conv.Escalated || len(conv.SLA.Breaches) != 1 || conv.SLA.WarnedAt.IsZero() {
 		t.Fatalf("after breach: priority %s escalated %v breaches %v", conv.Priority, conv.Escalated, conv.SLA.Breaches)
 	}
@@ -336,16 +341,22 @@ func TestSLAFollowsBusinessHoursHolidaysAndThePendingPause(t *testing.T) {
 	if _, err := e.router.Route(ctx, out.Job); err != nil {
 		t.Fatal(err)
 	}
-	conv, _ := e.st.GetConversation(ctx, out.Job.ConversationID)
-	target, _ := cfg.Policy.Target(conv.Priority, sla.FirstResponse)
+	conv, err := e.st.GetConversation(ctx, out.Job.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := cfg.Policy.Target(conv.Priority, sla.FirstResponse)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// 10 minutes on Friday; Saturday, Sunday and the Monday holiday are closed.
 	want := time.Date(2026, 11, 24, 8, 0, 0, 0, loc).Add(target - 10*time.Minute)
 	if !conv.SLA.DueAt.Equal(want) {
 		t.Fatalf("due %v, want %v", conv.SLA.DueAt.In(loc), want)
 	}
 	sw := &routing.Sweeper{Store: e.st, Notifier: e.notes, Config: cfg, Log: quiet(), Metrics: io.Discard}
-	if res, _ := sw.Sweep(ctx, time.Date(2026, 11, 23, 12, 0, 0, 0, loc)); res.Warnings+res.Breaches != 0 {
-		t.Fatalf("the holiday counted against the SLA: %+v", res)
+	if res, err := sw.Sweep(ctx, time.Date(2026, 11, 23, 12, 0, 0, 0, loc)); err != nil || res.Warnings+res.Breaches != 0 {
+		t.Fatalf("the holiday counted against the SLA: %+v %v", res, err)
 	}
 	// The agent asks the customer something: pending pauses the clock.
 	conv.Status = domain.ConversationPending
@@ -353,11 +364,11 @@ func TestSLAFollowsBusinessHoursHolidaysAndThePendingPause(t *testing.T) {
 	clockPaused := time.Date(2026, 11, 24, 8, 0, 0, 0, loc)
 	c.PausedSince = clockPaused
 	conv.SLA = c
-	if conv, _ = e.st.SaveConversation(ctx, conv); conv.ID == "" {
-		t.Fatal("save failed")
+	if conv, err = e.st.SaveConversation(ctx, conv); err != nil {
+		t.Fatal(err)
 	}
-	if res, _ := sw.Sweep(ctx, want.Add(time.Hour)); res.Breaches != 0 {
-		t.Fatalf("a paused clock breached: %+v", res)
+	if res, err := sw.Sweep(ctx, want.Add(time.Hour)); err != nil || res.Breaches != 0 {
+		t.Fatalf("a paused clock breached: %+v %v", res, err)
 	}
 	// The customer answers at 14:00: the clock resumes, due later by the pause.
 	e.clk.set(time.Date(2026, 11, 24, 14, 0, 0, 0, loc))
@@ -365,7 +376,9 @@ func TestSLAFollowsBusinessHoursHolidaysAndThePendingPause(t *testing.T) {
 	if _, err := e.router.Route(ctx, reply.Job); err != nil {
 		t.Fatal(err)
 	}
-	conv, _ = e.st.GetConversation(ctx, conv.ID)
+	if conv, err = e.st.GetConversation(ctx, conv.ID); err != nil {
+		t.Fatal(err)
+	}
 	if conv.Status != domain.ConversationOpen || !conv.SLA.DueAt.Equal(want.Add(6*time.Hour)) {
 		t.Fatalf("after the customer answered: %s due %v, want open due %v", conv.Status, conv.SLA.DueAt.In(loc), want.Add(6*time.Hour).In(loc))
 	}

@@ -60,7 +60,7 @@ func TestDeactivateAgentResumesAfterACrashAtAnyStep(t *testing.T) {
 				t.Fatalf("crash after %d requests: conversation %+v, %v", crashAt, c, err)
 			}
 		}
-		if o, _ := s.GetAgent(ctx, other); o.Load != 1 {
+		if o, err := s.GetAgent(ctx, other); err != nil || o.Load != 1 {
 			t.Fatalf("crash after %d requests: the other agent's load is %d", crashAt, o.Load)
 		}
 		if _, err := s.SetAgentStatus(ctx, leaving, domain.AgentAvailable); domain.ErrorCode(err) != domain.CodeForbidden {

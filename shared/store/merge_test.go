@@ -98,7 +98,10 @@ func TestMergeJoinsHistoriesAndIsIdempotent(t *testing.T) {
 	want = append([]string{"tin 30"}, want...)
 
 	before := countItems(t, db, table)
-	profileBefore, _ := s.GetCustomer(ctx, target)
+	profileBefore, err := s.GetCustomer(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
 	again, err := s.Merge(ctx, target, source)
 	if err != nil {
 		t.Fatal(err)

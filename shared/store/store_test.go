@@ -249,7 +249,10 @@ func TestNewIdentityIsLinkedAndTwoCustomersAreNeverMerged(t *testing.T) {
 			t.Errorf("duplicate note of %s = %v, %v", pair[0], d, err)
 		}
 	}
-	lanNow, _ := s.ResolveCustomer(ctx, []domain.Identity{lan}, "")
+	lanNow, err := s.ResolveCustomer(ctx, []domain.Identity{lan}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if lanNow.Customer.ID != r1.Customer.ID {
 		t.Errorf("Lan's phone now resolves to %s: customers were merged", lanNow.Customer.ID)
 	}
@@ -336,8 +339,14 @@ func TestTimelinePagesWithCursor(t *testing.T) {
 	if pages < 3 {
 		t.Fatalf("7 items in pages of 3 took %d pages", pages)
 	}
-	other, _ := s.RecordInbound(ctx, msg([]domain.Identity{phone(t, "0987654321")}, "twilio", "SMx", "x", time.Time{}))
-	p1, _ := s.Timeline(ctx, cid, 2, "")
+	other, err := s.RecordInbound(ctx, msg([]domain.Identity{phone(t, "0987654321")}, "twilio", "SMx", "x", time.Time{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := s.Timeline(ctx, cid, 2, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, bad := range []string{"garbage!", p1.Next[:len(p1.Next)-2], "dDEueA"} {
 		if _, err := s.Timeline(ctx, cid, 2, bad); domain.ErrorCode(err) != domain.CodeInvalid {
 			t.Errorf("cursor %q: %v, want invalid", bad, err)
@@ -448,8 +457,8 @@ func TestEmailThreadFindsTheConversation(t *testing.T) {
 			t.Fatalf("%v: %+v %v %v", refs, hit, ok, err)
 		}
 	}
-	if _, ok, _ := s.FindThread(ctx, []string{"<CAF=ABC@mail.gmail.com>"}); ok {
-		t.Fatal("Message-ID local parts are case-sensitive")
+	if _, ok, err := s.FindThread(ctx, []string{"<CAF=ABC@mail.gmail.com>"}); err != nil || ok {
+		t.Fatalf("Message-ID local parts are case-sensitive (%v)", err)
 	}
 }
 

@@ -88,7 +88,7 @@ func TestTheEnvironmentSeedsOnlyTheDefaultTeam(t *testing.T) {
 	if _, err := r.Team(ctx, "escalations"); domain.ErrorCode(err) != domain.CodeNotFound {
 		t.Fatalf("unknown team: %v", err)
 	}
-	if ts, _ := r.List(ctx); len(ts) != 1 || ts[0].ID != "support" {
+	if ts, err := r.List(ctx); err != nil || len(ts) != 1 || ts[0].ID != "support" {
 		t.Fatalf("list: %+v", ts)
 	}
 
@@ -110,7 +110,7 @@ func TestTheEnvironmentSeedsOnlyTheDefaultTeam(t *testing.T) {
 	}
 	reads := src.reads
 	for range 5 {
-		if p, _ := r.Policy(ctx, "support"); urgentIn(t, p) != 4*time.Minute {
+		if p, err := r.Policy(ctx, "support"); err != nil || urgentIn(t, p) != 4*time.Minute {
 			t.Fatal("cached policy is not the item's")
 		}
 	}
@@ -119,7 +119,7 @@ func TestTheEnvironmentSeedsOnlyTheDefaultTeam(t *testing.T) {
 	}
 	src.items["support"] = teams.Team{ID: "support", SLA: sla.DefaultPolicy(), Version: 3}
 	now = now.Add(teams.DefaultTTL)
-	if p, _ := r.Policy(ctx, "support"); urgentIn(t, p) != 15*time.Minute {
+	if p, err := r.Policy(ctx, "support"); err != nil || urgentIn(t, p) != 15*time.Minute {
 		t.Fatal("an edit did not reach the container after the TTL")
 	}
 }

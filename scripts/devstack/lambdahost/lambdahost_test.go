@@ -81,6 +81,22 @@ func newHost(t *testing.T, cfg Config) testHost {
 	return th
 }
 
+// waitUntil polls ok until it holds, failing the test if it does not within limit: tests order events by
+// conditions, never by sleeping.
+func waitUntil(t *testing.T, what string, limit time.Duration, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !ok(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+	}
+}
+
+// started reports whether the host has handed n invocations to a process (its START lines).
+func (th testHost) started(n int) func() bool {
+	return func() bool { return strings.Count(th.stdout.String(), "START RequestId: ") >= n }
+}
+
 type request struct {
 	Mode    string `json:"mode,omitempty"`
 	Echo    string `json:"echo,omitempty"`
@@ -204,7 +220,9 @@ func TestEchoSeesLambdaEnvironmentAndStaysWarm(t *testing.T) {
 
 	second := th.invoke(t, request{Echo: "again"})
 	var e2 echoed
-	_ = json.Unmarshal(second.Payload, &e2)
+	if err := json.Unmarshal(second.Payload, &e2); err != nil {
+		t.Fatal(err)
+	}
 	if second.ColdStart || second.InitDuration != 0 || e2.PID != e.PID || second.RequestID == first.RequestID {
 		t.Fatalf("second invocation = %+v on pid %d, want a warm start on pid %d with a new request id",
 			second, e2.PID, e.PID)
@@ -283,6 +301,7 @@ func TestTimeoutKillsAndRestarts(t *testing.T) {
 	pid := th.echo(t, "warm").PID
 
 	start := time.Now()
+	// The function sleeps past its timeout: the timeout is what is under test.
 	res := th.invoke(t, request{Mode: "sleep", SleepMS: 5000})
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("timed-out invocation took %v", took)
@@ -414,11 +433,7 @@ func TestWarmProcessKilledWhileIdleIsReplaced(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	for end := time.Now().Add(2 * time.Second); !th.Stats().Processes[0].Exited; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatal("host never saw the process exit")
-		}
-	}
+	waitUntil(t, "the host to see the process exit", 2*time.Second, func() bool { return th.Stats().Processes[0].Exited })
 	wantRecovered(t, th, pid)
 	if s := th.Stats(); s.Errors != 0 || s.Invocations != 2 {
 		t.Fatalf("stats = %+v", s)
@@ -448,6 +463,8 @@ func TestMissingBootstrapIsInvalidEntrypoint(t *testing.T) {
 	}
 }
 
+// invokeParallel runs n invocations of a function that sleeps: the sleep is the work whose overlap (or
+// queueing) the caller measures, not a way of ordering events.
 func invokeParallel(t *testing.T, th testHost, n int, sleep time.Duration) (time.Duration, map[int]bool) {
 	t.Helper()
 	var wg sync.WaitGroup
@@ -464,7 +481,10 @@ func invokeParallel(t *testing.T, th testHost, n int, sleep time.Duration) (time
 				return
 			}
 			var e echoed
-			_ = json.Unmarshal(res.Payload, &e)
+			if err := json.Unmarshal(res.Payload, &e); err != nil || e.PID == 0 {
+				t.Errorf("result %s: %v", res.Payload, err)
+				return
+			}
 			pids <- e.PID
 		}()
 	}
@@ -504,10 +524,14 @@ func TestQueuedInvokeHonoursContext(t *testing.T) {
 	busy := make(chan Result, 1)
 	go func() {
 		payload, _ := json.Marshal(request{Mode: "sleep", SleepMS: 800})
-		res, _ := th.Invoke(context.Background(), payload)
+		res, err := th.Invoke(context.Background(), payload)
+		if err != nil {
+			res.FunctionError = "invoke: " + err.Error()
+		}
 		busy <- res
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The only slot is taken once the sleeping invocation has reached its process.
+	waitUntil(t, "the busy invocation to start", 5*time.Second, th.started(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	if _, err := th.Invoke(ctx, []byte(`{}`)); !errors.Is(err, context.DeadlineExceeded) {
@@ -527,7 +551,7 @@ func TestStopKillsProcessesAndFailsInFlight(t *testing.T) {
 		_, err := th.Invoke(context.Background(), payload)
 		inFlight <- err
 	}()
-	time.Sleep(100 * time.Millisecond)
+	waitUntil(t, "the sleeping invocation to start", 5*time.Second, th.started(2)) // the warm-up was the first
 	th.Stop()
 	select {
 	case err := <-inFlight:
@@ -586,14 +610,10 @@ func TestCancellingStartContextStopsHost(t *testing.T) {
 	}
 	pid := h.Stats().Processes[0].PID
 	cancel()
-	for end := time.Now().Add(3 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if _, err := h.Invoke(context.Background(), []byte(`{}`)); errors.Is(err, ErrStopped) {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatal("host still invoking after its context was cancelled")
-		}
-	}
+	waitUntil(t, "the host to refuse invocations after its context was cancelled", 3*time.Second, func() bool {
+		_, err := h.Invoke(context.Background(), []byte(`{}`))
+		return errors.Is(err, ErrStopped)
+	})
 	h.Stop() // waits for the kill to finish
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Fatalf("process %d survived (kill 0: %v)", pid, err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,21 +123,26 @@ func TestPoisonMessageReachesDLQWithoutHoldingUpItsBatch(t *testing.T) {
 		t.Errorf("the batching window gathered nothing: first batch had %s message(s)", first[0].batch)
 	}
 
-	// The poison comes back after each visibility timeout, alone, until fauxqs moves it to the DLQ.
+	// The poison comes back after each visibility timeout, alone, until fauxqs moves it to the DLQ. Every
+	// message the DLQ gives up is checked, not only the first.
+	var inDLQ []string
 	waitFor(t, "the poison message in the DLQ", 30*time.Second, func() bool {
 		out, err := client.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlq), WaitTimeSeconds: 1,
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll}})
+			MaxNumberOfMessages: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range out.Messages {
-			if aws.ToString(m.Body) != "poison-7" {
-				t.Errorf("DLQ holds %q, want only the poison message", aws.ToString(m.Body))
-			}
-			return true
+			inDLQ = append(inDLQ, aws.ToString(m.Body))
 		}
-		return false
+		return slices.Contains(inDLQ, "poison-7")
 	})
+	if len(inDLQ) != 1 {
+		t.Errorf("DLQ holds %q, want only the poison message", inDLQ)
+	}
+	if vis, _ := queueDepth(t, client, dlq); vis != "0" {
+		t.Errorf("DLQ still holds %s more message(s), want only the poison message", vis)
+	}
 	counts := map[string]int{}
 	for _, s := range readLog(t, log) {
 		counts[s.body]++
