@@ -150,24 +150,12 @@ func uniqueStrings(in []string) []string {
 
 // DuplicateNotes lists the open suggestions that name customer id.
 func (s *Store) DuplicateNotes(ctx context.Context, id string) ([]DuplicateNote, error) {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :d)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: customerPK(id)},
-			":d":  &types.AttributeValueMemberS{Value: pfxDuplicate},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
+	all, err := s.allDuplicateNotes(ctx, id)
 	if err != nil {
-		return nil, unavailable(err, "list possible duplicates")
+		return nil, err
 	}
 	notes := []DuplicateNote{}
-	for _, it := range out.Items {
-		var n DuplicateNote
-		if err := attributevalue.UnmarshalMap(it, &n); err != nil {
-			return nil, unavailable(err, "decode possible duplicate")
-		}
+	for _, n := range all {
 		if n.Status != "" && n.Status != SuggestionOpen {
 			continue
 		}
