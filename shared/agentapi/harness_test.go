@@ -222,7 +222,16 @@ func (r response) errorCode() string {
 	return b.Error.Code
 }
 
+// do sends one request and checks the response against docs/openapi.yaml.
 func (g *gateway) do(t testing.TB, method, target, token, body string, headers ...string) response {
+	t.Helper()
+	res, served := g.send(t, method, target, token, body, headers...)
+	validate(t, method, target, served, res)
+	return res
+}
+
+// send is the gateway itself; served reports a route of the agent API.
+func (g *gateway) send(t testing.TB, method, target, token, body string, headers ...string) (res response, served bool) {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
@@ -230,7 +239,7 @@ func (g *gateway) do(t testing.TB, method, target, token, body string, headers .
 	}
 	rt, params, found := routes.NewTable(routes.Deployed()).Match(method, u.Path)
 	if !found || rt.Function != routes.AgentAPI {
-		return response{Status: http.StatusNotFound, Body: `{"message":"Not Found"}`}
+		return response{Status: http.StatusNotFound, Headers: map[string]string{"content-type": "application/json"}, Body: `{"message":"Not Found"}`}, false
 	}
 	req := events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RouteKey: rt.Key(), RawPath: u.EscapedPath(), RawQueryString: u.RawQuery,
@@ -250,16 +259,16 @@ func (g *gateway) do(t testing.TB, method, target, token, body string, headers .
 	if rt.JWT {
 		v, err := devjwt.Verify(jwtSecret, token, g.now())
 		if token == "" || err != nil {
-			return response{Status: http.StatusUnauthorized, Body: `{"message":"Unauthorized"}`}
+			return response{Status: http.StatusUnauthorized, Headers: map[string]string{"content-type": "application/json"}, Body: `{"message":"Unauthorized"}`}, true
 		}
 		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: v.Claims, Scopes: v.Scopes}}
 	}
-	res, err := g.api.Handle(context.Background(), req)
+	out, err := g.api.Handle(context.Background(), req)
 	if err != nil {
 		t.Fatalf("%s %s: handler error %v", method, target, err)
 	}
-	return response{Status: res.StatusCode, Headers: res.Headers, Body: res.Body}
+	return response{Status: out.StatusCode, Headers: out.Headers, Body: out.Body}, true
 }
 
 // token mints a token as Cognito would issue it.
