@@ -100,6 +100,10 @@ type Customer struct {
 	UpdatedAt          time.Time          `json:"updatedAt" dynamodbav:"updatedAt"`
 	Version            int64              `json:"version" dynamodbav:"version"`
 	Extra              map[string]string  `json:"extra,omitempty" dynamodbav:"extra,omitempty"`
+	// SuggestedWith lists the customers a possible-duplicate suggestion
+	// already pairs this one with (open, dismissed or merged), so a later
+	// message repeating the same claim writes nothing more.
+	SuggestedWith []string `json:"-" dynamodbav:"suggestedWith,omitempty,stringset"`
 }
 
 // Derive fills the fields computed from stored counters.

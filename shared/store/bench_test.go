@@ -113,3 +113,42 @@ func TestDocumentedStoreCostsAreMeasured(t *testing.T) {
 	}
 	testenv.CheckCosts(t, "store.", measured)
 }
+
+// A web-chat visitor who keeps typing another customer's phone makes one
+// suggestion: the later messages cost what any known customer's message
+// costs (the claim is looked up in the same batch read, nothing more is
+// written).
+func TestARepeatedClaimIsSuggestedOnce(t *testing.T) {
+	c := newStoreCost(t)
+	phone := c.known.Identities[0]
+	visitor := domain.Identity{Kind: domain.KindWebchat, Value: "v_repeat"}
+	msg := func(i int) store.Inbound {
+		return store.Inbound{
+			Identities: []domain.Identity{visitor},
+			Claims:     []store.Claim{{Identity: phone, Source: domain.ClaimTyped}},
+			Touchpoint: domain.Touchpoint{Channel: domain.ChannelWebchat, Kind: domain.KindMessage, Provider: "webchat",
+				ProviderMessageID: fmt.Sprint("wc-repeat-", i), Text: "Số của tôi là 0912 345 678", OccurredAt: time.Now()},
+		}
+	}
+	ctx := context.Background()
+	first, err := c.s.RecordInbound(ctx, msg(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		c.meter.Reset()
+		if _, err := c.s.RecordInbound(ctx, msg(i)); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.meter.Snapshot(); got.WriteUnits != 6 {
+			t.Errorf("message %d repeating the claim: %.0f write units, want a known customer's 6", i+1, got.WriteUnits)
+		}
+	}
+	notes, err := c.s.DuplicateNotes(ctx, first.Customer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 {
+		t.Fatalf("visitor's suggestions: %+v, want one", notes)
+	}
+}

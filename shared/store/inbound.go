@@ -259,6 +259,8 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound, lk lookup) (I
 		cust.OpenConversationID = conv.ID
 	}
 	tp.CustomerID, tp.ConversationID = cust.ID, conv.ID
+	sugg := lk.claimReasons(in.Claims, cust.ID)
+	cust.SuggestedWith = sortedKeys(sugg)
 
 	writes, err := s.newCustomerWrites(cust, now)
 	if err != nil {
@@ -277,7 +279,6 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound, lk lookup) (I
 	}
 	writes = append(writes, tw...)
 	writes = append(writes, s.threadWrites(in.MessageIDs, tp)...)
-	sugg := lk.claimReasons(in.Claims, cust.ID)
 	var others []string
 	for o, reasons := range sugg {
 		writes = append(writes, s.suggestionWrites(cust.ID, o, reasons, now)...)
@@ -380,12 +381,15 @@ func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (Inbou
 	}
 	others = others[:0]
 	for o, reasons := range sugg {
+		if slices.Contains(cust.SuggestedWith, o) {
+			continue // recorded by an earlier message: repeating it would cost three writes a message
+		}
 		writes = append(writes, s.suggestionWrites(cust.ID, o, reasons, now)...)
 		others = append(others, o)
 	}
 	slices.Sort(others)
 
-	upd, err := s.inboundProfileUpdate(cust, tp, in.ProfileName, newConv, linked)
+	upd, err := s.inboundProfileUpdate(cust, tp, in.ProfileName, newConv, linked, others)
 	if err != nil {
 		return InboundResult{}, false, err
 	}
@@ -440,11 +444,16 @@ func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (Inbou
 // inboundProfileUpdate bumps the profile's counters. Its condition makes the
 // transaction fail (and the caller retry) if the open conversation changed or
 // a merge began since the profile was read.
-func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint, profileName string, newConv bool, linked []string) (types.TransactWriteItem, error) {
+func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint, profileName string, newConv bool, linked, suggested []string) (types.TransactWriteItem, error) {
 	names := map[string]string{"#cc": "channelCounts", "#ch": string(tp.Channel)}
 	vals := map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}
 	set := []string{}
 	add := []string{"#cc.#ch :one"}
+	if len(suggested) > 0 {
+		names["#sw"] = "suggestedWith"
+		vals[":sw"] = &types.AttributeValueMemberSS{Value: suggested}
+		add = append(add, "#sw :sw")
+	}
 	cond := "attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"
 
 	setVal := func(attr string, v any) error {
@@ -596,5 +605,16 @@ func (s *Store) threadWrites(ids []string, tp domain.Touchpoint) []types.Transac
 			out = append(out, threadWrite(s.table, id, tp.ConversationID, tp.CustomerID))
 		}
 	}
+	return out
+}
+
+// sortedKeys lists a map's keys in order; nil for none (an empty slice
+// would be stored as NULL, which a later ADD refuses).
+func sortedKeys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
 	return out
 }
