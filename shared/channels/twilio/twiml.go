@@ -50,7 +50,7 @@ func IsVietnamese(lang string) bool {
 }
 
 // VoiceTwiML answers an incoming call: a greeting in the customer's language,
-// by name when known, then voicemail with <Record>, transcribed, whose
+// by name when known, then voicemail with <Record> (transcribed for English), whose
 // recording and transcription come back to our callback routes. <Record>'s
 // action points at the recording route too (its handler answers EmptyTwiML),
 // because without an action Twilio re-requests this document and the caller
@@ -108,8 +108,13 @@ func VoiceTwiML(g Greeting) []byte {
 	attr(&b, "maxLength", strconv.Itoa(maxLen))
 	attr(&b, "playBeep", "true")
 	attr(&b, "finishOnKey", "#")
-	attr(&b, "transcribe", "true")
-	attr(&b, "transcribeCallback", trURL)
+	// <Record transcribe> speaks English only (Twilio's <Record> reference,
+	// "transcribe"): a Vietnamese voicemail would come back as wrong English
+	// words, worse than none, so it is kept as the recording alone.
+	if !vi {
+		attr(&b, "transcribe", "true")
+		attr(&b, "transcribeCallback", trURL)
+	}
 	attr(&b, "recordingStatusCallback", recURL)
 	attr(&b, "recordingStatusCallbackMethod", "POST")
 	attr(&b, "recordingStatusCallbackEvent", "completed")
