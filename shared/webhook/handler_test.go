@@ -163,10 +163,14 @@ func TestVoiceCallIsAnsweredByNameInVietnamese(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(res.Body, "<Response>") {
 		t.Fatalf("voice answer %d %s", res.StatusCode, res.Body)
 	}
-	for _, want := range []string{"Lan", "vi-VN", "<Record", "transcribeCallback"} {
+	for _, want := range []string{"Lan", "vi-VN", "<Record", "recordingStatusCallback"} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("TwiML lacks %q: %s", want, res.Body)
 		}
+	}
+	// Twilio transcribes English only: her voicemail is kept as the recording.
+	if strings.Contains(res.Body, "transcribe") {
+		t.Errorf("a Vietnamese voicemail asks for an English transcription: %s", res.Body)
 	}
 }
 
