@@ -247,7 +247,11 @@ func (h *Handler) parse(ctx context.Context, d delivery, bucket, key string, sin
 		return nil, false, domain.Wrap(err, domain.CodeUnavailable, "raw mail bucket unavailable")
 	}
 	defer obj.Body.Close()
-	m, err = mail.Parse(ctx, obj.Body, sink)
+	body := io.Reader(obj.Body)
+	if obj.ContentLength != nil {
+		body = mail.Sized(obj.Body, *obj.ContentLength)
+	}
+	m, err = mail.Parse(ctx, body, sink)
 	return m, false, err
 }
 
