@@ -33,13 +33,14 @@ func main() {
 		Config:   rcfg,
 		Log:      log,
 	}
-	if cfg.UrgentQueueURL != "" {
-		// Escalated conversations go to the urgent lane, where the router assigns them at once.
-		sw.Escalator = queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.UrgentQueueURL, UrgentURL: cfg.UrgentQueueURL}
-	}
-	if cfg.RoutingQueueURL != "" {
-		// Jobs parked during a queue outage go back to their own lanes.
-		sw.Lanes = queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
+	if cfg.RoutingQueueURL != "" || cfg.UrgentQueueURL != "" {
+		lanes := queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
+		// Escalations go to the urgent lane (PublishUrgent), where the router
+		// assigns them at once; parked jobs go back to their own lanes.
+		sw.Escalator = lanes
+		if cfg.RoutingQueueURL != "" {
+			sw.Lanes = lanes
+		}
 	}
 	lambda.Start(sw.HandleSchedule)
 }

@@ -94,8 +94,9 @@ func Functions() []Function {
 		{
 			Name: "sla", Config: &routing.SweeperConfig{},
 			// One sweep at a time by a lease item in the table
-			// (routing.SweepLease), which must outlast the timeout.
-			Timeout: routing.SweepLeaseTTL, MemoryMB: 256, Table: TableWrite,
+			// (routing.SweepLease), which must outlast the timeout. It
+			// deletes parked jobs and owed side effects once done.
+			Timeout: routing.SweepLeaseTTL, MemoryMB: 256, Table: TableDelete,
 		},
 		{
 			Name: "agentapi", Config: &agentapi.FunctionConfig{},

@@ -14,8 +14,9 @@ import (
 )
 
 // Lanes publishes urgent and high-priority jobs to the urgent lane and the
-// rest to the normal lane. With no urgent lane configured, everything goes
-// to the normal one.
+// rest to the normal lane; PublishUrgent sends to the urgent lane whatever
+// the priority. With no urgent lane configured, everything goes to the
+// normal one.
 type Lanes struct {
 	Client    *sqs.Client
 	NormalURL string
@@ -25,13 +26,31 @@ type Lanes struct {
 // Publish sends one job as JSON, with its priority as a message attribute so
 // a queue consumer can see it without decoding the body.
 func (l Lanes) Publish(ctx context.Context, job ingest.Job) error {
+	url := l.NormalURL
+	if job.Priority == domain.PriorityUrgent || job.Priority == domain.PriorityHigh {
+		url = l.urgent()
+	}
+	return l.send(ctx, url, job)
+}
+
+// PublishUrgent sends a job to the urgent lane whatever its priority (an SLA
+// escalation must be assigned at once), or to the normal lane when no urgent
+// lane is configured.
+func (l Lanes) PublishUrgent(ctx context.Context, job ingest.Job) error {
+	return l.send(ctx, l.urgent(), job)
+}
+
+func (l Lanes) urgent() string {
+	if l.UrgentURL != "" {
+		return l.UrgentURL
+	}
+	return l.NormalURL
+}
+
+func (l Lanes) send(ctx context.Context, url string, job ingest.Job) error {
 	body, err := json.Marshal(job)
 	if err != nil {
 		return domain.Wrap(err, domain.CodeInternal, "encode routing job")
-	}
-	url := l.NormalURL
-	if l.UrgentURL != "" && (job.Priority == domain.PriorityUrgent || job.Priority == domain.PriorityHigh) {
-		url = l.UrgentURL
 	}
 	_, err = l.Client.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:    aws.String(url),

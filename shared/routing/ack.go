@@ -9,6 +9,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/sla"
+	"github.com/concierge-cx/concierge/shared/store"
 )
 
 // acknowledge sends the customer a personal acknowledgement when a
@@ -76,20 +77,19 @@ func (r *Router) acknowledge(ctx context.Context, conv domain.Conversation, job 
 			return false, conv, err
 		}
 	}
-	for attempt := 0; attempt < maxRouteAttempts; attempt++ {
-		conv.AckedAt = r.Store.Now()
-		saved, err := r.Store.SaveConversation(ctx, conv)
-		if err == nil {
-			return sendErr == nil, saved, nil
+	// The acknowledgement went out: its AckedAt must be saved or the job
+	// fails (a contention error), so the delivery is retried, never dropped.
+	saved, err := r.Store.UpdateLoadedConversation(ctx, conv, func(c *domain.Conversation) ([]store.Write, error) {
+		if !c.AckedAt.IsZero() {
+			return nil, store.ErrNoChange
 		}
-		if domain.ErrorCode(err) != domain.CodeStale {
-			return false, conv, err
-		}
-		if conv, err = r.Store.GetConversation(ctx, conv.ID); err != nil {
-			return false, conv, err
-		}
+		c.AckedAt = r.Store.Now()
+		return nil, nil
+	})
+	if err != nil {
+		return false, conv, err
 	}
-	return sendErr == nil, conv, nil
+	return sendErr == nil, saved, nil
 }
 
 // promise is the first-response time the SLA commits to, as a duration when

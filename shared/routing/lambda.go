@@ -81,6 +81,6 @@ func (s *Sweeper) HandleSchedule(ctx context.Context, ev events.EventBridgeEvent
 	if err != nil {
 		return err
 	}
-	logger(s.Log).Info("sla sweep", "examined", res.Examined, "warnings", res.Warnings, "breaches", res.Breaches)
+	logger(s.Log).Info("sla sweep", "examined", res.Examined, "warnings", res.Warnings, "breaches", res.Breaches, "owed", res.Owed)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
@@ -68,6 +69,8 @@ func (n *notes) kinds() map[string]int {
 }
 
 type env struct {
+	db     *dynamodb.Client // the table itself, for tests that race the store
+	table  string
 	st     *store.Store
 	ing    *ingest.Service
 	jobs   *jobs
@@ -89,7 +92,7 @@ func newEnv(t *testing.T, cfg routing.Config) env {
 	n := &notes{}
 	ing := &ingest.Service{Store: st, Jobs: j, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: quiet()}
 	r := &routing.Router{Store: st, Notifier: n, Config: cfg, Log: quiet()}
-	return env{st: st, ing: ing, jobs: j, notes: n, router: r, clk: clk}
+	return env{db: db, table: table, st: st, ing: ing, jobs: j, notes: n, router: r, clk: clk}
 }
 
 func (e env) inbound(t *testing.T, phone, id, text string) ingest.Outcome {

@@ -15,15 +15,19 @@ import (
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
-// Escalator moves an escalated conversation to the urgent lane.
+// Escalator moves an escalated conversation to the urgent lane, whatever its
+// priority (queue.Lanes in production).
 type Escalator interface {
-	Publish(ctx context.Context, job ingest.Job) error
+	PublishUrgent(ctx context.Context, job ingest.Job) error
 }
 
 // Sweeper runs on a schedule: it warns when a conversation has used 80% of its
 // SLA target and, on a breach, raises its priority, moves it to the urgent
 // lane and notifies the supervisor. Each warning and breach happens once:
-// it is written on the conversation under its version before anyone is told.
+// it is written on the conversation under its version before anyone is
+// told, together with the notification and escalation it owes (an owed
+// effect, see store.OweWrite), so a failed publish or a crash after the
+// save is retried by the next sweep until done.
 type Sweeper struct {
 	Store     *store.Store
 	Notifier  Notifier
@@ -38,10 +42,12 @@ type Sweeper struct {
 	Metrics io.Writer
 }
 
-// SweepResult counts what one sweep did. Skipped: another sweep held the lease.
+// SweepResult counts what one sweep did. Skipped: another sweep held the
+// lease. Owed: notifications and escalations still failing, retried by the
+// next sweep.
 type SweepResult struct {
-	Examined, Warnings, Breaches int
-	Skipped                      bool
+	Examined, Warnings, Breaches, Owed int
+	Skipped                            bool
 }
 
 // SweepLease names the lease that keeps sweeps one at a time (instead of
@@ -65,6 +71,10 @@ func (s *Sweeper) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 			logger(s.Log).Warn("sla lease not released; it expires by itself", "error", err.Error())
 		}
 	}()
+	// What earlier sweeps could not do comes first: it is the oldest.
+	if res.Owed, err = s.retryOwed(ctx); err != nil {
+		return res, err
+	}
 	seen := map[string]bool{}
 	for {
 		due, err := s.Store.SLADue(ctx, now, 100)
@@ -79,10 +89,11 @@ func (s *Sweeper) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 			seen[c.ID] = true
 			progressed = true
 			res.Examined++
-			st, err := s.handle(ctx, c.ID, now)
+			st, left, err := s.handle(ctx, c.ID, now)
 			if err != nil {
 				return res, err
 			}
+			res.Owed += left
 			switch st {
 			case sla.StatusWarn:
 				res.Warnings++
@@ -96,63 +107,153 @@ func (s *Sweeper) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 	}
 }
 
-func (s *Sweeper) handle(ctx context.Context, id string, now time.Time) (sla.Status, error) {
-	for attempt := 0; attempt < maxRouteAttempts; attempt++ {
-		c, err := s.Store.GetConversation(ctx, id)
-		if err != nil {
-			return sla.StatusNone, err
-		}
+// handle saves a due warning or breach of conversation id together with the
+// effects it owes, then performs them. It returns the SLA event and how many
+// of its effects are still owed.
+func (s *Sweeper) handle(ctx context.Context, id string, now time.Time) (sla.Status, int, error) {
+	var st sla.Status
+	var owed []store.OwedEffect
+	saved, err := s.Store.UpdateConversation(ctx, id, func(c *domain.Conversation) ([]store.Write, error) {
 		pol, err := PolicyOf(ctx, s.Teams, s.Config.Policy, c.Team)
 		if err != nil {
-			return sla.StatusNone, err
+			return nil, err
 		}
 		clock := ClockOf(pol, c.SLA)
-		st := clock.Evaluate(now)
-		if st == sla.StatusNone {
-			return st, nil
+		if st = clock.Evaluate(now); st == sla.StatusNone {
+			return nil, store.ErrNoChange
 		}
 		StoreClock(&c.SLA, clock)
 		if st == sla.StatusBreach {
 			c.SLA.Breaches = append(c.SLA.Breaches, c.SLA.Metric+"@"+clock.DueAt.UTC().Format(time.RFC3339))
 			c.Escalated = true
-			if up := raise(c.Priority); up != c.Priority {
-				c.Priority = up
-			}
+			c.Priority = raise(c.Priority)
 		}
-		saved, err := s.Store.SaveConversation(ctx, c)
-		if domain.ErrorCode(err) == domain.CodeStale {
-			continue // a concurrent sweep or router got there: look again
+		// The effects are owed in the same write as the warning or breach:
+		// once it is saved, no failure can lose them.
+		var writes []store.Write
+		owed = owed[:0]
+		for _, e := range s.effects(*c, st, clock.DueAt) {
+			e, w := s.Store.OweWrite(e)
+			owed, writes = append(owed, e), append(writes, w)
 		}
-		if err != nil {
-			return sla.StatusNone, err
-		}
-		s.announce(ctx, saved, st, now)
-		return st, nil
+		return writes, nil
+	})
+	if err != nil || st == sla.StatusNone {
+		return sla.StatusNone, 0, err
 	}
-	return sla.StatusNone, nil
-}
-
-func (s *Sweeper) announce(ctx context.Context, c domain.Conversation, st sla.Status, now time.Time) {
 	kind, metric := "sla_warning", "SLAWarnings"
-	text := fmt.Sprintf("Conversation %s: %s target at 80%%, due %s", c.ID, c.SLA.Metric, c.SLA.DueAt.UTC().Format(time.RFC3339))
 	if st == sla.StatusBreach {
 		kind, metric = "escalated", "SLABreaches"
+	}
+	s.emit(metric, string(saved.Priority), now)
+	logger(s.Log).Info("sla event", "event", kind, "conversation", saved.ID, "priority", saved.Priority)
+	left := 0
+	for _, e := range owed {
+		if !s.settle(ctx, e) {
+			left++ // stays owed: the next sweep retries it
+		}
+	}
+	return st, left, nil
+}
+
+// Kinds of owed effect the sweeper records (store.OwedEffect.Kind).
+const (
+	effectNotify   = "notify"
+	effectEscalate = "escalate"
+)
+
+// effects are what must follow a warning or breach of c: the supervisor's
+// notification and, for an unassigned conversation that breached, its
+// escalation to the urgent lane. event names the SLA event, so two events of
+// one conversation are owed apart.
+func (s *Sweeper) effects(c domain.Conversation, st sla.Status, due time.Time) []store.OwedEffect {
+	event := "warn:" + c.SLA.Metric + "@" + due.UTC().Format(time.RFC3339)
+	kind := "sla_warning"
+	text := fmt.Sprintf("Conversation %s: %s target at 80%%, due %s", c.ID, c.SLA.Metric, c.SLA.DueAt.UTC().Format(time.RFC3339))
+	if st == sla.StatusBreach {
+		event = "breach:" + c.SLA.Metric + "@" + due.UTC().Format(time.RFC3339)
+		kind = "escalated"
 		text = fmt.Sprintf("Conversation %s breached its %s target (due %s); escalated to %s", c.ID, c.SLA.Metric, c.SLA.DueAt.UTC().Format(time.RFC3339), c.Priority)
 	}
-	s.emit(metric, string(c.Priority), now)
+	var out []store.OwedEffect
 	if s.Notifier != nil {
-		if err := s.Notifier.Notify(ctx, Event{Kind: kind, ConversationID: c.ID, CustomerID: c.CustomerID, Priority: c.Priority,
-			Channel: c.LastChannel, AgentID: c.AssigneeID, DueAt: c.SLA.DueAt, Text: text}); err != nil {
-			logger(s.Log).Warn("sla notification failed", "conversation", c.ID, "error", err.Error())
-		}
+		body, _ := json.Marshal(Event{Kind: kind, ConversationID: c.ID, CustomerID: c.CustomerID, Priority: c.Priority,
+			Channel: c.LastChannel, AgentID: c.AssigneeID, DueAt: c.SLA.DueAt, Text: text})
+		out = append(out, store.OwedEffect{Kind: effectNotify, ConversationID: c.ID, Event: event, Payload: body})
 	}
 	if st == sla.StatusBreach && s.Escalator != nil && c.AssigneeID == "" {
-		job := ingest.Job{Kind: KindEscalation, ConversationID: c.ID, CustomerID: c.CustomerID, Channel: c.LastChannel, Priority: c.Priority}
-		if err := s.Escalator.Publish(ctx, job); err != nil {
-			logger(s.Log).Warn("escalation not queued", "conversation", c.ID, "error", err.Error())
+		body, _ := json.Marshal(ingest.Job{Kind: KindEscalation, ConversationID: c.ID, CustomerID: c.CustomerID, Channel: c.LastChannel, Priority: c.Priority})
+		out = append(out, store.OwedEffect{Kind: effectEscalate, ConversationID: c.ID, Event: event, Payload: body})
+	}
+	return out
+}
+
+// settle performs one owed effect and then removes it. It reports whether
+// the effect is done; a failure is logged and left owed. Sweeps run one at a
+// time (the lease), so only a crash between the effect and its removal can
+// repeat one: an escalation routes idempotently (reroute), a repeated
+// notification is the one duplicate left possible.
+func (s *Sweeper) settle(ctx context.Context, e store.OwedEffect) bool {
+	if err := s.perform(ctx, e); err != nil {
+		logger(s.Log).Warn("sla side effect failed; retried next sweep", "kind", e.Kind, "conversation", e.ConversationID, "error", err.Error())
+		return false
+	}
+	if _, err := s.Store.SettleOwed(ctx, e.Key); err != nil {
+		logger(s.Log).Warn("sla side effect done but not settled; it may be repeated", "kind", e.Kind, "conversation", e.ConversationID, "error", err.Error())
+		return false
+	}
+	return true
+}
+
+// perform does one owed effect. Every failure is retried (the item's TTL
+// bounds it), except a payload that does not decode: it never would.
+func (s *Sweeper) perform(ctx context.Context, e store.OwedEffect) error {
+	switch e.Kind {
+	case effectNotify:
+		var ev Event
+		if err := json.Unmarshal(e.Payload, &ev); err != nil || s.Notifier == nil {
+			return s.undeliverable(e, err)
+		}
+		return s.Notifier.Notify(ctx, ev)
+	case effectEscalate:
+		var job ingest.Job
+		if err := json.Unmarshal(e.Payload, &job); err != nil || s.Escalator == nil {
+			return s.undeliverable(e, err)
+		}
+		return s.Escalator.PublishUrgent(ctx, job)
+	}
+	return s.undeliverable(e, fmt.Errorf("unknown kind %q", e.Kind))
+}
+
+// undeliverable logs an owed effect that can never be done, so it is dropped
+// instead of retried forever.
+func (s *Sweeper) undeliverable(e store.OwedEffect, err error) error {
+	reason := "no adapter configured for it"
+	if err != nil {
+		reason = err.Error()
+	}
+	logger(s.Log).Error("sla side effect cannot be done; dropped", "kind", e.Kind, "conversation", e.ConversationID, "reason", reason)
+	return nil
+}
+
+// maxOwedPerSweep bounds one sweep's retries of owed effects; the next minute takes the rest.
+const maxOwedPerSweep = 200
+
+// retryOwed performs the effects earlier sweeps could not (a failed publish
+// or notification, or a crash after the save). It returns how many are
+// still owed.
+func (s *Sweeper) retryOwed(ctx context.Context) (int, error) {
+	owed, err := s.Store.OwedEffects(ctx, maxOwedPerSweep)
+	if err != nil {
+		return 0, err
+	}
+	left := 0
+	for _, e := range owed {
+		if !s.settle(ctx, e) {
+			left++
 		}
 	}
-	logger(s.Log).Info("sla event", "event", kind, "conversation", c.ID, "priority", c.Priority)
+	return left, nil
 }
 
 // KindEscalation marks a routing job that re-routes an escalated conversation.

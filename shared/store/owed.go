@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/concierge-cx/concierge/shared/tabledef"
+)
+
+// Owed side effects: a publish or a notification that must follow a change
+// of a conversation. The change writes the owed item in its own transaction
+// (OweWrite), so a crash or a failed publish right after it loses nothing;
+// the owner performs the effect, then settles the item, and retries what is
+// still owed on its next run. Like parked jobs, the items live in one
+// partition that only sees the rare SLA events, so it stays cold.
+const (
+	pkOwed      = "OWED"
+	typeOwed    = "owedEffect"
+	owedLayout  = parkedLayout
+	owedKeepFor = 14 * 24 * time.Hour
+)
+
+// OwedEffect is one side effect still to be done.
+type OwedEffect struct {
+	Key            string    // the item's sort key, for SettleOwed; set by the store
+	Kind           string    // what to do (the owner's vocabulary)
+	ConversationID string    // whose change it follows
+	Event          string    // which change: keeps two effects of one kind apart
+	OwedAt         time.Time // set by the store
+	Payload        []byte    // what to publish or send
+}
+
+// OweWrite is a write for a Change recording e as owed
+// in the same transaction as the change it follows. It returns e with its
+// Key and OwedAt set.
+func (s *Store) OweWrite(e OwedEffect) (OwedEffect, Write) {
+	now := s.Now()
+	e.OwedAt, e.Key = now, now.Format(owedLayout)+"#"+e.ConversationID+"#"+e.Kind+"#"+e.Event
+	item := key(pkOwed, e.Key)
+	item["type"] = &types.AttributeValueMemberS{Value: typeOwed}
+	item["kind"] = &types.AttributeValueMemberS{Value: e.Kind}
+	item["conversationId"] = &types.AttributeValueMemberS{Value: e.ConversationID}
+	item["event"] = &types.AttributeValueMemberS{Value: e.Event}
+	item["payload"] = &types.AttributeValueMemberB{Value: e.Payload}
+	// An effect still failing after two weeks is beyond saving; TTL keeps the partition small.
+	item[tabledef.TTL] = &types.AttributeValueMemberN{Value: itoa(now.Add(owedKeepFor).Unix())}
+	return e, Write{types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}}
+}
+
+// OwedEffects lists owed effects, oldest first.
+func (s *Store) OwedEffects(ctx context.Context, limit int) ([]OwedEffect, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String(tabledef.PK + " = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pkOwed}},
+		Limit:                     aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, unavailable(err, "list owed side effects")
+	}
+	owed := make([]OwedEffect, 0, len(out.Items))
+	for _, it := range out.Items {
+		e := OwedEffect{Key: str(it, tabledef.SK), Kind: str(it, "kind"), ConversationID: str(it, "conversationId"), Event: str(it, "event")}
+		if ts, _, ok := strings.Cut(e.Key, "#"); ok {
+			e.OwedAt, _ = time.Parse(owedLayout, ts)
+		}
+		if b, ok := it["payload"].(*types.AttributeValueMemberB); ok {
+			e.Payload = b.Value
+		}
+		owed = append(owed, e)
+	}
+	return owed, nil
+}
+
+// SettleOwed removes an owed effect once done. It reports whether this call
+// removed it: false means it was settled already, so whoever calls it knows
+// the item is gone either way and nothing is left to retry.
+func (s *Store) SettleOwed(ctx context.Context, sk string) (bool, error) {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:           &s.table,
+		Key:                 key(pkOwed, sk),
+		ConditionExpression: aws.String("attribute_exists(" + tabledef.PK + ")"),
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err, "settle an owed side effect")
+	}
+	return true, nil
+}
