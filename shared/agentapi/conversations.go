@@ -5,8 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sla"
@@ -256,31 +254,22 @@ func (a *API) assign(ctx context.Context, c *call) (reply, error) {
 // assignment may move it from another agent, whose slot is freed in the
 // same transaction.
 func (a *API) assignTo(ctx context.Context, id, agentID string, reassign bool) (domain.Conversation, error) {
-	for attempt := 0; ; attempt++ {
-		conv, err := a.Store.GetConversation(ctx, id)
-		if err != nil {
-			return conv, err
+	return a.Store.UpdateConversation(ctx, id, func(c *domain.Conversation) ([]store.Write, error) {
+		if c.Closed() {
+			return nil, domain.Errorf(domain.CodeConflict, "conversation %s is resolved", id)
 		}
-		if conv.Status == domain.ConversationResolved {
-			return conv, domain.Errorf(domain.CodeConflict, "conversation %s is resolved", id)
+		if c.AssigneeID == agentID {
+			return nil, store.ErrNoChange
 		}
-		if conv.AssigneeID == agentID {
-			return conv, nil
-		}
-		var extra []types.TransactWriteItem
-		if conv.AssigneeID != "" {
+		var writes []store.Write
+		if c.AssigneeID != "" {
 			if !reassign {
-				return conv, domain.Errorf(domain.CodeConflict, "conversation %s is already assigned to %s", id, conv.AssigneeID)
+				return nil, domain.Errorf(domain.CodeConflict, "conversation %s is already assigned to %s", id, c.AssigneeID)
 			}
-			extra = append(extra, a.Store.ReleaseAgentWrite(conv.AssigneeID))
-			conv.AssigneeID, conv.AssignedAt = "", time.Time{}
+			writes = append(writes, store.WriteOf(a.Store.ReleaseAgentWrite(c.AssigneeID)))
 		}
-		saved, err := a.Store.Assign(ctx, conv, agentID, extra...)
-		if domain.ErrorCode(err) == domain.CodeStale && attempt < 4 {
-			continue
-		}
-		return saved, err
-	}
+		return append(writes, a.Store.AssignChange(c, agentID)), nil
+	})
 }
 
 // emptyBody refuses a body on routes that take none, so a client sending

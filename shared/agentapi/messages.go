@@ -235,27 +235,22 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 	return created(map[string]any{"touchpoint": tp, "conversation": a.view(ctx, saved)}), nil
 }
 
-// updateConversation re-reads and re-applies change until it saves against
-// the current version (the router may write the conversation meanwhile).
+// updateConversation applies change (and the writes extra derives from the
+// changed conversation) through the store's update primitive, which re-reads
+// and re-applies it with backoff when the router writes meanwhile.
 func (a *API) updateConversation(ctx context.Context, id string, change func(*domain.Conversation) error, extra ...func(domain.Conversation) []types.TransactWriteItem) (domain.Conversation, error) {
-	for attempt := 0; ; attempt++ {
-		conv, err := a.Store.GetConversation(ctx, id)
-		if err != nil {
-			return conv, err
+	return a.Store.UpdateConversation(ctx, id, func(c *domain.Conversation) ([]store.Write, error) {
+		if err := change(c); err != nil {
+			return nil, err
 		}
-		if err := change(&conv); err != nil {
-			return conv, err
-		}
-		var writes []types.TransactWriteItem
+		var writes []store.Write
 		for _, e := range extra {
-			writes = append(writes, e(conv)...)
+			for _, w := range e(*c) {
+				writes = append(writes, store.WriteOf(w))
+			}
 		}
-		saved, err := a.Store.SaveConversation(ctx, conv, writes...)
-		if domain.ErrorCode(err) == domain.CodeStale && attempt < 8 {
-			continue
-		}
-		return saved, err
-	}
+		return writes, nil
+	})
 }
 
 func (a *API) note(ctx context.Context, c *call) (reply, error) {

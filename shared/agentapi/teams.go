@@ -8,11 +8,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sla"
+	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/teams"
 )
 
@@ -136,38 +135,33 @@ func (a *API) transfer(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	var saved domain.Conversation
-	for attempt := 0; ; attempt++ {
-		conv, err := a.Store.GetConversation(ctx, id)
-		if err != nil {
-			return reply{}, err
+	var same bool // already on that team: nothing to save or assign
+	saved, err := a.Store.UpdateConversation(ctx, id, func(c *domain.Conversation) ([]store.Write, error) {
+		if c.Closed() {
+			return nil, domain.Errorf(domain.CodeConflict, "conversation %s is resolved", id)
 		}
-		if conv.Status == domain.ConversationResolved {
-			return reply{}, domain.Errorf(domain.CodeConflict, "conversation %s is resolved", id)
+		if same = c.Team == body.Team; same {
+			return nil, store.ErrNoChange
 		}
-		if conv.Team == body.Team {
-			return ok(a.view(ctx, conv)), nil
+		var extra []store.Write
+		if c.AssigneeID != "" {
+			extra = append(extra, store.WriteOf(a.Store.ReleaseAgentWrite(c.AssigneeID)))
+			c.AssigneeID, c.AssignedAt = "", time.Time{}
 		}
-		var extra []types.TransactWriteItem
-		if conv.AssigneeID != "" {
-			extra = append(extra, a.Store.ReleaseAgentWrite(conv.AssigneeID))
-			conv.AssigneeID, conv.AssignedAt = "", time.Time{}
-		}
-		conv.Team = body.Team
-		if running := conv.SLA.Metric != "" && !conv.SLA.StartedAt.IsZero() && conv.SLA.MetAt.IsZero(); running {
-			clk := routing.ClockOf(pol, conv.SLA)
-			if err := pol.Retarget(&clk, conv.Priority, sla.Metric(conv.SLA.Metric)); err == nil {
-				routing.StoreClock(&conv.SLA, clk)
+		c.Team = body.Team
+		if running := c.SLA.Metric != "" && !c.SLA.StartedAt.IsZero() && c.SLA.MetAt.IsZero(); running {
+			clk := routing.ClockOf(pol, c.SLA)
+			if err := pol.Retarget(&clk, c.Priority, sla.Metric(c.SLA.Metric)); err == nil {
+				routing.StoreClock(&c.SLA, clk)
 			}
 		}
-		saved, err = a.Store.SaveConversation(ctx, conv, extra...)
-		if domain.ErrorCode(err) == domain.CodeStale && attempt < 4 {
-			continue
-		}
-		if err != nil {
-			return reply{}, err
-		}
-		break
+		return extra, nil
+	})
+	if err != nil {
+		return reply{}, err
+	}
+	if same {
+		return ok(a.view(ctx, saved)), nil
 	}
 	if a.Router != nil {
 		if got, err := a.Router.AssignBest(ctx, saved, saved.Language); err == nil {

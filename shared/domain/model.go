@@ -186,6 +186,16 @@ type Conversation struct {
 	AckedAt         time.Time `json:"acknowledgedAt,omitzero" dynamodbav:"ackedAt,omitempty"`
 	Escalated       bool      `json:"escalated,omitempty" dynamodbav:"escalated,omitempty"`
 	SLA             SLA       `json:"sla" dynamodbav:"sla"`
+
+	// MergedInto is the target's conversation this one was closed into when
+	// its customer was merged (written by store.Merge); carried here so a
+	// whole-item save never drops it. A merged-away conversation is closed.
+	MergedInto string `json:"mergedInto,omitempty" dynamodbav:"mergedInto,omitempty"`
+}
+
+// Closed says the conversation takes no more work: resolved, or merged away.
+func (c Conversation) Closed() bool {
+	return c.Status == ConversationResolved || c.MergedInto != ""
 }
 
 // Urgency is the explained score of the conversation's most urgent message.

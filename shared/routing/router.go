@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"slices"
@@ -55,8 +56,6 @@ type Outcome struct {
 	Acknowledged bool
 }
 
-const maxRouteAttempts = 8
-
 // Route applies one inbound message to its conversation, assigns it and
 // acknowledges the customer. It is idempotent: a redelivered job finds its
 // touchpoint marked routed and does nothing. It returns an error only for a
@@ -68,42 +67,32 @@ func (r *Router) Route(ctx context.Context, job ingest.Job) (Outcome, error) {
 	if job.Kind == KindEscalation {
 		return r.reroute(ctx, job)
 	}
-	var conv domain.Conversation
 	// opened: this message is the first the conversation routes (its clock has
 	// not started). Decided from the stored state, not from the job, so that
 	// whichever copy of a first message routes first acknowledges it: a
 	// provider's duplicate delivery carries NewConversation=false.
 	var opened bool
-	for attempt := 0; ; attempt++ {
-		c, err := r.Store.GetConversation(ctx, job.ConversationID)
-		if err != nil {
-			return Outcome{}, err
-		}
-		opened = c.SLA.StartedAt.IsZero() && c.Status != domain.ConversationResolved
+	conv, err := r.Store.UpdateConversation(ctx, job.ConversationID, func(c *domain.Conversation) ([]store.Write, error) {
+		opened = c.SLA.StartedAt.IsZero() && !c.Closed()
 		team := c.Team
 		if team == "" {
 			team = r.team(job)
 		}
 		pol, err := r.policy(ctx, team)
 		if err != nil {
-			return Outcome{}, err
+			return nil, err
 		}
-		next := r.apply(c, job, pol)
-		saved, err := r.Store.SaveConversation(ctx, next, r.Store.MarkRoutedWrite(job.CustomerID, job.TouchpointID, r.Store.Now()))
-		if store.RefusedIndex(err) == 1 {
-			return Outcome{Conversation: c, AlreadyDone: true}, nil
-		}
-		if domain.ErrorCode(err) == domain.CodeStale && attempt < maxRouteAttempts {
-			continue
-		}
-		if err != nil {
-			return Outcome{}, err
-		}
-		conv = saved
-		break
+		*c = r.apply(*c, job, pol)
+		return []store.Write{r.Store.MarkRouted(job.CustomerID, job.TouchpointID, r.Store.Now())}, nil
+	})
+	if errors.Is(err, store.ErrAlreadyRouted) {
+		return Outcome{Conversation: conv, AlreadyDone: true}, nil
+	}
+	if err != nil {
+		return Outcome{}, err
 	}
 	out := Outcome{Conversation: conv}
-	if conv.AssigneeID == "" && conv.Status != domain.ConversationResolved {
+	if conv.AssigneeID == "" && !conv.Closed() {
 		assigned, err := r.AssignBest(ctx, conv, job.Language)
 		if err != nil {
 			return out, err
@@ -223,27 +212,23 @@ func (r *Router) AssignBest(ctx context.Context, conv domain.Conversation, langu
 		return conv, err
 	}
 	for _, a := range eligible(agents, conv.Team, language) {
-		for attempt := 0; ; attempt++ {
-			assigned, err := r.Store.Assign(ctx, conv, a.ID)
-			if err == nil {
-				return assigned, nil
+		assigned, err := r.Store.UpdateLoadedConversation(ctx, conv, func(c *domain.Conversation) ([]store.Write, error) {
+			if c.AssigneeID != "" || c.Closed() {
+				return nil, store.ErrNoChange // taken or closed meanwhile
 			}
-			code := domain.ErrorCode(err)
-			if code == domain.CodeConflict {
-				break // that agent filled up or went away meanwhile: try the next
-			}
-			if code != domain.CodeStale || attempt >= maxRouteAttempts {
-				return conv, err
-			}
-			fresh, gerr := r.Store.GetConversation(ctx, conv.ID)
-			if gerr != nil {
-				return conv, gerr
-			}
-			if fresh.AssigneeID != "" || fresh.Status == domain.ConversationResolved {
-				return fresh, nil
-			}
-			conv = fresh
+			return []store.Write{r.Store.AssignChange(c, a.ID)}, nil
+		})
+		if domain.ErrorCode(err) == domain.CodeConflict {
+			conv = assigned
+			continue // that agent filled up or went away meanwhile: try the next
 		}
+		if err != nil {
+			return conv, err
+		}
+		if assigned.AssigneeID != "" || assigned.Closed() {
+			return assigned, nil
+		}
+		conv = assigned
 	}
 	return conv, nil
 }
@@ -360,7 +345,7 @@ func (r *Router) reroute(ctx context.Context, job ingest.Job) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	if c.AssigneeID != "" || c.Status == domain.ConversationResolved {
+	if c.AssigneeID != "" || c.Closed() {
 		return Outcome{Conversation: c, AlreadyDone: true}, nil
 	}
 	lang, err := r.languageOf(ctx, c)

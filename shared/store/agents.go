@@ -241,7 +241,7 @@ func (s *Store) requeue(ctx context.Context, convID, agentID string) (domain.Con
 		if err != nil {
 			return c, false, err
 		}
-		if c.AssigneeID != agentID || c.Status == domain.ConversationResolved {
+		if c.AssigneeID != agentID || c.Closed() {
 			return c, false, nil
 		}
 		c.AssigneeID, c.AssignedAt = "", time.Time{}

@@ -143,14 +143,8 @@ func marshalIdentity(id domain.Identity, customerID string, at time.Time, proof 
 	return item, nil
 }
 
-// conversationItem adds what the store needs beyond the domain fields.
-type conversationItem struct {
-	domain.Conversation
-	MergedInto string `dynamodbav:"mergedInto,omitempty"`
-}
-
 func marshalConversation(c domain.Conversation) (map[string]types.AttributeValue, error) {
-	item, err := attributevalue.MarshalMap(conversationItem{Conversation: c})
+	item, err := attributevalue.MarshalMap(c)
 	if err != nil {
 		return nil, err
 	}
@@ -159,9 +153,9 @@ func marshalConversation(c domain.Conversation) (map[string]types.AttributeValue
 }
 
 func unmarshalConversation(item map[string]types.AttributeValue) (domain.Conversation, error) {
-	var ci conversationItem
-	err := attributevalue.UnmarshalMap(item, &ci)
-	return ci.Conversation, err
+	var c domain.Conversation
+	err := attributevalue.UnmarshalMap(item, &c)
+	return c, err
 }
 
 func addKeys(item map[string]types.AttributeValue, pk, sk, typ string) {

@@ -49,7 +49,7 @@ func (s *Store) OweWrite(e OwedEffect) (OwedEffect, Write) {
 	item["payload"] = &types.AttributeValueMemberB{Value: e.Payload}
 	// An effect still failing after two weeks is beyond saving; TTL keeps the partition small.
 	item[tabledef.TTL] = &types.AttributeValueMemberN{Value: itoa(now.Add(owedKeepFor).Unix())}
-	return e, Write{types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}}
+	return e, WriteOf(types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}})
 }
 
 // OwedEffects lists owed effects, oldest first.

@@ -49,7 +49,7 @@ func queueSortKey(c domain.Conversation) string {
 // slaNextEvent is when the sweeper must next look at the conversation.
 func slaNextEvent(c domain.Conversation) time.Time {
 	s := c.SLA
-	if s.StartedAt.IsZero() || !s.MetAt.IsZero() || !s.PausedSince.IsZero() || c.Status == domain.ConversationResolved {
+	if s.StartedAt.IsZero() || !s.MetAt.IsZero() || !s.PausedSince.IsZero() || c.Closed() {
 		return time.Time{}
 	}
 	if s.WarnedAt.IsZero() && !s.WarnAt.IsZero() {
@@ -66,7 +66,7 @@ func marshalRoutedConversation(c domain.Conversation) (map[string]types.Attribut
 	if err != nil {
 		return nil, err
 	}
-	if c.Status != domain.ConversationResolved {
+	if !c.Closed() {
 		team := c.Team
 		if team == "" {
 			team = stage.DefaultTeam
@@ -294,8 +294,39 @@ func (s *Store) Assign(ctx context.Context, conv domain.Conversation, agentID st
 	}
 	now := s.Now()
 	conv.AssigneeID, conv.AssignedAt = agentID, now
+	agentUpd := s.takeSlotWrite(agentID, now)
+	w, saved, err := s.conversationPut(conv, conv.Version)
+	if err != nil {
+		return conv, err
+	}
+	if err := s.transact(ctx, append([]types.TransactWriteItem{w, agentUpd}, extra...), "assign"); err != nil {
+		if RefusedIndex(err) == 1 {
+			return conv, agentUnavailable(agentID)
+		}
+		return conv, err
+	}
+	return saved, nil
+}
+
+func agentUnavailable(agentID string) error {
+	return domain.Errorf(domain.CodeConflict, "agent %s is not available or at capacity", agentID)
+}
+
+// AssignChange sets c's assignee to agentID inside an UpdateConversation
+// change and returns the write that takes one of the agent's slots with it:
+// the update then fails with CodeConflict when the agent is not available
+// or at capacity, as Assign does.
+func (s *Store) AssignChange(c *domain.Conversation, agentID string) Write {
+	now := s.Now()
+	c.AssigneeID, c.AssignedAt = agentID, now
+	return Write{item: s.takeSlotWrite(agentID, now), refused: agentUnavailable(agentID)}
+}
+
+// takeSlotWrite counts one more conversation on an available agent with a
+// free slot.
+func (s *Store) takeSlotWrite(agentID string, now time.Time) types.TransactWriteItem {
 	nowAV, _ := attributevalue.Marshal(now)
-	agentUpd := types.TransactWriteItem{Update: &types.Update{
+	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                &s.table,
 		Key:                      agentKey(agentID),
 		UpdateExpression:         aws.String("SET #load = #load + :one, lastAssignedAt = :now"),
@@ -306,17 +337,6 @@ func (s *Store) Assign(ctx context.Context, conv domain.Conversation, agentID st
 			":avail": &types.AttributeValueMemberS{Value: domain.AgentAvailable},
 		},
 	}}
-	w, saved, err := s.conversationPut(conv, conv.Version)
-	if err != nil {
-		return conv, err
-	}
-	if err := s.transact(ctx, append([]types.TransactWriteItem{w, agentUpd}, extra...), "assign"); err != nil {
-		if RefusedIndex(err) == 1 {
-			return conv, domain.Errorf(domain.CodeConflict, "agent %s is not available or at capacity", agentID)
-		}
-		return conv, err
-	}
-	return saved, nil
 }
 
 // ReleaseAgentWrite frees one of the agent's slots (on resolve or reassignment).

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -13,9 +14,28 @@ import (
 // conversation needs nothing (already done, or nothing due).
 var ErrNoChange = errors.New("store: no change to the conversation")
 
+// ErrAlreadyRouted says a routing job's touchpoint was already marked routed
+// (the MarkRouted write refused): the job is a redelivery, nothing was saved.
+var ErrAlreadyRouted = errors.New("store: touchpoint already routed")
+
 // Write is one more item written atomically with a conversation change
 // (OweWrite makes one); opaque so callers need no DynamoDB types.
-type Write struct{ item types.TransactWriteItem }
+type Write struct {
+	item types.TransactWriteItem
+	// refused, when set, is the error the update returns if this write's
+	// condition refuses (instead of a conflict naming its position).
+	refused error
+}
+
+// WriteOf wraps a raw transaction item (ReleaseAgentWrite and the like) as a
+// Write for UpdateConversation.
+func WriteOf(item types.TransactWriteItem) Write { return Write{item: item} }
+
+// MarkRouted is MarkRoutedWrite as a Write: when the touchpoint was already
+// routed the update returns ErrAlreadyRouted.
+func (s *Store) MarkRouted(customerID, touchpointID string, at time.Time) Write {
+	return Write{item: s.MarkRoutedWrite(customerID, touchpointID, at), refused: ErrAlreadyRouted}
+}
 
 // Change edits a conversation in place and returns writes that must commit
 // with it (atomically). It may run several times, each time on the freshly
@@ -65,6 +85,9 @@ func (s *Store) UpdateLoadedConversation(ctx context.Context, c domain.Conversat
 		saved, err := s.SaveConversation(ctx, next, writes...)
 		if err == nil {
 			return saved, nil
+		}
+		if i := RefusedIndex(err) - 1; i >= 0 && i < len(extra) && extra[i].refused != nil {
+			return c, extra[i].refused
 		}
 		if !lostRace(err) {
 			return c, err
