@@ -448,7 +448,13 @@ func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint,
 	names := map[string]string{"#cc": "channelCounts", "#ch": string(tp.Channel)}
 	vals := map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}
 	set := []string{}
-	add := []string{"#cc.#ch :one"}
+	var add []string
+	// A missed call follows the call it ends (Twilio's status callback,
+	// Connect's contact event), which was counted already: counting it
+	// again would make voice look twice as used as it is.
+	if tp.Kind != domain.KindMissedCall {
+		add = append(add, "#cc.#ch :one")
+	}
 	if len(suggested) > 0 {
 		names["#sw"] = "suggestedWith"
 		vals[":sw"] = &types.AttributeValueMemberSS{Value: suggested}
@@ -523,7 +529,14 @@ func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint,
 		vals[":ik"] = &types.AttributeValueMemberSS{Value: linked}
 		add = append(add, "#ik :ik")
 	}
-	expr := "SET " + joinComma(set) + " ADD " + joinComma(add)
+	expr := "SET " + joinComma(set)
+	if len(add) > 0 {
+		expr += " ADD " + joinComma(add)
+	} else {
+		delete(names, "#cc")
+		delete(names, "#ch")
+		delete(vals, ":one")
+	}
 	if len(linked) > 0 {
 		proofSet(&expr, names, vals, cust.IdentityProof != nil, linked, domain.ProofVerified)
 	}

@@ -487,3 +487,34 @@ func TestRefusedRequestIsNotAnOutage(t *testing.T) {
 		t.Fatalf("oversized key: %v (code %s), want an internal error", err, domain.ErrorCode(err))
 	}
 }
+
+// A missed call is the end of a call already on the timeline: the channel
+// tally (and so the most used channel) counts the call once.
+func TestAMissedCallIsCountedOnceWithItsCall(t *testing.T) {
+	st, _, _ := newStore(t)
+	ctx := context.Background()
+	p, err := norm.Normalize(domain.KindPhone, "0912 345 678")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(kind domain.TouchpointKind, ch domain.Channel, id string) store.InboundResult {
+		t.Helper()
+		res, err := st.RecordInbound(ctx, store.Inbound{Identities: []domain.Identity{p}, Touchpoint: domain.Touchpoint{
+			Channel: ch, Kind: kind, Provider: "twilio", ProviderMessageID: id, OccurredAt: time.Now()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	rec(domain.KindMessage, domain.ChannelWhatsApp, "SM-1")
+	rec(domain.KindMessage, domain.ChannelWhatsApp, "SM-2")
+	rec(domain.KindCall, domain.ChannelVoice, "CA-1")
+	res := rec(domain.KindMissedCall, domain.ChannelVoice, "CA-1-missed")
+	c, err := st.GetCustomer(ctx, res.Customer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ChannelCounts[domain.ChannelVoice] != 1 || c.ChannelCounts[domain.ChannelWhatsApp] != 2 || c.MostUsedChannel != domain.ChannelWhatsApp {
+		t.Fatalf("tally %v, most used %s; want voice 1, whatsapp 2, most used whatsapp", c.ChannelCounts, c.MostUsedChannel)
+	}
+}
