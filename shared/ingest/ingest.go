@@ -117,7 +117,7 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 		Identities:     ids,
 		Claims:         claims,
 		ProfileName:    strings.TrimSpace(clean(in.ProfileName)),
-		Language:       GuessLanguage(text, append(slices.Clone(ids), from)),
+		Language:       GuessLanguage(text, append(slices.Clone(ids), from), in.Metadata["languageCode"]),
 		ConversationID: in.ConversationID,
 		MessageIDs:     in.MessageIDs,
 		Touchpoint: domain.Touchpoint{
@@ -330,11 +330,16 @@ func clean(s string) string {
 
 // GuessLanguage guesses a new customer's language from their first message
 // (Vietnamese or English, see shared/language). When the text does not tell
-// reliably, a Vietnamese phone number means Vietnamese; otherwise the
-// language stays unknown ("") and the business's default applies. A
-// language the customer chose (their profile's) is never replaced by it.
-func GuessLanguage(text string, ids []domain.Identity) string {
+// reliably, the language of the customer's own app (appLanguage: Telegram's
+// language_code) decides if it is one served, then a Vietnamese phone number
+// means Vietnamese; otherwise the language stays unknown ("") and the
+// business's default applies. A language the customer chose (their
+// profile's) is never replaced by it.
+func GuessLanguage(text string, ids []domain.Identity, appLanguage string) string {
 	if lang, reliable := language.Default.Detect(text); reliable {
+		return lang
+	}
+	if lang, ok := language.Default.Served(appLanguage); ok {
 		return lang
 	}
 	for _, id := range ids {

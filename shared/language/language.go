@@ -55,6 +55,19 @@ var byISO6391 = func() map[string]whatlanggo.Lang {
 	return m
 }()
 
+// Served maps a language tag a platform reports (Telegram's user
+// language_code: "en", "en-US", "vi") to the code it serves, if it does.
+func (d *Detector) Served(tag string) (string, bool) {
+	primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+	primary, _, _ = strings.Cut(primary, "_")
+	for _, c := range d.codes {
+		if c == primary {
+			return c, true
+		}
+	}
+	return "", false
+}
+
 // Default serves Vietnamese and English.
 var Default = func() *Detector {
 	d, err := New("vi", "en")
