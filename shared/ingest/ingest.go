@@ -22,7 +22,7 @@ import (
 type Recorder interface {
 	RecordInbound(ctx context.Context, in store.Inbound) (store.InboundResult, error)
 	UpdateDeliveryStatus(ctx context.Context, u domain.StatusUpdate) (domain.Touchpoint, bool, error)
-	ParkJob(ctx context.Context, touchpointID string, payload []byte) error
+	Owe(ctx context.Context, e store.OwedEffect) error
 }
 
 // Publisher sends a routing job to its lane.
@@ -187,7 +187,11 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 	return Outcome{InboundResult: res, Job: job}, nil
 }
 
-// park keeps a job whose publish failed, for the SLA function to publish
+// EffectRoute is the owed effect of a routing job whose publish failed: the
+// SLA function's sweep publishes it again (routing.Sweeper).
+const EffectRoute = "route"
+
+// park owes a job whose publish failed, for the SLA function to publish
 // again when the lane is back: the message is stored, and without this it
 // would be routed only if the provider retried. The caller still fails the
 // delivery (a retry is the faster path); a park that fails too is logged,
@@ -195,7 +199,7 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 func (s *Service) park(ctx context.Context, job Job) {
 	payload, err := json.Marshal(job)
 	if err == nil {
-		err = s.Store.ParkJob(ctx, job.TouchpointID, payload)
+		err = s.Store.Owe(ctx, store.OwedEffect{Kind: EffectRoute, ConversationID: job.ConversationID, Event: job.TouchpointID, Payload: payload})
 	}
 	if err != nil {
 		s.logger().Error("routing job neither published nor parked", "touchpoint", job.TouchpointID, "error", err.Error())

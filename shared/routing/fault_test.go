@@ -3,6 +3,7 @@ package routing_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -141,17 +142,17 @@ func TestMessageStoredDuringAQueueOutageIsRoutedWithoutAProviderRetry(t *testing
 	if domain.ErrorCode(err) != domain.CodeUnavailable {
 		t.Fatalf("ingest with the queue down: %v, want unavailable (a 5xx for the provider)", err)
 	}
-	sw := &routing.Sweeper{Store: e.st, Lanes: lanes, Config: routing.DefaultConfig(), Log: quiet()}
-	if n, err := sw.RepublishParked(context.Background(), e.clk.now().Add(time.Second)); err == nil || n != 0 {
-		t.Fatalf("queue still down: republished %d, err %v; want an error and nothing unparked", n, err)
+	sw := &routing.Sweeper{Store: e.st, Lanes: lanes, Config: routing.DefaultConfig(), Log: quiet(), Metrics: io.Discard}
+	if r, err := sw.Sweep(context.Background(), e.clk.now().Add(time.Second)); err != nil || r.Owed != 1 || len(lanes.got) != 0 {
+		t.Fatalf("queue still down: %d still owed, %d published, err %v; want the job kept and nothing published", r.Owed, len(lanes.got), err)
 	}
 	lanes.mu.Lock()
 	lanes.down = false
 	lanes.mu.Unlock()
 	e.clk.advance(time.Minute)
-	n, err := sw.RepublishParked(context.Background(), e.clk.now())
-	if err != nil || n != 1 || len(lanes.got) != 1 {
-		t.Fatalf("queue back: republished %d (%d published), err %v; want 1", n, len(lanes.got), err)
+	r, err := sw.Sweep(context.Background(), e.clk.now())
+	if err != nil || r.Owed != 0 || len(lanes.got) != 1 {
+		t.Fatalf("queue back: %d still owed, %d published, err %v; want 1 published", r.Owed, len(lanes.got), err)
 	}
 	res, err := e.router.Route(context.Background(), lanes.got[0])
 	if err != nil {
@@ -161,7 +162,7 @@ func TestMessageStoredDuringAQueueOutageIsRoutedWithoutAProviderRetry(t *testing
 		t.Fatalf("after republishing: due %v, acknowledged %v (%d sent)", res.Conversation.SLA.DueAt, res.Acknowledged, out.acks["+84913009999"])
 	}
 	// Nothing is left to republish, and a second sweep changes nothing.
-	if n, err := sw.RepublishParked(context.Background(), e.clk.now().Add(time.Hour)); err != nil || n != 0 {
-		t.Fatalf("second sweep republished %d, err %v", n, err)
+	if r, err := sw.Sweep(context.Background(), e.clk.now().Add(time.Hour)); err != nil || r.Owed != 0 || len(lanes.got) != 1 {
+		t.Fatalf("second sweep: %d still owed, %d published in all, err %v", r.Owed, len(lanes.got), err)
 	}
 }

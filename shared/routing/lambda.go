@@ -70,13 +70,6 @@ func (s *Sweeper) HandleSchedule(ctx context.Context, ev events.EventBridgeEvent
 	if now.IsZero() || time.Since(now) > 5*time.Minute {
 		now = s.Store.Now()
 	}
-	// Parked jobs first, so what was stored during a queue outage gets its clock in this very sweep's data.
-	republished, err := s.RepublishParked(ctx, now)
-	if err != nil {
-		logger(s.Log).Warn("parked routing jobs not republished yet", "republished", republished, "error", err.Error())
-	} else if republished > 0 {
-		logger(s.Log).Info("parked routing jobs republished", "count", republished)
-	}
 	res, err := s.Sweep(ctx, now)
 	if err != nil {
 		return err

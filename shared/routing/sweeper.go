@@ -32,7 +32,7 @@ type Sweeper struct {
 	Store     *store.Store
 	Notifier  Notifier
 	Escalator Escalator
-	// Lanes publishes parked routing jobs again (RepublishParked); optional.
+	// Lanes publishes again the routing jobs ingest owed when a lane was down.
 	Lanes  ingest.Publisher
 	Config Config
 	// Teams gives each team's SLA policy (see Router.Teams).
@@ -195,11 +195,11 @@ func (s *Sweeper) effects(c domain.Conversation, st sla.Status, due time.Time) [
 // notification is the one duplicate left possible.
 func (s *Sweeper) settle(ctx context.Context, e store.OwedEffect) bool {
 	if err := s.perform(ctx, e); err != nil {
-		logger(s.Log).Warn("sla side effect failed; retried next sweep", "kind", e.Kind, "conversation", e.ConversationID, "error", err.Error())
+		logger(s.Log).Warn("owed side effect failed; retried next sweep", "kind", e.Kind, "conversation", e.ConversationID, "error", err.Error())
 		return false
 	}
 	if _, err := s.Store.SettleOwed(ctx, e.Key); err != nil {
-		logger(s.Log).Warn("sla side effect done but not settled; it may be repeated", "kind", e.Kind, "conversation", e.ConversationID, "error", err.Error())
+		logger(s.Log).Warn("owed side effect done but not settled; it may be repeated", "kind", e.Kind, "conversation", e.ConversationID, "error", err.Error())
 		return false
 	}
 	return true
@@ -221,6 +221,18 @@ func (s *Sweeper) perform(ctx context.Context, e store.OwedEffect) error {
 			return s.undeliverable(e, err)
 		}
 		return s.Escalator.PublishUrgent(ctx, job)
+	case ingest.EffectRoute:
+		// A message stored while its lane was down: routing is idempotent by
+		// touchpoint, so a job published twice is harmless.
+		var job ingest.Job
+		if err := json.Unmarshal(e.Payload, &job); err != nil {
+			return s.undeliverable(e, err)
+		}
+		if s.Lanes == nil {
+			// A stored message must not be dropped for a missing setting: it stays owed until one is deployed.
+			return fmt.Errorf("no routing lane configured (ROUTING_QUEUE_URL)")
+		}
+		return s.Lanes.Publish(ctx, job)
 	}
 	return s.undeliverable(e, fmt.Errorf("unknown kind %q", e.Kind))
 }
@@ -232,7 +244,7 @@ func (s *Sweeper) undeliverable(e store.OwedEffect, err error) error {
 	if err != nil {
 		reason = err.Error()
 	}
-	logger(s.Log).Error("sla side effect cannot be done; dropped", "kind", e.Kind, "conversation", e.ConversationID, "reason", reason)
+	logger(s.Log).Error("owed side effect cannot be done; dropped", "kind", e.Kind, "conversation", e.ConversationID, "reason", reason)
 	return nil
 }
 

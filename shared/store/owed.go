@@ -16,12 +16,13 @@ import (
 // of a conversation. The change writes the owed item in its own transaction
 // (OweWrite), so a crash or a failed publish right after it loses nothing;
 // the owner performs the effect, then settles the item, and retries what is
-// still owed on its next run. Like parked jobs, the items live in one
-// partition that only sees the rare SLA events, so it stays cold.
+// still owed on its next run. The items live in one partition that only sees
+// the rare SLA events and queue outages, so it stays cold.
 const (
-	pkOwed      = "OWED"
-	typeOwed    = "owedEffect"
-	owedLayout  = parkedLayout
+	pkOwed   = "OWED"
+	typeOwed = "owedEffect"
+	// owedLayout is fixed-width, so sort keys order as times do.
+	owedLayout  = "2006-01-02T15:04:05.000Z"
 	owedKeepFor = 14 * 24 * time.Hour
 )
 
@@ -50,6 +51,15 @@ func (s *Store) OweWrite(e OwedEffect) (OwedEffect, Write) {
 	// An effect still failing after two weeks is beyond saving; TTL keeps the partition small.
 	item[tabledef.TTL] = &types.AttributeValueMemberN{Value: itoa(now.Add(owedKeepFor).Unix())}
 	return e, WriteOf(types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}})
+}
+
+// Owe records e as owed on its own, for an effect that follows a write
+// already made (a routing job whose publish failed after its message was
+// stored).
+func (s *Store) Owe(ctx context.Context, e OwedEffect) error {
+	_, w := s.OweWrite(e)
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: w.item.Put.Item})
+	return unavailable(err, "record an owed side effect")
 }
 
 // OwedEffects lists owed effects, oldest first.
