@@ -8,8 +8,8 @@ import (
 
 // authenticated says whether the From address is proven by SES's verdicts:
 // DMARC PASS, or (DMARC not FAIL and) SPF PASS for an envelope sender whose
-// domain is aligned with the From domain, or DKIM PASS with a signature
-// whose d= domain is aligned with it. Alignment is relaxed (RFC 7489 §3.1):
+// domain is aligned with the From domain, or DKIM PASS when every signature's
+// d= domain is aligned with it. Alignment is relaxed (RFC 7489 §3.1):
 // the same domain, or one a subdomain of the other.
 func authenticated(d delivery, fromAddr string) bool {
 	switch d.DMARC {
@@ -26,11 +26,17 @@ func authenticated(d delivery, fromAddr string) bool {
 		return true
 	}
 	if d.DKIM == "PASS" {
-		for _, dd := range dkimDomains(d.Headers) {
-			if aligned(dd, from) {
-				return true
+		// SES gives one DKIM verdict for the message, PASS when any signature
+		// verified, without saying which: anyone can sign with their own domain
+		// and add a second, unverifiable signature naming the From's. So DKIM
+		// proves the From only when every signature is aligned with it.
+		ds := dkimDomains(d.Headers)
+		for _, dd := range ds {
+			if !aligned(dd, from) {
+				return false
 			}
 		}
+		return len(ds) > 0
 	}
 	return false
 }

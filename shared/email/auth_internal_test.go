@@ -22,6 +22,8 @@ func TestAuthenticatedFrom(t *testing.T) {
 		{"SPF PASS unaligned", delivery{DMARC: "GRAY", SPF: "PASS", Source: "x@attacker.example"}, "zoe@victim.example", false},
 		{"DKIM PASS aligned", delivery{DKIM: "PASS", Headers: dkim("victim.example")}, "zoe@victim.example", true},
 		{"DKIM PASS unaligned", delivery{DKIM: "PASS", Headers: dkim("attacker.example")}, "zoe@victim.example", false},
+		// The attacker's own signature verifies; the one naming the victim's domain is forged. SES says PASS for both.
+		{"DKIM PASS beside a second signature that is not aligned", delivery{DKIM: "PASS", Headers: append(dkim("attacker.example"), dkim("victim.example")...)}, "zoe@victim.example", false},
 		{"no verdicts", delivery{}, "zoe@victim.example", false},
 		{"all FAIL", delivery{SPF: "FAIL", DKIM: "FAIL", DMARC: "FAIL"}, "zoe@victim.example", false},
 		{"look-alike domain", delivery{SPF: "PASS", Source: "a@evilvictim.example"}, "zoe@victim.example", false},
