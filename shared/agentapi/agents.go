@@ -47,10 +47,12 @@ func (a *API) staffAgent(ctx context.Context, who principal) (domain.Agent, erro
 		return ag, domain.Errorf(domain.CodeForbidden, "agent %s is deactivated", ag.ID)
 	}
 	if now := a.Store.Now(); now.Sub(ag.LastSeenAt) >= lastSeenEvery {
+		// Last seen is a convenience: a throttled write must not fail the agent's request.
 		if err := a.Store.TouchAgent(ctx, ag.ID); err != nil {
-			return ag, err
+			a.Log.Warn("agent last seen not recorded", "agent", ag.ID, "error", err.Error())
+		} else {
+			ag.LastSeenAt = now
 		}
-		ag.LastSeenAt = now
 	}
 	return ag, nil
 }

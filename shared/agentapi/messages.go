@@ -192,6 +192,11 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 		return reply{}, err
 	}
 	d, err := a.destination(ctx, conv, cu)
+	// Only "no address on the channel" is mended by naming one; a storage
+	// failure reading the conversation must not send a reply without its thread.
+	if err != nil && (to == nil || domain.ErrorCode(err) != domain.CodeConflict) {
+		return reply{}, err
+	}
 	if to != nil {
 		// Another of the customer's own proven addresses, on the channel's kind.
 		if !trustedIdentity(cu, *to) {
@@ -200,10 +205,7 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 		if kind, ok := addressKind[d.Channel]; !ok || kind != to.Kind {
 			return reply{}, domain.Errorf(domain.CodeUnprocessable, "to: a %s reply goes to a %s identity, not %s", d.Channel, addressKind[d.Channel], to.Kind)
 		}
-		d.To, err = to.Value, nil
-	}
-	if err != nil {
-		return reply{}, err
+		d.To = to.Value
 	}
 	tp, err := a.send(ctx, conv, d, msg, map[string]string{"agentId": c.who.Subject}, false)
 	if err != nil {

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"bytes"
+	"mime"
 	"path"
 	"regexp"
 	"strconv"
@@ -250,13 +251,11 @@ func (b *body) extractUU(m *Message, p *enmime.Part) {
 			files[j].start -= f.end - f.start
 			files[j].end -= f.end - f.start
 		}
+		// The standard table, not a reverse walk of extByType: several types
+		// share an extension there, and map order would pick one at random.
 		ct := "application/octet-stream"
-		if ext := strings.ToLower(path.Ext(f.name)); ext != "" {
-			for t, e := range extByType {
-				if e == ext {
-					ct = t
-				}
-			}
+		if t := mime.TypeByExtension(strings.ToLower(path.Ext(f.name))); t != "" {
+			ct, _, _ = strings.Cut(t, ";")
 		}
 		b.files = append(b.files, &file{
 			partID:      p.PartID + ".uu" + strconv.Itoa(i+1),

@@ -445,14 +445,16 @@ func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (Inbou
 // transaction fail (and the caller retry) if the open conversation changed or
 // a merge began since the profile was read.
 func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint, profileName string, newConv bool, linked, suggested []string) (types.TransactWriteItem, error) {
-	names := map[string]string{"#cc": "channelCounts", "#ch": string(tp.Channel)}
-	vals := map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}
+	names := map[string]string{}
+	vals := map[string]types.AttributeValue{}
 	set := []string{}
 	var add []string
 	// A missed call follows the call it ends (Twilio's status callback,
 	// Connect's contact event), which was counted already: counting it
 	// again would make voice look twice as used as it is.
 	if tp.Kind != domain.KindMissedCall {
+		names["#cc"], names["#ch"] = "channelCounts", string(tp.Channel)
+		vals[":one"] = &types.AttributeValueMemberN{Value: "1"}
 		add = append(add, "#cc.#ch :one")
 	}
 	if len(suggested) > 0 {
@@ -532,10 +534,6 @@ func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint,
 	expr := "SET " + joinComma(set)
 	if len(add) > 0 {
 		expr += " ADD " + joinComma(add)
-	} else {
-		delete(names, "#cc")
-		delete(names, "#ch")
-		delete(vals, ":one")
 	}
 	if len(linked) > 0 {
 		proofSet(&expr, names, vals, cust.IdentityProof != nil, linked, domain.ProofVerified)
