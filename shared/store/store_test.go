@@ -518,3 +518,48 @@ func TestAMissedCallIsCountedOnceWithItsCall(t *testing.T) {
 		t.Fatalf("tally %v, most used %s; want voice 1, whatsapp 2, most used whatsapp", c.ChannelCounts, c.MostUsedChannel)
 	}
 }
+
+// The supervisors' suggestion queue pages: the next cursor of one page reads
+// the next page, and every open suggestion is seen once.
+func TestOpenSuggestionsPage(t *testing.T) {
+	st, _, _ := newStore(t)
+	ctx := context.Background()
+	var ids []string
+	for i := 0; i < 4; i++ {
+		res, err := st.RecordInbound(ctx, store.Inbound{Identities: []domain.Identity{phone(t, fmt.Sprintf("091300%04d", i))}, Touchpoint: domain.Touchpoint{
+			Channel: domain.ChannelSMS, Kind: domain.KindMessage, Provider: "twilio", ProviderMessageID: fmt.Sprint("SM-page-", i), Text: "xin chào", OccurredAt: time.Now()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.Customer.ID)
+	}
+	for i := 1; i < 4; i++ {
+		if err := st.Suggest(ctx, ids[0], ids[i], []string{"same name Lan"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for page := 0; page < 5; page++ {
+		list, next, err := st.OpenSuggestions(ctx, 1, cursor)
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		for _, s := range list {
+			if seen[s.ID] {
+				t.Fatalf("suggestion %s seen twice", s.ID)
+			}
+			seen[s.ID] = true
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seen) != 3 {
+		t.Fatalf("paged through %d suggestions, want 3", len(seen))
+	}
+	if _, _, err := st.OpenSuggestions(ctx, 1, "bm90LWEtY3Vyc29y"); domain.ErrorCode(err) != domain.CodeInvalid {
+		t.Fatalf("a malformed cursor: %v, want invalid", err)
+	}
+}

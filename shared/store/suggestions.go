@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"slices"
 	"sort"
 	"strings"
@@ -211,11 +212,10 @@ func (s *Store) OpenSuggestions(ctx context.Context, limit int, cursor string) (
 		Limit:            aws.Int32(int32(limit)),
 	}
 	if cursor != "" {
-		sk, err := decodeCursor(cursor, gsiSuggestions)
+		sk, sid, err := decodeSuggestionCursor(cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		sid := sk[strings.LastIndexByte(sk, '#')+1:]
 		in.ExclusiveStartKey = map[string]types.AttributeValue{
 			tabledef.PK: &types.AttributeValueMemberS{Value: pfxSuggestion + sid}, tabledef.SK: &types.AttributeValueMemberS{Value: skSuggestion},
 			tabledef.GSI2PK: &types.AttributeValueMemberS{Value: gsiSuggestions}, tabledef.GSI2SK: &types.AttributeValueMemberS{Value: sk},
@@ -239,6 +239,29 @@ func (s *Store) OpenSuggestions(ctx context.Context, limit int, cursor string) (
 		next = encodeCursor(gsiSuggestions, str(out.LastEvaluatedKey, tabledef.GSI2SK))
 	}
 	return list, next, nil
+}
+
+// decodeSuggestionCursor reads what OpenSuggestions' next cursor holds:
+// the queue's sort key "<first seen>#<suggestion id>". The timeline's
+// decoder expects a touchpoint key and refused every such cursor.
+func decodeSuggestionCursor(cursor string) (sk, sid string, err error) {
+	bad := domain.Errorf(domain.CodeInvalid, "malformed cursor")
+	raw, derr := base64.RawURLEncoding.DecodeString(cursor)
+	if derr != nil {
+		return "", "", bad
+	}
+	sk, ok := strings.CutPrefix(string(raw), cursorVersion+gsiSuggestions+".")
+	if !ok {
+		return "", "", bad
+	}
+	at, sid, ok := strings.Cut(sk, "#")
+	if _, terr := time.Parse(sortTime, at); !ok || terr != nil {
+		return "", "", bad
+	}
+	if _, _, ok := suggestionPair(sid); !ok {
+		return "", "", bad
+	}
+	return sk, sid, nil
 }
 
 // CloseSuggestion takes an open suggestion out of the queue as dismissed or
