@@ -68,6 +68,17 @@ func isLatin1Family(label string) bool {
 	return false
 }
 
+// isMultiByteCJK reports the double-byte charsets of Chinese, Japanese and
+// Korean mail, whose valid byte pairs overlap UTF-8's.
+func isMultiByteCJK(label string) bool {
+	switch label {
+	case "gb2312", "gbk", "gb18030", "cp936", "big5", "big5-hkscs", "cp950", "shift_jis", "shift-jis", "sjis", "cp932",
+		"windows-31j", "euc-jp", "euc-kr", "cp949", "ks_c_5601-1987", "euc-cn":
+		return true
+	}
+	return false
+}
+
 // decodeText turns the bytes of a text part into valid NFC UTF-8. The second
 // result is a warning for Message.Warnings, empty when the declared charset
 // was plausible.
@@ -90,7 +101,11 @@ func (h *charsetHints) decodeText(b []byte, declared string) (string, string) {
 		}
 		return nfc(s), fmt.Sprintf("text is not valid UTF-8 (declared charset %q); decoded as %s", label, name)
 	}
-	if hasMultiByteUTF8(b) && (utf8.Valid(b) || mostlyUTF8(b)) {
+	// A multi-byte legacy charset (GBK, Big5, Shift_JIS, EUC-KR) that decodes
+	// cleanly is believed: its short texts are often valid UTF-8 by accident
+	// (GBK "谢谢" is the bytes of UTF-8 "лл").
+	cjkClean := isMultiByteCJK(label) && decodesCleanly(enc, b)
+	if !cjkClean && hasMultiByteUTF8(b) && (utf8.Valid(b) || mostlyUTF8(b)) {
 		// Declared a legacy charset but written in UTF-8, as clients that
 		// copy the charset of the message they reply to do.
 		return nfc(repairUTF8(b)), fmt.Sprintf("text declared %q is UTF-8; read as UTF-8", label)
