@@ -29,9 +29,21 @@ type Config struct {
 	// Email is "true", "false" or "" (receive mail when Recipients and
 	// REPLY_DOMAIN are both given).
 	Email string
-	// ConsoleOrigin, when set, is the one browser origin the API allows by
-	// CORS (the agents' console).
+	// ConsoleOrigin, when set, is the agents' console origin on a custom
+	// domain (https://console.shop.vn): the one origin the API allows by
+	// CORS and the hosted UI redirects to. Unset, it is the CloudFront URL.
 	ConsoleOrigin string
+	// ConsoleCertificateARN is the ACM certificate (us-east-1) CloudFront
+	// serves ConsoleOrigin's host with; without it the distribution keeps
+	// its cloudfront.net name and something else must front the custom domain.
+	ConsoleCertificateARN string
+	// ConsoleDist is the built console (console/dist); missing, the stack
+	// deploys a placeholder page and says so.
+	ConsoleDist string
+	// AuthDomainPrefix is the Cognito hosted UI's domain prefix
+	// (<prefix>.auth.<region>.amazoncognito.com); default
+	// concierge-<stage>-<account id>, unique per account, region and stage.
+	AuthDomainPrefix string
 	// AlarmEmail, when set, is subscribed to the alarm topic.
 	AlarmEmail string
 	// Connect enables the Amazon Connect contact-event rule; ConnectInstanceARN
@@ -64,6 +76,9 @@ const (
 	CtxRecipients          = "recipients"
 	CtxEmail               = "email"
 	CtxConsoleOrigin       = "consoleOrigin"
+	CtxConsoleCertificate  = "consoleCertificateArn"
+	CtxConsoleDist         = "consoleDist"
+	CtxAuthDomainPrefix    = "authDomainPrefix"
 	CtxAlarmEmail          = "alarmEmail"
 	CtxConnect             = "connect"
 	CtxConnectInstanceARN  = "connectInstanceArn"
@@ -85,14 +100,17 @@ func ConfigFromContext(node constructs.Node, settingNames []string) (Config, err
 		return strings.TrimSpace(fmt.Sprint(v))
 	}
 	cfg := Config{
-		Stage:              get(CtxStage),
-		AssetDir:           get(CtxAssets),
-		DomainName:         get(CtxDomainName),
-		CertificateARN:     get(CtxCertificateARN),
-		AlarmEmail:         get(CtxAlarmEmail),
-		ConnectInstanceARN: get(CtxConnectInstanceARN),
-		ConsoleOrigin:      get(CtxConsoleOrigin),
-		Settings:           map[string]string{},
+		Stage:                 get(CtxStage),
+		AssetDir:              get(CtxAssets),
+		DomainName:            get(CtxDomainName),
+		CertificateARN:        get(CtxCertificateARN),
+		AlarmEmail:            get(CtxAlarmEmail),
+		ConnectInstanceARN:    get(CtxConnectInstanceARN),
+		ConsoleOrigin:         strings.TrimSuffix(get(CtxConsoleOrigin), "/"),
+		ConsoleCertificateARN: get(CtxConsoleCertificate),
+		ConsoleDist:           get(CtxConsoleDist),
+		AuthDomainPrefix:      get(CtxAuthDomainPrefix),
+		Settings:              map[string]string{},
 	}
 	var problems []string
 	boolean := func(key string) bool {
@@ -132,6 +150,10 @@ func ConfigFromContext(node constructs.Node, settingNames []string) (Config, err
 	}
 	if cfg.AssetDir == "" {
 		cfg.AssetDir = filepath.Join("..", ".local", "build")
+	}
+	if cfg.ConsoleDist == "" {
+		// cdk runs the app in infra/ (cdk.json).
+		cfg.ConsoleDist = filepath.Join("..", "console", "dist")
 	}
 	for _, r := range strings.Split(get(CtxRecipients), ",") {
 		if r = strings.TrimSpace(r); r != "" {

@@ -56,4 +56,48 @@ func suppress(b *builder) {
 				"under TLS-only, public-access-blocked, bucket-owner-enforced settings; API activity is audited by "+
 				"CloudTrail, and an access-log bucket per stage would itself need an exemption from this rule.")
 	}
+	if b.console != nil {
+		suppressConsole(b, on)
+	}
+}
+
+// suppressConsole explains the console hosting's exemptions.
+func suppressConsole(b *builder, on func(constructs.IConstruct, string, string)) {
+	c := b.console
+	on(c.dist, "AwsSolutions-CFR1",
+		"The console is a static single-page app used by support agents who may work from any country (remote teams, travel); "+
+			"nothing is served without sign-in except static files, and every API call needs a Cognito token with TOTP MFA.")
+	on(c.dist, "AwsSolutions-CFR2",
+		"The distribution serves only static files from a private bucket (GET/HEAD, no origin logic to attack); the API it calls "+
+			"is a separate HTTP API with stage throttling and a JWT authorizer. A WAF web ACL (us-east-1, billed monthly) adds "+
+			"nothing to a GET of public static files; an operator who wants one can attach it to the distribution.")
+	if b.cfg.ConsoleCertificateARN == "" {
+		on(c.dist, "AwsSolutions-CFR4",
+			"Without a custom console domain the distribution uses the default *.cloudfront.net certificate, whose security "+
+				"policy CloudFront fixes at TLSv1; browsers negotiate TLS 1.2/1.3 with it. Deploy with -c consoleOrigin=https://... "+
+				"-c consoleCertificateArn=<us-east-1 ACM ARN> to enforce TLSv1.2_2021.")
+	}
+	if c.deployment == nil {
+		return
+	}
+	for _, child := range *b.stack.Node().Children() {
+		if strings.HasPrefix(*child.Node().Id(), "Custom::CDKBucketDeployment") {
+			on(child, "AwsSolutions-L1",
+				"CDK's BucketDeployment handler (aws-cdk-lib's own code, Python) pins the runtime it is tested with; it runs only "+
+					"during a deploy to copy the console's files, never on a request path, and moves with the aws-cdk-lib version.")
+		}
+	}
+	bucketID := *b.stack.GetLogicalId(c.bucket.Node().DefaultChild().(awscdk.CfnElement))
+	cdknag.NagSuppressions_AddResourceSuppressions(b.stack.Node().FindChild(jsii.String("ConsoleDeploymentRole")), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("CDK's BucketDeployment grants its upload function: read of its own zipped assets in the CDK assets " +
+			"bucket, object read/write/delete in the console bucket (it syncs and prunes files whose names the build decides), " +
+			"and CloudFront invalidation, which CDK grants on * for the distribution it invalidates. The role serves only this deploy-time copy."),
+		AppliesTo: &[]interface{}{
+			"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Action::s3:DeleteObject*", "Action::s3:Abort*",
+			"Resource::<" + bucketID + ".Arn>/*",
+			"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+			"Resource::*",
+		},
+	}}, jsii.Bool(true))
 }

@@ -7,7 +7,6 @@ package stack
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -88,6 +87,8 @@ type builder struct {
 	fns       map[string]awslambda.Function
 	open      map[string]awsapigatewayv2.HttpRoute // routes without the JWT authorizer, by path
 	pool      awscognito.UserPool
+	client    awscognito.UserPoolClient
+	console   *consoleHosting
 	problems  []string
 	notes     []string
 }
@@ -105,10 +106,8 @@ func New(app constructs.Construct, cfg Config) (*Stack, error) {
 	if _, ok := retentionDays[cfg.LogRetentionDays]; !ok {
 		return nil, fmt.Errorf("context %s: %d is not a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)", CtxLogRetentionDays, cfg.LogRetentionDays)
 	}
-	if cfg.ConsoleOrigin != "" {
-		if u, err := url.Parse(cfg.ConsoleOrigin); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.TrimSuffix(u.Path, "/") != "" {
-			return nil, fmt.Errorf("context %s: %q is not an origin (https://console.shop.vn)", CtxConsoleOrigin, cfg.ConsoleOrigin)
-		}
+	if err := checkConsole(cfg); err != nil {
+		return nil, err
 	}
 	fns, notes, err := deployed(cfg)
 	if err != nil {
@@ -133,11 +132,15 @@ func New(app constructs.Construct, cfg Config) (*Stack, error) {
 	b.buildLanes(fns)
 	b.buildSecret(fns)
 	b.buildBuckets(fns)
+	b.buildConsole()
 	b.buildAPI()
 	for _, f := range fns {
 		b.buildFunction(f)
 	}
 	b.buildRoutes()
+	if err := b.deployConsole(b.client); err != nil {
+		return nil, err
+	}
 	b.buildLaneConsumers(fns)
 	b.buildMailReceiving(fns)
 	b.buildEventRules(fns)
@@ -497,13 +500,23 @@ func (b *builder) userPool() (awscognito.UserPool, awscognito.UserPoolClient) {
 			UserPoolId: pool.UserPoolId(), GroupName: jsii.String(g.name), Description: jsii.String(g.desc),
 		})
 	}
+	// The console's client: a public client (no secret) signing in through
+	// the hosted UI with the authorization-code grant and PKCE. The only
+	// direct flow is ADMIN_USER_PASSWORD_AUTH, which needs the operator's
+	// IAM credentials (the runbook's CLI sign-in and `make smoke`): a
+	// password alone, from a browser, cannot use it.
 	client := pool.AddClient(jsii.String("AgentApp"), &awscognito.UserPoolClientOptions{
 		GenerateSecret:             jsii.Bool(false),
-		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true), UserPassword: jsii.Bool(true)},
+		AuthFlows:                  &awscognito.AuthFlow{AdminUserPassword: jsii.Bool(true)},
+		OAuth:                      b.hostedUI(pool),
+		SupportedIdentityProviders: &[]awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()},
 		PreventUserExistenceErrors: jsii.Bool(true),
+		EnableTokenRevocation:      jsii.Bool(true),
 		AccessTokenValidity:        awscdk.Duration_Hours(jsii.Number(1)),
 		IdTokenValidity:            awscdk.Duration_Hours(jsii.Number(1)),
-		RefreshTokenValidity:       awscdk.Duration_Days(jsii.Number(30)),
+		// A working day: the console refreshes its hour-long tokens silently
+		// through a shift; the next day starts with a sign-in (and TOTP).
+		RefreshTokenValidity: awscdk.Duration_Days(jsii.Number(1)),
 		ReadAttributes: awscognito.NewClientAttributes().
 			WithStandardAttributes(&awscognito.StandardAttributesMask{Email: jsii.Bool(true), EmailVerified: jsii.Bool(true), Fullname: jsii.Bool(true)}).
 			WithCustomAttributes(jsii.String(PartnerAttribute)),
@@ -511,7 +524,7 @@ func (b *builder) userPool() (awscognito.UserPool, awscognito.UserPoolClient) {
 		WriteAttributes: awscognito.NewClientAttributes().
 			WithStandardAttributes(&awscognito.StandardAttributesMask{Fullname: jsii.Bool(true)}),
 	})
-	b.pool = pool
+	b.pool, b.client = pool, client
 	awscdk.NewCfnOutput(b.stack, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: pool.UserPoolId()})
 	awscdk.NewCfnOutput(b.stack, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: client.UserPoolClientId()})
 	return pool, client
@@ -909,14 +922,11 @@ func (b *builder) outageAlarms() {
 	}
 }
 
-// cors allows the agents' console, when its origin is configured, to call
-// the API from the browser with its bearer token.
+// cors allows exactly the agents' console origin (its custom domain, else
+// its CloudFront URL) to call the API from the browser with its bearer token.
 func (b *builder) cors() *awsapigatewayv2.CorsPreflightOptions {
-	if b.cfg.ConsoleOrigin == "" {
-		return nil
-	}
 	return &awsapigatewayv2.CorsPreflightOptions{
-		AllowOrigins:  jsii.Strings(strings.TrimSuffix(b.cfg.ConsoleOrigin, "/")),
+		AllowOrigins:  &[]*string{b.console.origin},
 		AllowMethods:  &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_ANY},
 		AllowHeaders:  jsii.Strings("authorization", "content-type", "if-match"),
 		ExposeHeaders: jsii.Strings("etag"),
