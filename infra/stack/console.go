@@ -300,15 +300,17 @@ func (b *builder) deployConsole(client awscognito.UserPoolClient) error {
 }
 
 // consoleFiles is the directory to upload: dist when it holds an
-// index.html, else a temporary directory with a placeholder page (so synth
-// works before the console is built).
+// index.html, else a directory with a placeholder page (so synth works
+// before the console is built).
 func consoleFiles(dist string) (dir string, placeholder bool, err error) {
 	if _, err := os.Stat(filepath.Join(dist, "index.html")); err == nil {
 		abs, err := filepath.Abs(dist)
 		return abs, false, err
 	}
-	dir, err = os.MkdirTemp("", "concierge-console-placeholder-")
-	if err != nil {
+	// One fixed directory, rewritten each synth: the same page hashes to the
+	// same asset, and runs leave nothing behind.
+	dir = filepath.Join(os.TempDir(), "concierge-console-placeholder")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, err
 	}
 	page := `<!doctype html>
