@@ -483,4 +483,16 @@ func TestConsoleContextIsChecked(t *testing.T) {
 			t.Errorf("context %v: error %v, want it to name %q", c.ctx, err, c.want)
 		}
 	}
+	// A chosen prefix, a custom domain with its certificate, a trailing slash.
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
+		CtxAuthDomainPrefix: "shop-support", CtxConsoleOrigin: "https://console.shop.vn/",
+		CtxConsoleCertificate: "arn:aws:acm:us-east-1:111122223333:certificate/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d",
+	}})
+	cfg, err := ConfigFromContext(app.Node(), SettingNames())
+	if err == nil {
+		err = checkConsole(cfg)
+	}
+	if err != nil || cfg.AuthDomainPrefix != "shop-support" || cfg.ConsoleOrigin != "https://console.shop.vn" {
+		t.Errorf("config %+v, error %v", cfg, err)
+	}
 }

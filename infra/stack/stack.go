@@ -1,6 +1,7 @@
 // Package stack is Concierge's CDK stack: the one table, the routing lanes,
 // the functions, the HTTP API with its Cognito JWT authorizer, SES receiving,
-// schedules, the secret and the alarms. Everything it can derive from the
+// schedules, the secret, the alarms and the agents' console (console.go:
+// S3 behind CloudFront, the Cognito hosted UI). Everything it can derive from the
 // root module it derives: the table from shared/tabledef, each function's
 // environment from its envconfig struct, the webhook routes from the handler.
 package stack
