@@ -110,7 +110,8 @@ type Stack struct {
 	Pollers   map[string]*Poller // by lane key; absent when the consumer is not built
 	Mail      *MailReceiver
 	FuncEnv   []string
-	Emulators string // "started", "reused from the environment", "reused from state.json"
+	Emulators string   // "started", "reused from the environment", "reused from state.json"
+	Timings   *Timings // the gateway's and the pollers' hops, for `make bench-dev`
 
 	opts     Options
 	log      *slog.Logger
@@ -166,7 +167,8 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		Root: opts.Root, BuildDir: filepath.Join(opts.DataDir, "build"),
 		Hosts: map[string]*lambdahost.Host{}, Binaries: map[string]string{}, Pollers: map[string]*Poller{},
 		Sandbox: &Sandbox{File: filepath.Join(opts.DataDir, "sandbox", "outbox.jsonl")}, opts: opts, cancel: cancel, sched: map[string]*scheduleStats{},
-		log: slog.New(slog.NewTextHandler(opts.Out, &slog.HandlerOptions{Level: slog.LevelInfo})).With("part", "devstack"),
+		Timings: &Timings{},
+		log:     slog.New(slog.NewTextHandler(opts.Out, &slog.HandlerOptions{Level: slog.LevelInfo})).With("part", "devstack"),
 	}
 	s.PID = os.Getpid()
 	s.StartedAt = time.Now().UTC()
@@ -235,7 +237,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	}
 	gw := &Gateway{
 		Routes: routes.NewTable(routes.All()), Functions: fns, JWTSecret: s.jwtSecret(), APIID: apiID,
-		AccountID: accountID, Sandbox: s.Sandbox, Health: s.health,
+		AccountID: accountID, Sandbox: s.Sandbox, Health: s.health, Timings: s.Timings,
 	}
 	if !opts.Quiet {
 		gw.Log = slog.New(slog.NewTextHandler(opts.Out, nil)).With("part", "gateway")
@@ -272,7 +274,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		p := NewPoller(PollerConfig{
 			Name: l.Key + " → " + l.Consumer, QueueURL: s.Queues[l.Key], QueueARN: s.queueARN(l.Queue), Region: s.region(),
 			BatchSize: l.BatchSize, Window: l.MaxBatchingWindow, Pollers: opts.Concurrency,
-			ReportBatchItemFailures: l.ReportBatchItemFailures,
+			ReportBatchItemFailures: l.ReportBatchItemFailures, Timings: s.Timings, Key: l.Key,
 		}, s.sqs, h, s.log.With("part", "poller"))
 		p.Start(runCtx)
 		s.Pollers[l.Key] = p
