@@ -48,6 +48,7 @@ func main() {
 		secs = v
 	}
 	dur := time.Duration(secs) * time.Second
+	concurrency, _ := strconv.Atoi(os.Getenv("DEV_CONCURRENCY")) // as `make dev` reads it; 0 is the default
 	logPath := filepath.Join(os.TempDir(), "concierge-bench-dev.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -61,7 +62,7 @@ func main() {
 	os.Setenv("NOTIFY_WEBHOOK_URL", notes.URL)
 	st, err := stack.Start(ctx, stack.Options{
 		DataDir: filepath.Join(os.TempDir(), "concierge-bench-dev"), Prefix: fmt.Sprintf("bench%d-", time.Now().Unix()%1e6),
-		GatewayAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0", Out: logf, Quiet: true,
+		GatewayAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0", Out: logf, Quiet: true, Concurrency: concurrency,
 	})
 	if err != nil {
 		fail(err)

@@ -50,7 +50,7 @@ const (
 	DefaultGatewayAddr      = "127.0.0.1:8787"
 	DefaultSMTPAddr         = "127.0.0.1:2525"
 	DefaultSupportAddresses = "support@concierge.local"
-	DefaultConcurrency      = 2
+	DefaultConcurrency      = 8
 	DefaultTimeout          = 10 * time.Second
 	accountID               = "000000000000" // the account id the emulators use
 	apiID                   = "local"
@@ -69,7 +69,9 @@ type Options struct {
 	SMTPAddr    string // default 127.0.0.1:2525
 	// PublicBaseURL is what providers sign; default the gateway's URL.
 	PublicBaseURL string
-	Concurrency   int // per function; default 2
+	// Concurrency caps the instances of a function Lambda would scale without limit (default 8); functions
+	// and lanes with a limit in the deployed stack keep theirs (deployedConcurrency), capped by this too.
+	Concurrency int
 	// Getenv reads secrets and settings; default os.LookupEnv.
 	Getenv func(string) (string, bool)
 	// Out receives the stack's and the functions' log lines; default os.Stdout.
@@ -219,7 +221,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 			timeout = lanes.Urgent.ConsumerTimeout
 		}
 		cfg := lambdahost.Config{
-			Name: name, Binary: s.Binaries[name], Env: s.FuncEnv, Concurrency: opts.Concurrency,
+			Name: name, Binary: s.Binaries[name], Env: s.FuncEnv, Concurrency: functionConcurrency(name, opts.Concurrency),
 			Timeout: timeout, MemoryMB: 256, Stdout: s.fnWriter(), Stderr: opts.Out,
 		}
 		h, err := lambdahost.Start(runCtx, cfg)
@@ -273,7 +275,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		}
 		p := NewPoller(PollerConfig{
 			Name: l.Key + " → " + l.Consumer, QueueURL: s.Queues[l.Key], QueueARN: s.queueARN(l.Queue), Region: s.region(),
-			BatchSize: l.BatchSize, Window: l.MaxBatchingWindow, Pollers: opts.Concurrency,
+			BatchSize: l.BatchSize, Window: l.MaxBatchingWindow, Pollers: min(laneConcurrency[l.Key], opts.Concurrency),
 			ReportBatchItemFailures: l.ReportBatchItemFailures, Timings: s.Timings, Key: l.Key,
 		}, s.sqs, h, s.log.With("part", "poller"))
 		p.Start(runCtx)
@@ -293,6 +295,34 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		}
 	}
 	return s, nil
+}
+
+// The concurrency limits of the deployed stack (infra/stack/functions.go), kept locally so a flood on one
+// lane cannot hold up another and nothing runs one invocation at a time where Lambda runs several: each
+// lane's event source mapping runs at most its MaximumConcurrency batches at once (the router is deployed
+// once per lane; locally one host serves both, with room for both lanes at once), and a function with
+// reserved concurrency never runs more instances. Every other function scales with its requests in
+// Lambda; locally it is capped at Options.Concurrency.
+var (
+	laneConcurrency     = map[string]int{lanes.Urgent.Key: 5, lanes.Normal.Key: 2}
+	reservedConcurrency = map[string]int{"email": 5}
+)
+
+// functionConcurrency is how many instances of a function run at once locally, at most limit.
+func functionConcurrency(name string, limit int) int {
+	n := 0
+	for _, l := range lanes.All() {
+		if l.Consumer == name {
+			n += min(laneConcurrency[l.Key], limit)
+		}
+	}
+	if n > 0 {
+		return n
+	}
+	if r := reservedConcurrency[name]; r > 0 {
+		return min(r, limit)
+	}
+	return limit
 }
 
 // Stop stops everything Start started, emulators included; reused emulators keep running.
