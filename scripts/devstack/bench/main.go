@@ -7,9 +7,16 @@
 //     ceiling), and the ratio of the two;
 //   - per function, the bootstrap's size and the time from process start to its first response;
 //   - urgent-lane latency: from a signed urgent message accepted by the gateway to the agent's assignment
-//     notification arriving at a webhook receiver, through the real pollers and router (p50, p95).
+//     notification arriving at a webhook receiver, through the real pollers and router (p50, p95);
+//   - where the time went, as the median of each hop per phase (devstack.hop.<phase>.<hop>_p50): "client"
+//     (the whole request as the sender sees it), "gateway" (its own work), "<function>_wait" (until the
+//     function's runtime takes the event: a free instance, a cold start), "<function>_run" (the function),
+//     "<lane>_queued" (SendMessage to the poller's receive), "<lane>_wait" and "<lane>_run" (the router's
+//     invocation), "ddb_put" (one PutItem of the ceiling phase).
 //
-// DEV_BENCH_SECONDS sets the duration of each of the two load phases (default 60).
+// DEV_BENCH_SECONDS sets the duration of each of the two load phases (default 60); DEV_CONCURRENCY the
+// functions' local cap as for `make dev`; DEV_BENCH_CPUPROFILE=FILE writes a CPU profile of the stack's own
+// process (gateway, Runtime API hosts, pollers) during the webhook phase, for `go tool pprof`.
 package main
 
 import (
