@@ -38,7 +38,7 @@ type PollerConfig struct {
 	// Timings receives "<Key>.queued" (a message's time from SendMessage to its receive), "<Key>.wait" and
 	// "<Key>.run" (the invocation); nil records nothing.
 	Timings *Timings
-	Key     string
+	Key     string // the lane's key, naming its hops
 }
 
 // PollerStats count what a poller did.

@@ -70,7 +70,7 @@ type Options struct {
 	// PublicBaseURL is what providers sign; default the gateway's URL.
 	PublicBaseURL string
 	// Concurrency caps the instances of a function Lambda would scale without limit (default 8); functions
-	// and lanes with a limit in the deployed stack keep theirs (deployedConcurrency), capped by this too.
+	// and lanes with a limit in the deployed stack keep theirs (laneConcurrency, reservedConcurrency), capped by this too.
 	Concurrency int
 	// Getenv reads secrets and settings; default os.LookupEnv.
 	Getenv func(string) (string, bool)
