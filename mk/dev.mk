@@ -3,7 +3,8 @@
 #
 #   make dev         the whole contact center on 127.0.0.1 until Ctrl-C (DEV_PORT, SMTP_PORT override the ports)
 #   make demo        Nguyễn Thị Lan's story told to a running `make dev`
-#   make bench-dev   the local stack's figures ("name: value unit"); DEV_BENCH_SECONDS=10 for a quick look
+#   make bench-dev   the local stack's figures ("name: value unit"); DEV_BENCH_SECONDS=10 for a quick look,
+#                    DEV_BENCH_CPUPROFILE=FILE for a pprof CPU profile of the stack's process
 #   make smoke       one signed web-chat message through a running stack to an assigned conversation:
 #                    BASE_URL=… TOKEN=… [WEBCHAT_SIGNING_SECRET=…] for a deployed stack; no arguments for make dev
 #

@@ -8,6 +8,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -37,6 +40,12 @@ func run() int {
 	}
 	if n, err := strconv.Atoi(os.Getenv("DEV_CONCURRENCY")); err == nil {
 		opts.Concurrency = n
+	}
+	if addr := os.Getenv("DEV_PPROF"); addr != "" {
+		if err := servePprof(addr); err != nil {
+			fmt.Fprintln(os.Stderr, "devstack: DEV_PPROF:", err)
+			return 1
+		}
 	}
 	began := time.Now()
 	st, err := stack.Start(ctx, opts)
@@ -102,6 +111,24 @@ func banner(st *stack.Stack, took time.Duration) {
 	line("    make smoke TOKEN=$TOKEN BASE_URL=%s", st.GatewayURL)
 	line("")
 	fmt.Print(b.String())
+}
+
+// servePprof serves Go's profiles of this process (the gateway, the Runtime API hosts, the pollers, SMTP) on
+// addr, e.g. `DEV_PPROF=127.0.0.1:6060 make dev` then `go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10`.
+func servePprof(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go func() { _ = (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln) }()
+	fmt.Fprintf(os.Stderr, "devstack: pprof on http://%s/debug/pprof/\n", ln.Addr())
+	return nil
 }
 
 func last(url string) string {

@@ -256,7 +256,7 @@ func dynamoSpec(lay layout, persist string) spec {
 			return "", nil, "", fmt.Errorf("dynamodb: expected one DynamoDBLocal.jar under %s, found %d", lay.dir, len(jars))
 		}
 		jarDir := filepath.Dir(jars[0])
-		args := []string{
+		args := append(dynamoJVMFlags(), []string{
 			// A bounded heap: left alone the JVM takes a quarter of the machine and DynamoDB Local grew to
 			// 1.8 GB after 27k items, crowding the functions and tests on a 2-core CI box.
 			"-Xmx" + dynamoHeap(),
@@ -272,7 +272,7 @@ func dynamoSpec(lay layout, persist string) spec {
 			// has one table namespace per account and region the stack uses.
 			"-sharedDb",
 			"-disableTelemetry",
-		}
+		}...)
 		if s.dataDir != "" {
 			args = append(args, "-dbPath", s.dataDir)
 		} else {
@@ -530,6 +530,18 @@ func pruneLogs(dir string, age time.Duration) {
 			_ = os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// dynamoJVMFlags are DynamoDB Local's JVM settings: DYNAMODB_LOCAL_JAVA_OPTS (space-separated) when set,
+// else the client compiler only. A fresh JVM spends most of its CPU in its first minutes compiling with C2
+// (profiled: the compiler threads took more CPU than the request threads during a 10 s bench), and every
+// emulator here is a fresh JVM that lives for one test run or one `make dev`; with C1 alone DynamoDB Local
+// served 2-4x the transactions in its first 30 s on a busy 2-core machine (scripts/devstack/README.md).
+func dynamoJVMFlags() []string {
+	if v, ok := os.LookupEnv("DYNAMODB_LOCAL_JAVA_OPTS"); ok {
+		return strings.Fields(v)
+	}
+	return []string{"-XX:TieredStopAtLevel=1"}
 }
 
 // dynamoHeap is DynamoDB Local's maximum Java heap: DYNAMODB_LOCAL_HEAP (a -Xmx value such as 2g) or 1g,

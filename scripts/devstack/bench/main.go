@@ -7,9 +7,16 @@
 //     ceiling), and the ratio of the two;
 //   - per function, the bootstrap's size and the time from process start to its first response;
 //   - urgent-lane latency: from a signed urgent message accepted by the gateway to the agent's assignment
-//     notification arriving at a webhook receiver, through the real pollers and router (p50, p95).
+//     notification arriving at a webhook receiver, through the real pollers and router (p50, p95);
+//   - where the time went, as the median of each hop per phase (devstack.hop.<phase>.<hop>_p50): "client"
+//     (the whole request as the sender sees it), "gateway" (its own work), "<function>_wait" (until the
+//     function's runtime takes the event: a free instance, a cold start), "<function>_run" (the function),
+//     "<lane>_queued" (SendMessage to the poller's receive), "<lane>_wait" and "<lane>_run" (the router's
+//     invocation), "ddb_put" (one PutItem of the ceiling phase).
 //
-// DEV_BENCH_SECONDS sets the duration of each of the two load phases (default 60).
+// DEV_BENCH_SECONDS sets the duration of each of the two load phases (default 60); DEV_CONCURRENCY the
+// functions' local cap as for `make dev`; DEV_BENCH_CPUPROFILE=FILE writes a CPU profile of the stack's own
+// process (gateway, Runtime API hosts, pollers) during the webhook phase, for `go tool pprof`.
 package main
 
 import (
@@ -20,7 +27,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +55,7 @@ func main() {
 		secs = v
 	}
 	dur := time.Duration(secs) * time.Second
+	concurrency, _ := strconv.Atoi(os.Getenv("DEV_CONCURRENCY")) // as `make dev` reads it; 0 is the default
 	logPath := filepath.Join(os.TempDir(), "concierge-bench-dev.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -58,7 +69,7 @@ func main() {
 	os.Setenv("NOTIFY_WEBHOOK_URL", notes.URL)
 	st, err := stack.Start(ctx, stack.Options{
 		DataDir: filepath.Join(os.TempDir(), "concierge-bench-dev"), Prefix: fmt.Sprintf("bench%d-", time.Now().Unix()%1e6),
-		GatewayAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0", Out: logf, Quiet: true,
+		GatewayAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0", Out: logf, Quiet: true, Concurrency: concurrency,
 	})
 	if err != nil {
 		fail(err)
@@ -85,29 +96,50 @@ func main() {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Concierge-Timestamp", ts)
 		req.Header.Set("X-Concierge-Signature", webchat.Signature(secret, ts, body))
+		began := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
 			return err
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		st.Timings.Observe("client", time.Since(began))
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("HTTP %d", resp.StatusCode)
 		}
 		return nil
 	}
-	for range workers { // warm every process before the clock starts
-		if err := send(); err != nil {
+	// Warm a process per client before the clock starts: at once, or one process would serve them all.
+	warm := make(chan error, workers)
+	for range workers {
+		go func() { warm <- send() }()
+	}
+	for range workers {
+		if err := <-warm; err != nil {
 			fail(fmt.Errorf("warm-up webhook: %w", err))
 		}
 	}
+	st.Timings.Reset()
 	p50, p95, lost := urgentLatency(ctx, st, client, secret, notes)
+	urgentHops := st.Timings.Snapshot()
+	st.Timings.Reset()
+	fmt.Fprintf(os.Stderr, "bench-dev: webhooks phase from %d\n", time.Now().Unix())
+	stopProfile := func() {}
+	if path := os.Getenv("DEV_BENCH_CPUPROFILE"); path != "" {
+		stopProfile = cpuProfile(path)
+	}
 	hooks, hookErrs := run(dur, send)
+	stopProfile()
+	hookHops := st.Timings.Snapshot()
+	fmt.Fprintf(os.Stderr, "bench-dev: webhooks phase to %d\n", time.Now().Unix())
 
 	ddb := st.DynamoDB()
 	var pk atomic.Int64
+	putTimes := &stack.Timings{}
 	put := func() error {
 		k := fmt.Sprintf("BENCH#%d", pk.Add(1))
+		began := time.Now()
+		defer func() { putTimes.Observe("ddb_put", time.Since(began)) }()
 		_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: aws.String(st.Table),
 			Item: map[string]types.AttributeValue{
@@ -130,6 +162,9 @@ func main() {
 	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p50: %.1f ms\n", p50)
 	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p95: %.1f ms\n", p95)
 	fmt.Printf("devstack.urgent_lane.unassigned: %d messages\n", lost)
+	printHops("webhooks", hookHops)
+	printHops("urgent", urgentHops)
+	printHops("put", putTimes.Snapshot())
 	for _, name := range st.Functions {
 		fi, err := os.Stat(st.Binaries[name])
 		if err == nil {
@@ -162,6 +197,30 @@ func run(d time.Duration, op func() error) (float64, int64) {
 	}
 	wg.Wait()
 	return float64(ok.Load()) / time.Since(start).Seconds(), bad.Load()
+}
+
+// printHops prints each hop's median, phase by phase: where a request's time went.
+func printHops(phase string, hops map[string]stack.HopStats) {
+	names := make([]string, 0, len(hops))
+	for name := range hops {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Printf("devstack.hop.%s.%s_p50: %.1f ms\n", phase, strings.ReplaceAll(name, ".", "_"), float64(hops[name].P50)/float64(time.Millisecond))
+	}
+}
+
+// cpuProfile profiles this process (gateway, Runtime API hosts, pollers) into path until stop.
+func cpuProfile(path string) (stop func()) {
+	f, err := os.Create(path)
+	if err != nil {
+		fail(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fail(err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 func fail(err error) {

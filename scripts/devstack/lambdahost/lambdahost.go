@@ -73,8 +73,11 @@ type Result struct {
 	FunctionError string
 	ErrorPayload  *ErrorPayload
 	Duration      time.Duration // from the handoff to the runtime (/next) to its response
-	ColdStart     bool          // served by a process started for this invocation
-	InitDuration  time.Duration // on a cold start: process start to its first /next
+	// Waited is Invoke's call to the runtime's /next taking the invocation: waiting for a concurrency slot,
+	// a cold start's init, the handoff itself.
+	Waited       time.Duration
+	ColdStart    bool          // served by a process started for this invocation
+	InitDuration time.Duration // on a cold start: process start to its first /next
 }
 
 // ProcessStats describes one bootstrap process the host has started.
@@ -268,6 +271,7 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Result, error) {
 	if len(payload) > maxPayloadBytes {
 		return Result{}, ErrPayloadTooLarge
 	}
+	called := time.Now()
 	select {
 	case h.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -285,6 +289,7 @@ func (h *Host) Invoke(ctx context.Context, payload []byte) (Result, error) {
 	h.mu.Unlock()
 
 	inv := newInvocation(payload)
+	inv.called = called
 	type outcome struct {
 		res Result
 		err error
@@ -481,6 +486,7 @@ type invocation struct {
 	id       string
 	payload  []byte
 	traceID  string
+	called   time.Time     // when Invoke was called
 	deadline time.Time     // set by the /next handler when the runtime takes the invocation
 	taken    chan struct{} // closed once deadline is set
 	done     chan answer   // the runtime's /response or /error, at most one

@@ -647,3 +647,42 @@ func TestErrorDocument(t *testing.T) {
 		})
 	}
 }
+
+// Result.Waited is the time an invocation spent before its runtime took it (here, queued behind another on
+// the one instance), and Duration only the function's own time.
+func TestResultSaysHowLongTheInvocationWaited(t *testing.T) {
+	const sleep = 500 * time.Millisecond
+	th := newHost(t, Config{Concurrency: 1})
+	busy := make(chan Result, 1)
+	go func() {
+		payload, _ := json.Marshal(request{Mode: "sleep", SleepMS: int(sleep / time.Millisecond)})
+		res, _ := th.Invoke(context.Background(), payload)
+		busy <- res
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if s := th.Stats(); len(s.Processes) == 1 && s.Processes[0].Invocations == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first invocation never reached its runtime")
+		}
+		time.Sleep(2 * time.Millisecond) // polling a condition, not ordering
+	}
+	called := time.Now()
+	payload, _ := json.Marshal(request{Echo: "after"})
+	res, err := th.Invoke(context.Background(), payload)
+	if err != nil || res.FunctionError != "" {
+		t.Fatalf("invoke: %v %s", err, res.Payload)
+	}
+	first := <-busy
+	if first.Duration < sleep {
+		t.Errorf("the sleeping invocation ran %v, want at least %v", first.Duration, sleep)
+	}
+	if res.Waited < sleep*6/10 || res.Waited > time.Since(called) {
+		t.Errorf("the queued invocation waited %v, want most of the other's %v (and no more than its whole call)", res.Waited, sleep)
+	}
+	if res.Duration >= sleep {
+		t.Errorf("the queued invocation's Duration %v includes its wait", res.Duration)
+	}
+}

@@ -200,7 +200,7 @@ func (p *process) serve(inv *invocation, cold bool) (Result, serveOutcome) {
 	defer timer.Stop()
 
 	answered := func(a answer) Result {
-		res := Result{RequestID: inv.id, Payload: a.payload, Duration: a.at.Sub(takenAt)}
+		res := Result{RequestID: inv.id, Payload: a.payload, Duration: a.at.Sub(takenAt), Waited: takenAt.Sub(inv.called)}
 		if a.errDoc != nil {
 			res.FunctionError = "Unhandled"
 			res.ErrorPayload = a.errDoc

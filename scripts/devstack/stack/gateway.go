@@ -51,6 +51,9 @@ type Gateway struct {
 	Health    func(context.Context) (int, any) // serves GET /healthz
 	Now       func() time.Time                 // default time.Now
 	Log       *slog.Logger                     // access log; nil discards
+	// Timings receives the hops of each invocation: "gateway" (its own work), "<function>.wait" (until the
+	// runtime takes the event) and "<function>.run"; nil records nothing.
+	Timings *Timings
 }
 
 // SandboxPrefix is where the provider sandbox is mounted on the gateway.
@@ -66,31 +69,35 @@ func (g *Gateway) now() time.Time {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := g.now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	g.serve(rec, r)
+	invoked := g.serve(rec, r)
+	if invoked > 0 {
+		g.Timings.Observe("gateway", time.Since(start)-invoked)
+	}
 	if g.Log != nil && !strings.HasPrefix(r.URL.Path, SandboxPrefix+"outbox") {
 		g.Log.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"ms", g.now().Sub(start).Milliseconds())
 	}
 }
 
-func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
+// serve answers r and returns how long it spent in the function's Invoke (0 when it invoked nothing).
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) time.Duration {
 	if strings.HasPrefix(r.URL.Path, SandboxPrefix) && g.Sandbox != nil {
 		g.Sandbox.ServeHTTP(w, r)
-		return
+		return 0
 	}
 	rt, params, ok := g.Routes.Match(r.Method, r.URL.Path)
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
-		return
+		return 0
 	}
 	if rt.LocalOnly() {
 		if rt.Path == routes.HealthPath && g.Health != nil {
 			status, body := g.Health(r.Context())
 			writeJSON(w, status, body)
-			return
+			return 0
 		}
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
-		return
+		return 0
 	}
 	var auth *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
 	if rt.JWT {
@@ -99,7 +106,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 			// API Gateway's own answer; the function never runs.
 			w.Header().Set("www-authenticate", `Bearer error="invalid_token"`)
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Unauthorized"})
-			return
+			return 0
 		}
 		auth = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: v.Claims, Scopes: v.Scopes},
@@ -111,12 +118,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 			"message": fmt.Sprintf("function %s is not built yet: there is no functions/%s in this checkout", rt.Function, rt.Function),
 			"route":   rt.Key(),
 		})
-		return
+		return 0
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	if err != nil {
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"message": "Request Entity Too Large"})
-		return
+		return 0
 	}
 	ev := BuildEvent(r, body, EventContext{
 		Route: rt, Params: params, Now: g.now(), APIID: g.APIID, AccountID: g.AccountID, Authorizer: auth,
@@ -124,30 +131,35 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) {
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal Server Error"})
-		return
+		return 0
 	}
 	if len(payload) > maxInvokePayload {
 		// A body under API Gateway's limit can still make an event above Lambda's (a form is base64-encoded
 		// on the way in): API Gateway answers 413 then, and the function is never invoked.
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"message": "Request Entity Too Large"})
-		return
+		return 0
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), integrationTimeout)
 	defer cancel()
+	called := time.Now()
 	res, err := fn.Invoke(ctx, payload)
+	invoked := time.Since(called)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"message": "Service Unavailable"})
-			return
+			return invoked
 		}
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal Server Error"})
-		return
+		return invoked
 	}
+	g.Timings.Observe(rt.Function+".wait", res.Waited)
+	g.Timings.Observe(rt.Function+".run", res.Duration)
 	if res.FunctionError != "" {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal Server Error"})
-		return
+		return invoked
 	}
 	WriteResponse(w, res.Payload)
+	return invoked
 }
 
 func (g *Gateway) authorize(r *http.Request) (devjwt.Verified, bool) {

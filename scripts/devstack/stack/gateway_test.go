@@ -359,3 +359,31 @@ func TestBodyOverLambdasLimitIs413(t *testing.T) {
 		t.Errorf("small form: %d, function called %d times", resp.StatusCode, fn.calls)
 	}
 }
+
+// The gateway notes each invocation's hops: its own work, the function's wait for a runtime and its run.
+func TestGatewayRecordsTheHopsOfAnInvocation(t *testing.T) {
+	fn := &recorder{answer: okJSON(`{"ok":true}`)}
+	fn.answer.Waited, fn.answer.Duration = 7*time.Millisecond, 42*time.Millisecond
+	timings := &Timings{}
+	gw := &Gateway{Routes: routes.NewTable(routes.All()), Functions: map[string]Invoker{"webhooks": fn}, Timings: timings}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	if resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/webchat", "application/json", `{}`, nil); resp.StatusCode != 200 {
+		t.Fatalf("HTTP %d %s", resp.StatusCode, body)
+	}
+	hops := timings.Snapshot()
+	if h := hops["webhooks.wait"]; h.Count != 1 || h.P50 != 7*time.Millisecond {
+		t.Errorf("webhooks.wait = %+v", h)
+	}
+	if h := hops["webhooks.run"]; h.Count != 1 || h.P50 != 42*time.Millisecond {
+		t.Errorf("webhooks.run = %+v", h)
+	}
+	if h := hops["gateway"]; h.Count != 1 || h.P50 <= 0 || h.P50 > time.Second {
+		t.Errorf("gateway = %+v", h)
+	}
+	// A request that invokes nothing (the health route) is not a hop.
+	do(t, http.MethodGet, srv.URL+"/healthz", "", "", nil)
+	if n := timings.Snapshot()["gateway"].Count; n != 1 {
+		t.Errorf("gateway hop counted %d times after a request that invoked nothing", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,10 @@ type PollerConfig struct {
 	// ReportBatchItemFailures: the response's batchItemFailures name the messages to keep; without it any
 	// function error fails the whole batch and success deletes it all.
 	ReportBatchItemFailures bool
+	// Timings receives "<Key>.queued" (a message's time from SendMessage to its receive), "<Key>.wait" and
+	// "<Key>.run" (the invocation); nil records nothing.
+	Timings *Timings
+	Key     string // the lane's key, naming its hops
 }
 
 // PollerStats count what a poller did.
@@ -155,6 +160,14 @@ func (p *Poller) gather(ctx context.Context) ([]sqstypes.Message, error) {
 		if len(out.Messages) > 0 && len(batch) == 0 {
 			deadline = time.Now().Add(p.cfg.Window)
 		}
+		if p.cfg.Timings != nil {
+			now := time.Now()
+			for _, m := range out.Messages {
+				if ms, err := strconv.ParseInt(m.Attributes[string(sqstypes.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil {
+					p.cfg.Timings.Observe(p.cfg.Key+".queued", now.Sub(time.UnixMilli(ms)))
+				}
+			}
+		}
 		batch = appendUnique(batch, out.Messages)
 		if p.cfg.Window == 0 && len(batch) > 0 {
 			break
@@ -179,6 +192,8 @@ func (p *Poller) process(ctx context.Context, batch []sqstypes.Message) {
 		p.failed.Add(int64(len(batch)))
 		return
 	}
+	p.cfg.Timings.Observe(p.cfg.Key+".wait", res.Waited)
+	p.cfg.Timings.Observe(p.cfg.Key+".run", res.Duration)
 	keep, err := p.failures(res, batch)
 	if err != nil {
 		p.batchErrors.Add(1)

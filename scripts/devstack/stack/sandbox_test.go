@@ -3,7 +3,9 @@ package stack
 import (
 	"context"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -111,6 +113,59 @@ func TestFunctionEnvPassesEverySettingThrough(t *testing.T) {
 	for _, k := range []string{"SLA_POLICY", "ACK_QUIET_WINDOW", "FEEDBACK_LINK_BASE", "REPLY_DOMAIN", "WEBCHAT_REPLY_URL", "TIME_ZONE", "DEFAULT_AGENT_CAPACITY"} {
 		if !strings.Contains(" "+settings+" ", " "+k+" ") {
 			t.Errorf("%s is not among the settings the functions read: %s", k, settings)
+		}
+	}
+}
+
+// The outbox file is appended to and rewritten only when it has grown to twice the outbox, so a send is not
+// a rewrite of the whole file; a restart still reads back the last maxOutbox messages in order.
+func TestSandboxOutboxFileIsBoundedWithoutARewritePerSend(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "outbox.jsonl")
+	sb := &Sandbox{File: file}
+	lines := func() int {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(string(b), "\n")
+	}
+	total := 2*maxOutbox + 5
+	rewrites, prev := 0, 0
+	for i := range total {
+		sb.record(Sent{Provider: "webchat", To: "v_" + strconv.Itoa(i), Text: "tin nhắn " + strconv.Itoa(i)})
+		n := lines()
+		if n > 2*maxOutbox {
+			t.Fatalf("after %d sends the file holds %d lines, want at most %d", i+1, n, 2*maxOutbox)
+		}
+		if n < prev {
+			rewrites++
+		}
+		prev = n
+	}
+	if rewrites != 1 {
+		t.Errorf("the file was rewritten %d times in %d sends, want once", rewrites, total)
+	}
+	again := &Sandbox{File: file}
+	if err := again.Load(); err != nil {
+		t.Fatal(err)
+	}
+	got := again.Outbox()
+	if len(got) != maxOutbox || got[0].To != "v_"+strconv.Itoa(total-maxOutbox) || got[maxOutbox-1].To != "v_"+strconv.Itoa(total-1) {
+		t.Fatalf("after a restart the outbox holds %d messages, %s … %s", len(got), got[0].To, got[len(got)-1].To)
+	}
+}
+
+// Locally each function runs as many instances as the deployed stack lets it: the router once per lane at
+// the lanes' maximum concurrency, email at its reserved concurrency, the others up to the local cap.
+func TestFunctionConcurrencyFollowsTheDeployedLimits(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		limit, got int
+	}{
+		{"router", 8, 7}, {"email", 8, 5}, {"webhooks", 8, 8}, {"agentapi", 3, 3}, {"router", 1, 2}, {"email", 2, 2},
+	} {
+		if n := functionConcurrency(c.name, c.limit); n != c.got {
+			t.Errorf("%s under a cap of %d: %d instances, want %d", c.name, c.limit, n, c.got)
 		}
 	}
 }

@@ -50,7 +50,7 @@ const (
 	DefaultGatewayAddr      = "127.0.0.1:8787"
 	DefaultSMTPAddr         = "127.0.0.1:2525"
 	DefaultSupportAddresses = "support@concierge.local"
-	DefaultConcurrency      = 2
+	DefaultConcurrency      = 8
 	DefaultTimeout          = 10 * time.Second
 	accountID               = "000000000000" // the account id the emulators use
 	apiID                   = "local"
@@ -69,7 +69,9 @@ type Options struct {
 	SMTPAddr    string // default 127.0.0.1:2525
 	// PublicBaseURL is what providers sign; default the gateway's URL.
 	PublicBaseURL string
-	Concurrency   int // per function; default 2
+	// Concurrency caps the instances of a function Lambda would scale without limit (default 8); functions
+	// and lanes with a limit in the deployed stack keep theirs (laneConcurrency, reservedConcurrency), capped by this too.
+	Concurrency int
 	// Getenv reads secrets and settings; default os.LookupEnv.
 	Getenv func(string) (string, bool)
 	// Out receives the stack's and the functions' log lines; default os.Stdout.
@@ -110,7 +112,8 @@ type Stack struct {
 	Pollers   map[string]*Poller // by lane key; absent when the consumer is not built
 	Mail      *MailReceiver
 	FuncEnv   []string
-	Emulators string // "started", "reused from the environment", "reused from state.json"
+	Emulators string   // "started", "reused from the environment", "reused from state.json"
+	Timings   *Timings // the gateway's and the pollers' hops, for `make bench-dev`
 
 	opts     Options
 	log      *slog.Logger
@@ -166,7 +169,8 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		Root: opts.Root, BuildDir: filepath.Join(opts.DataDir, "build"),
 		Hosts: map[string]*lambdahost.Host{}, Binaries: map[string]string{}, Pollers: map[string]*Poller{},
 		Sandbox: &Sandbox{File: filepath.Join(opts.DataDir, "sandbox", "outbox.jsonl")}, opts: opts, cancel: cancel, sched: map[string]*scheduleStats{},
-		log: slog.New(slog.NewTextHandler(opts.Out, &slog.HandlerOptions{Level: slog.LevelInfo})).With("part", "devstack"),
+		Timings: &Timings{},
+		log:     slog.New(slog.NewTextHandler(opts.Out, &slog.HandlerOptions{Level: slog.LevelInfo})).With("part", "devstack"),
 	}
 	s.PID = os.Getpid()
 	s.StartedAt = time.Now().UTC()
@@ -217,7 +221,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 			timeout = lanes.Urgent.ConsumerTimeout
 		}
 		cfg := lambdahost.Config{
-			Name: name, Binary: s.Binaries[name], Env: s.FuncEnv, Concurrency: opts.Concurrency,
+			Name: name, Binary: s.Binaries[name], Env: s.FuncEnv, Concurrency: functionConcurrency(name, opts.Concurrency),
 			Timeout: timeout, MemoryMB: 256, Stdout: s.fnWriter(), Stderr: opts.Out,
 		}
 		h, err := lambdahost.Start(runCtx, cfg)
@@ -235,7 +239,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	}
 	gw := &Gateway{
 		Routes: routes.NewTable(routes.All()), Functions: fns, JWTSecret: s.jwtSecret(), APIID: apiID,
-		AccountID: accountID, Sandbox: s.Sandbox, Health: s.health,
+		AccountID: accountID, Sandbox: s.Sandbox, Health: s.health, Timings: s.Timings,
 	}
 	if !opts.Quiet {
 		gw.Log = slog.New(slog.NewTextHandler(opts.Out, nil)).With("part", "gateway")
@@ -271,8 +275,8 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		}
 		p := NewPoller(PollerConfig{
 			Name: l.Key + " → " + l.Consumer, QueueURL: s.Queues[l.Key], QueueARN: s.queueARN(l.Queue), Region: s.region(),
-			BatchSize: l.BatchSize, Window: l.MaxBatchingWindow, Pollers: opts.Concurrency,
-			ReportBatchItemFailures: l.ReportBatchItemFailures,
+			BatchSize: l.BatchSize, Window: l.MaxBatchingWindow, Pollers: min(laneConcurrency[l.Key], opts.Concurrency),
+			ReportBatchItemFailures: l.ReportBatchItemFailures, Timings: s.Timings, Key: l.Key,
 		}, s.sqs, h, s.log.With("part", "poller"))
 		p.Start(runCtx)
 		s.Pollers[l.Key] = p
@@ -291,6 +295,34 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		}
 	}
 	return s, nil
+}
+
+// The concurrency limits of the deployed stack (infra/stack/functions.go), kept locally so a flood on one
+// lane cannot hold up another and nothing runs one invocation at a time where Lambda runs several: each
+// lane's event source mapping runs at most its MaximumConcurrency batches at once (the router is deployed
+// once per lane; locally one host serves both, with room for both lanes at once), and a function with
+// reserved concurrency never runs more instances. Every other function scales with its requests in
+// Lambda; locally it is capped at Options.Concurrency.
+var (
+	laneConcurrency     = map[string]int{lanes.Urgent.Key: 5, lanes.Normal.Key: 2}
+	reservedConcurrency = map[string]int{"email": 5}
+)
+
+// functionConcurrency is how many instances of a function run at once locally, at most limit.
+func functionConcurrency(name string, limit int) int {
+	n := 0
+	for _, l := range lanes.All() {
+		if l.Consumer == name {
+			n += min(laneConcurrency[l.Key], limit)
+		}
+	}
+	if n > 0 {
+		return n
+	}
+	if r := reservedConcurrency[name]; r > 0 {
+		return min(r, limit)
+	}
+	return limit
 }
 
 // Stop stops everything Start started, emulators included; reused emulators keep running.
