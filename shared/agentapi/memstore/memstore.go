@@ -66,7 +66,9 @@ func newID(prefix string, t time.Time) string {
 	return prefix + ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
 }
 
-func notFound(what, id string) error { return domain.Errorf(domain.CodeNotFound, "%s %s not found", what, id) }
+func notFound(what, id string) error {
+	return domain.Errorf(domain.CodeNotFound, "%s %s not found", what, id)
+}
 
 var errNotKept = domain.Errorf(domain.CodeUnavailable, "memstore: merges, identities and suggestions are not kept in memory")
 
@@ -535,7 +537,9 @@ func (s *Store) Merge(context.Context, string, string) (domain.Customer, error) 
 }
 
 // DuplicateNotes: no suggestions are kept, so there are none.
-func (s *Store) DuplicateNotes(context.Context, string) ([]store.DuplicateNote, error) { return nil, nil }
+func (s *Store) DuplicateNotes(context.Context, string) ([]store.DuplicateNote, error) {
+	return nil, nil
+}
 
 // OpenSuggestions: none are kept.
 func (s *Store) OpenSuggestions(context.Context, int, string) ([]store.Suggestion, string, error) {
