@@ -335,3 +335,61 @@ func TestInMemoryRolesAndValidation(t *testing.T) {
 		t.Fatalf("the supervisor's own work: %d %s", res.Status, res.Body)
 	}
 }
+
+func TestInMemoryQueuesTransferNotesAndMetrics(t *testing.T) {
+	e := newMemEnv(t)
+	an := e.staff(t, "agent-an", 3, false)
+	sup := e.staff(t, "sup-binh", 3, true)
+	conv := e.conversation(t, "Shop ơi cho mình hỏi")
+	if res := e.gw.do(t, "PUT", "/agents/me/status", an, `{"status":"away"}`); res.Status != http.StatusOK {
+		t.Fatalf("status: %d %s", res.Status, res.Body)
+	}
+	var q convList
+	res := e.gw.do(t, "GET", "/conversations?view=unassigned&team=support", an, "")
+	res.decode(t, &q)
+	if res.Status != http.StatusOK || len(q.Items) != 1 || q.Items[0].ID != conv.ID {
+		t.Fatalf("queue: %d %s", res.Status, res.Body)
+	}
+	if res := e.gw.do(t, "POST", "/conversations/"+conv.ID+"/notes", an, `{"text":"Khách hỏi về đơn #123"}`); res.Status != http.StatusCreated {
+		t.Fatalf("note: %d %s", res.Status, res.Body)
+	}
+	res = e.gw.do(t, "GET", "/conversations/"+conv.ID, an, "")
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "Khách hỏi về đơn #123") {
+		t.Fatalf("conversation: %d %s", res.Status, res.Body)
+	}
+	if len(e.out.messages()) != 0 {
+		t.Fatalf("a note went to the customer: %+v", e.out.messages())
+	}
+	if res := e.gw.do(t, "PUT", "/teams/billing", sup, `{"name":"Billing","languages":["vi"]}`); res.Status != http.StatusCreated && res.Status != http.StatusOK {
+		t.Fatalf("team: %d %s", res.Status, res.Body)
+	}
+	if res := e.gw.do(t, "POST", "/conversations/"+conv.ID+"/assign", sup, `{"agentId":"sup-binh"}`); res.Status != http.StatusOK {
+		t.Fatalf("assign: %d %s", res.Status, res.Body)
+	}
+	// A transfer takes it off its assignee (the slot is freed) into the other team's queue.
+	if res := e.gw.do(t, "POST", "/conversations/"+conv.ID+"/transfer", sup, `{"team":"billing"}`); res.Status != http.StatusOK {
+		t.Fatalf("transfer: %d %s", res.Status, res.Body)
+	}
+	got, err := e.st.GetConversation(context.Background(), conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ag, _ := e.st.GetAgent(context.Background(), "sup-binh"); got.Team != "billing" || got.AssigneeID != "" || ag.Load != 0 {
+		t.Fatalf("after transfer: team %q, assignee %q, load %d", got.Team, got.AssigneeID, ag.Load)
+	}
+	if res := e.gw.do(t, "POST", "/conversations/"+conv.ID+"/resolve", sup, ""); res.Status != http.StatusOK {
+		t.Fatalf("resolve: %d %s", res.Status, res.Body)
+	}
+	var rep struct {
+		Resolved int `json:"resolved"`
+	}
+	e.clk.advance(time.Minute) // a report ends now, excluded
+	res = e.gw.do(t, "GET", "/metrics", sup, "")
+	res.decode(t, &rep)
+	if res.Status != http.StatusOK || rep.Resolved != 1 {
+		t.Fatalf("metrics: %d %s", res.Status, res.Body)
+	}
+	if res := e.gw.do(t, "GET", "/metrics", an, ""); res.Status != http.StatusForbidden {
+		t.Fatalf("an agent reading metrics: %d %s", res.Status, res.Body)
+	}
+}
