@@ -29,9 +29,10 @@ import (
 // channel is an in-memory routing.Sender: it keeps what it delivered and
 // refuses while failing is set.
 type channel struct {
-	mu      sync.Mutex
-	sent    []routing.Outbound
-	failing bool
+	mu       sync.Mutex
+	sent     []routing.Outbound
+	failing  bool
+	refusing bool // as a provider refuses a message it will never take
 }
 
 func (c *channel) Send(_ context.Context, m routing.Outbound) (routing.Sent, error) {
@@ -39,6 +40,9 @@ func (c *channel) Send(_ context.Context, m routing.Outbound) (routing.Sent, err
 	defer c.mu.Unlock()
 	if c.failing {
 		return routing.Sent{}, domain.Errorf(domain.CodeUnavailable, "provider down")
+	}
+	if c.refusing {
+		return routing.Sent{}, domain.Errorf(domain.CodeConflict, "the customer's 24-hour window is closed")
 	}
 	c.sent = append(c.sent, m)
 	return routing.Sent{Provider: "meta", ProviderMessageID: "wamid.mem" + strings.Repeat("x", len(c.sent))}, nil
@@ -391,5 +395,34 @@ func TestInMemoryQueuesTransferNotesAndMetrics(t *testing.T) {
 	}
 	if res := e.gw.do(t, "GET", "/metrics", an, ""); res.Status != http.StatusForbidden {
 		t.Fatalf("an agent reading metrics: %d %s", res.Status, res.Body)
+	}
+}
+
+func TestInMemoryASurveyTheChannelRefusesIsRecordedFailedAndNotRetried(t *testing.T) {
+	e := newMemEnv(t)
+	an := e.staff(t, "agent-an", 3, false)
+	conv := e.conversation(t, "Ok cảm ơn")
+	e.out.refusing = true
+	res := e.gw.do(t, "POST", "/conversations/"+conv.ID+"/resolve", an, "")
+	var rb resolveBody
+	res.decode(t, &rb)
+	if res.Status != http.StatusOK || rb.Survey.Sent || rb.Survey.Pending {
+		t.Fatalf("resolve: %d %s", res.Status, res.Body)
+	}
+	if o := e.st.Owed(); len(o) != 0 {
+		t.Fatalf("a refused survey stays owed: %+v", o)
+	}
+	page, err := e.st.Timeline(context.Background(), e.cust.ID, 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, tp := range page.Items {
+		if tp.Metadata["automatic"] == "survey" && tp.Status == domain.StatusFailed && tp.Metadata["error"] != "" {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d failed survey touchpoints, want 1: %+v", failed, page.Items)
 	}
 }

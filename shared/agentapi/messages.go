@@ -309,12 +309,17 @@ func (a *API) resolve(ctx context.Context, c *call) (reply, error) {
 	saved := res.Conversation
 	survey := map[string]any{"sent": false}
 	for _, e := range res.Owed {
-		if _, err := a.surveys().Deliver(ctx, e); err != nil {
+		tp, err := a.surveys().Deliver(ctx, e)
+		switch {
+		case err != nil:
 			a.Log.Warn("survey owed; the SLA sweep sends it", "conversation", saved.ID, "error", err.Error())
 			survey = map[string]any{"sent": false, "pending": true, "channel": sv.Message.Channel}
-			continue
+		case tp.Status == domain.StatusFailed:
+			a.Log.Warn("survey refused by the channel", "conversation", saved.ID, "error", tp.Metadata["error"])
+			survey = map[string]any{"sent": false, "channel": sv.Message.Channel}
+		default:
+			survey = map[string]any{"sent": true, "channel": sv.Message.Channel}
 		}
-		survey = map[string]any{"sent": true, "channel": sv.Message.Channel}
 	}
 	var pulled []string
 	if a.Router != nil && saved.AssigneeID != "" {

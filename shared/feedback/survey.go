@@ -67,7 +67,8 @@ type Surveys struct {
 var ErrNotSent = errors.New("feedback: survey not sent yet")
 
 // Deliver sends the owed survey e and settles it. It returns the survey's
-// touchpoint when this call or an earlier one sent it.
+// touchpoint when this call or an earlier one sent it, or when the channel
+// refused it for good (Status failed).
 func (s *Surveys) Deliver(ctx context.Context, e store.OwedEffect) (domain.Touchpoint, error) {
 	tp, err := s.send(ctx, e)
 	if err != nil {
@@ -120,15 +121,24 @@ func (s *Surveys) send(ctx context.Context, e store.OwedEffect) (domain.Touchpoi
 		// merged away meanwhile. It was sent; nothing is owed.
 		return tp, nil
 	}
+	m := sv.Message
+	tp = domain.Touchpoint{ID: sv.TouchpointID, CustomerID: sv.CustomerID, ConversationID: sv.ConversationID, Channel: m.Channel,
+		Direction: domain.DirectionOut, Kind: domain.KindMessage, Text: m.Text, Subject: m.Subject,
+		Metadata: map[string]string{"automatic": "survey"}}
 	sent, err := s.Sender.Send(ctx, sv.Message)
+	if err != nil && refused(err) {
+		// No retry mends a message the channel refuses (an invalid address,
+		// a closed messaging window): it is on the timeline as failed, and
+		// done.
+		tp.Provider, tp.Status, tp.Metadata["error"] = m.Provider, domain.StatusFailed, domain.ErrorMessage(err)
+		stored, _, rerr := s.Store.RecordOutbound(ctx, tp)
+		return stored, rerr
+	}
 	if err != nil {
 		s.logger().Warn("survey not sent; retried by the next sweep", "conversation", sv.ConversationID, "error", err.Error())
 		return domain.Touchpoint{}, fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
-	m := sv.Message
-	tp = domain.Touchpoint{ID: sv.TouchpointID, CustomerID: sv.CustomerID, ConversationID: sv.ConversationID, Channel: m.Channel,
-		Direction: domain.DirectionOut, Kind: domain.KindMessage, Text: m.Text, Subject: m.Subject, Status: domain.StatusSent,
-		Provider: sent.Provider, ProviderMessageID: sent.ProviderMessageID, Metadata: map[string]string{"automatic": "survey"}}
+	tp.Status, tp.Provider, tp.ProviderMessageID = domain.StatusSent, sent.Provider, sent.ProviderMessageID
 	if sent.EmailMessageID != "" {
 		tp.Metadata["messageId"] = sent.EmailMessageID
 	}
@@ -146,6 +156,17 @@ func (s *Surveys) send(ctx context.Context, e store.OwedEffect) (domain.Touchpoi
 		}
 	}
 	return stored, nil
+}
+
+// refused: the channel will never take this message as it is (the senders'
+// CodeInvalid and CodeConflict); anything else (an outage, throttling) is
+// retried.
+func refused(err error) bool {
+	switch domain.ErrorCode(err) {
+	case domain.CodeInvalid, domain.CodeConflict, domain.CodeUnprocessable:
+		return true
+	}
+	return false
 }
 
 func (s *Surveys) logger() *slog.Logger {
