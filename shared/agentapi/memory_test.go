@@ -33,11 +33,13 @@ type channel struct {
 	sent     []routing.Outbound
 	failing  bool
 	refusing bool // as a provider refuses a message it will never take
+	attempts int
 }
 
 func (c *channel) Send(_ context.Context, m routing.Outbound) (routing.Sent, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.attempts++
 	if c.failing {
 		return routing.Sent{}, domain.Errorf(domain.CodeUnavailable, "provider down")
 	}
@@ -57,12 +59,13 @@ func (c *channel) messages() []routing.Outbound {
 }
 
 type memEnv struct {
-	st   *memstore.Store
-	clk  *clock
-	out  *channel
-	api  *agentapi.API
-	gw   *gateway
-	cust domain.Customer
+	sweeps *feedback.Surveys // the SLA function's, kept between sweeps
+	st     *memstore.Store
+	clk    *clock
+	out    *channel
+	api    *agentapi.API
+	gw     *gateway
+	cust   domain.Customer
 }
 
 func newMemEnv(t *testing.T) *memEnv {
@@ -76,7 +79,8 @@ func newMemEnv(t *testing.T) *memEnv {
 	phone := domain.Identity{Kind: domain.KindPhone, Value: "+84912345678"}
 	cust := st.PutCustomer(domain.Customer{DisplayName: "Nguyễn Thị Lan", Language: "vi", Identities: []domain.Identity{phone},
 		LastChannel: domain.ChannelWhatsApp, UpdatedAt: clk.now()})
-	return &memEnv{st: st, clk: clk, out: out, api: api, gw: &gateway{api: api, now: clk.now}, cust: cust}
+	return &memEnv{st: st, clk: clk, out: out, api: api, gw: &gateway{api: api, now: clk.now}, cust: cust,
+		sweeps: &feedback.Surveys{Store: st, Sender: out, Log: quiet(), Now: clk.now}}
 }
 
 // conversation opens one of the customer's conversations with an inbound
@@ -129,9 +133,8 @@ type resolveBody struct {
 // perform each, settle it when done.
 func (e *memEnv) sweep(t *testing.T) (done, left int) {
 	t.Helper()
-	surveys := &feedback.Surveys{Store: e.st, Sender: e.out, Log: quiet()}
 	for _, o := range e.st.Owed() {
-		if err := surveys.Perform(context.Background(), o); err != nil {
+		if err := e.sweeps.Perform(context.Background(), o); err != nil {
 			left++
 			continue
 		}
@@ -424,5 +427,27 @@ func TestInMemoryASurveyTheChannelRefusesIsRecordedFailedAndNotRetried(t *testin
 	}
 	if failed != 1 {
 		t.Fatalf("%d failed survey touchpoints, want 1: %+v", failed, page.Items)
+	}
+}
+
+func TestInMemoryAnOutageCostsASweepOneAttempt(t *testing.T) {
+	e := newMemEnv(t)
+	an := e.staff(t, "agent-an", 3, false)
+	e.out.fail(true)
+	for i := range 3 {
+		conv := e.conversation(t, "Cảm ơn shop "+string(rune('a'+i)))
+		if res := e.gw.do(t, "POST", "/conversations/"+conv.ID+"/resolve", an, ""); res.Status != http.StatusOK {
+			t.Fatalf("resolve: %d %s", res.Status, res.Body)
+		}
+	}
+	e.clk.advance(feedback.ClaimFor)
+	before := e.out.attempts
+	if done, left := e.sweep(t); done != 0 || left != 3 || e.out.attempts != before+1 {
+		t.Fatalf("sweep in an outage: done %d, left %d, %d attempts; want 0, 3, 1", done, left, e.out.attempts-before)
+	}
+	e.out.fail(false)
+	e.clk.advance(time.Minute)
+	if done, left := e.sweep(t); done != 3 || left != 0 || len(e.out.messages()) != 3 {
+		t.Fatalf("sweep after the outage: done %d, left %d, %d sent", done, left, len(e.out.messages()))
 	}
 }

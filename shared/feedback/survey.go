@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/domain"
@@ -60,7 +61,18 @@ type Surveys struct {
 	Store  Outbox
 	Sender routing.Sender
 	Log    *slog.Logger
+	// Now is the clock of the pause after an outage (time.Now when nil).
+	Now func() time.Time
+
+	mu          sync.Mutex
+	pausedUntil time.Time
 }
+
+// outagePause is how long one Surveys stops sending after a send failed
+// for an outage: a sweep does not spend its minute waiting on a provider
+// that is down (the SLA events come after the owed effects), and the next
+// sweep, a minute later, tries again.
+const outagePause = 30 * time.Second
 
 // ErrNotSent says a survey is still owed: its send failed or another
 // attempt holds it. The sweep retries it.
@@ -125,6 +137,9 @@ func (s *Surveys) send(ctx context.Context, e store.OwedEffect) (domain.Touchpoi
 	tp = domain.Touchpoint{ID: sv.TouchpointID, CustomerID: sv.CustomerID, ConversationID: sv.ConversationID, Channel: m.Channel,
 		Direction: domain.DirectionOut, Kind: domain.KindMessage, Text: m.Text, Subject: m.Subject,
 		Metadata: map[string]string{"automatic": "survey"}}
+	if s.paused() {
+		return domain.Touchpoint{}, fmt.Errorf("%w: the channel failed moments ago", ErrNotSent)
+	}
 	sent, err := s.Sender.Send(ctx, sv.Message)
 	if err != nil && refused(err) {
 		// No retry mends a message the channel refuses (an invalid address,
@@ -135,6 +150,7 @@ func (s *Surveys) send(ctx context.Context, e store.OwedEffect) (domain.Touchpoi
 		return stored, rerr
 	}
 	if err != nil {
+		s.pause()
 		s.logger().Warn("survey not sent; retried by the next sweep", "conversation", sv.ConversationID, "error", err.Error())
 		return domain.Touchpoint{}, fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
@@ -156,6 +172,25 @@ func (s *Surveys) send(ctx context.Context, e store.OwedEffect) (domain.Touchpoi
 		}
 	}
 	return stored, nil
+}
+
+func (s *Surveys) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Surveys) paused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now().Before(s.pausedUntil)
+}
+
+func (s *Surveys) pause() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pausedUntil = s.now().Add(outagePause)
 }
 
 // refused: the channel will never take this message as it is (the senders'
