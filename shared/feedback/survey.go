@@ -115,6 +115,9 @@ func (s *Surveys) send(ctx context.Context, e store.OwedEffect) (domain.Touchpoi
 	if err := json.Unmarshal(e.Payload, &sv); err != nil || sv.TouchpointID == "" || sv.CustomerID == "" {
 		return domain.Touchpoint{}, fmt.Errorf("%w: %v", errUndeliverable, err)
 	}
+	if s.paused() {
+		return domain.Touchpoint{}, fmt.Errorf("%w: the channel failed moments ago", ErrNotSent)
+	}
 	held, err := s.Store.ClaimOwed(ctx, e.Key, ClaimFor)
 	if errors.Is(err, store.ErrOwedBusy) {
 		return domain.Touchpoint{}, fmt.Errorf("%w: another attempt holds it", ErrNotSent)
@@ -129,17 +132,14 @@ func (s *Surveys) send(ctx context.Context, e store.OwedEffect) (domain.Touchpoi
 	case domain.ErrorCode(err) != domain.CodeNotFound:
 		return tp, err
 	case !held:
-		// Settled by another attempt, yet no touchpoint: the customer was
-		// merged away meanwhile. It was sent; nothing is owed.
+		// Settled by another attempt (sent, or refused for good) while its
+		// touchpoint moved with a merge: nothing is owed.
 		return tp, nil
 	}
 	m := sv.Message
 	tp = domain.Touchpoint{ID: sv.TouchpointID, CustomerID: sv.CustomerID, ConversationID: sv.ConversationID, Channel: m.Channel,
 		Direction: domain.DirectionOut, Kind: domain.KindMessage, Text: m.Text, Subject: m.Subject,
 		Metadata: map[string]string{"automatic": "survey"}}
-	if s.paused() {
-		return domain.Touchpoint{}, fmt.Errorf("%w: the channel failed moments ago", ErrNotSent)
-	}
 	sent, err := s.Sender.Send(ctx, sv.Message)
 	if err != nil && refused(err) {
 		// No retry mends a message the channel refuses (an invalid address,
