@@ -1,16 +1,21 @@
 // Command sla is the SLA sweeper, run every minute by an EventBridge
-// schedule: it warns before a breach and escalates on one. Wiring only.
+// schedule: it warns before a breach, escalates on one, and performs the
+// side effects still owed (a resolve's survey among them). Wiring only.
 package main
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/feedback"
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
+	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -26,12 +31,15 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "DEFAULT_TEAM", err)
 	}
+	surveys := &feedback.Surveys{Store: st, Log: log,
+		Sender: routing.ChannelSender{Router: send.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, send.SESClient(awsCfg), send.WithLogger(log))}}
 	sw := &routing.Sweeper{
 		Store:    st,
 		Teams:    resolver,
 		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log),
 		Config:   rcfg,
 		Log:      log,
+		Effects:  map[string]func(context.Context, store.OwedEffect) error{feedback.EffectSurvey: surveys.Perform},
 	}
 	if cfg.RoutingQueueURL != "" || cfg.UrgentQueueURL != "" {
 		lanes := queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}

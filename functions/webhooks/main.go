@@ -8,9 +8,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/feedback"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/teams"
 	"github.com/concierge-cx/concierge/shared/webhook"
@@ -26,7 +26,7 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
-	svc.Surveys = &agentapi.Feedback{Store: st, Teams: teams.NewResolver(st, def), SupervisorTeam: cfg.SupervisorTeam,
+	svc.Surveys = &feedback.Recorder{Store: st, Teams: teams.NewResolver(st, def), SupervisorTeam: cfg.SupervisorTeam,
 		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log), Log: log}
 	lambda.Start(webhook.New(cfg, svc, st, webhook.WithLogger(log)).Handle)
 }

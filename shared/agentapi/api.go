@@ -21,7 +21,6 @@ import (
 	"github.com/concierge-cx/concierge/shared/routes"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sla"
-	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/teams"
 	"github.com/concierge-cx/concierge/shared/urgency"
 )
@@ -30,9 +29,9 @@ import (
 // waiting work when an agent frees a slot), Notifier (follow-ups) and Scorer
 // (the urgency trend) are optional.
 type API struct {
-	Store    *store.Store
+	Store    Storage
 	Sender   routing.Sender
-	Router   *routing.Router
+	Router   Router
 	Notifier routing.Notifier
 	Scorer   *urgency.Scorer
 	// Teams reads teams and their SLA policies: the same resolver code the
@@ -50,7 +49,7 @@ type API struct {
 type Option func(*API)
 
 // WithRouter lets an agent who becomes available (or frees a slot) pull waiting work.
-func WithRouter(r *routing.Router) Option { return func(a *API) { a.Router = r } }
+func WithRouter(r Router) Option { return func(a *API) { a.Router = r } }
 
 // WithNotifier tells supervisors about follow-ups.
 func WithNotifier(n routing.Notifier) Option { return func(a *API) { a.Notifier = n } }
@@ -66,7 +65,7 @@ func WithTeams(r *teams.Resolver) Option { return func(a *API) { a.Teams = r } }
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.Log = l } }
 
 // New builds the API.
-func New(cfg Config, st *store.Store, sender routing.Sender, opts ...Option) *API {
+func New(cfg Config, st Storage, sender routing.Sender, opts ...Option) *API {
 	a := &API{Store: st, Sender: sender, Config: cfg.withDefaults(), Log: slog.Default()}
 	a.Normalizer = domain.Normalizer{DefaultRegion: a.Config.DefaultPhoneRegion}
 	for _, o := range opts {

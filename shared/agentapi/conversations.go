@@ -251,24 +251,21 @@ func (a *API) assign(ctx context.Context, c *call) (reply, error) {
 
 // assignTo gives the conversation to an agent, atomically and within the
 // agent's capacity. A claim takes only unassigned work; a supervisor's
-// assignment may move it from another agent, whose slot is freed in the
-// same transaction.
+// assignment may move it from another agent, whose slot the store frees in
+// the same transaction.
 func (a *API) assignTo(ctx context.Context, id, agentID string, reassign bool) (domain.Conversation, error) {
-	return a.Store.UpdateConversation(ctx, id, func(c *domain.Conversation) ([]store.Write, error) {
+	return a.Store.EditConversation(ctx, id, func(c *domain.Conversation) error {
 		if c.Closed() {
-			return nil, domain.Errorf(domain.CodeConflict, "conversation %s is resolved", id)
+			return domain.Errorf(domain.CodeConflict, "conversation %s is resolved", id)
 		}
 		if c.AssigneeID == agentID {
-			return nil, store.ErrNoChange
+			return store.ErrNoChange
 		}
-		var writes []store.Write
-		if c.AssigneeID != "" {
-			if !reassign {
-				return nil, domain.Errorf(domain.CodeConflict, "conversation %s is already assigned to %s", id, c.AssigneeID)
-			}
-			writes = append(writes, store.WriteOf(a.Store.ReleaseAgentWrite(c.AssigneeID)))
+		if c.AssigneeID != "" && !reassign {
+			return domain.Errorf(domain.CodeConflict, "conversation %s is already assigned to %s", id, c.AssigneeID)
 		}
-		return append(writes, a.Store.AssignChange(c, agentID)), nil
+		c.AssigneeID = agentID
+		return nil
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/ingest"
 )
 
 type convList struct {
@@ -138,13 +139,13 @@ func TestAgentAnswersTheUrgentCustomerOnHerChannelAndHerScoresReachTheProfile(t 
 	// She answers "5" on WhatsApp: the ingest path hands it to TryBareScore.
 	e.clk.advance(time.Minute)
 	fb := e.api.Feedback()
-	handled, err := fb.TryBareScore(ctx, agentapi.BareReply{Identity: domain.Identity{Kind: domain.KindPhone, Value: "+84912345678"},
+	handled, err := fb.TryBareScore(ctx, ingest.SurveyAnswer{Identity: domain.Identity{Kind: domain.KindPhone, Value: "+84912345678"},
 		Channel: domain.ChannelWhatsApp, Provider: "meta", ProviderMessageID: "wamid.in-5", Text: " 5 ", OccurredAt: e.clk.now()})
 	if err != nil || !handled {
 		t.Fatalf("bare 5: handled=%v err=%v", handled, err)
 	}
 	// A redelivery of the same "5" is not a second score.
-	if handled, err := fb.TryBareScore(ctx, agentapi.BareReply{Identity: domain.Identity{Kind: domain.KindPhone, Value: "+84912345678"},
+	if handled, err := fb.TryBareScore(ctx, ingest.SurveyAnswer{Identity: domain.Identity{Kind: domain.KindPhone, Value: "+84912345678"},
 		Channel: domain.ChannelWhatsApp, Provider: "meta", ProviderMessageID: "wamid.in-5", Text: "5", OccurredAt: e.clk.now()}); err != nil || handled {
 		t.Fatalf("replayed 5: handled=%v err=%v", handled, err)
 	}

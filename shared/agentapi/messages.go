@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/feedback"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/store"
@@ -211,7 +210,7 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	saved, err := a.updateConversation(ctx, id, func(conv *domain.Conversation) error {
+	saved, err := a.Store.EditConversation(ctx, id, func(conv *domain.Conversation) error {
 		now := tp.OccurredAt
 		if conv.FirstResponseAt.IsZero() {
 			conv.FirstResponseAt = now
@@ -235,24 +234,6 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 		return reply{}, err
 	}
 	return created(map[string]any{"touchpoint": tp, "conversation": a.view(ctx, saved)}), nil
-}
-
-// updateConversation applies change (and the writes extra derives from the
-// changed conversation) through the store's update primitive, which re-reads
-// and re-applies it with backoff when the router writes meanwhile.
-func (a *API) updateConversation(ctx context.Context, id string, change func(*domain.Conversation) error, extra ...func(domain.Conversation) []types.TransactWriteItem) (domain.Conversation, error) {
-	return a.Store.UpdateConversation(ctx, id, func(c *domain.Conversation) ([]store.Write, error) {
-		if err := change(c); err != nil {
-			return nil, err
-		}
-		var writes []store.Write
-		for _, e := range extra {
-			for _, w := range e(*c) {
-				writes = append(writes, store.WriteOf(w))
-			}
-		}
-		return writes, nil
-	})
 }
 
 func (a *API) note(ctx context.Context, c *call) (reply, error) {
@@ -290,72 +271,61 @@ func (a *API) resolve(ctx context.Context, c *call) (reply, error) {
 	if err := emptyBody(c); err != nil {
 		return reply{}, err
 	}
-	token, err := newToken()
+	token, err := feedback.NewToken()
 	if err != nil {
 		return reply{}, err
 	}
-	var cu domain.Customer
-	var before domain.Conversation
-	saved, err := a.updateConversation(ctx, id, func(conv *domain.Conversation) error {
-		if err := mayWork(c.who, *conv); err != nil {
-			return err
-		}
-		before = *conv
-		var err error
-		if cu, err = a.Store.GetCustomer(ctx, conv.CustomerID); err != nil {
-			return err
-		}
-		now := a.Store.Now()
-		conv.Status, conv.ResolvedAt = domain.ConversationResolved, now
-		return nil
-	}, func(conv domain.Conversation) []types.TransactWriteItem {
-		var w []types.TransactWriteItem
-		if before.AssigneeID != "" {
-			w = append(w, a.Store.ReleaseAgentWrite(before.AssigneeID))
-		}
-		if cu.OpenConversationID == conv.ID {
-			w = append(w, a.Store.CloseOpenConversationWrite(cu.ID, conv.ID))
-		}
-		breached := len(conv.SLA.Breaches) > 0 || !conv.SLA.BreachedAt.IsZero()
-		if m, err := a.Store.ConversationMetricWrite(store.ConversationMetric{
-			ConversationID: conv.ID, Priority: conv.Priority, Channel: conv.LastChannel, Team: conv.Team,
-			OpenedAt: conv.OpenedAt, FirstResponseAt: conv.FirstResponseAt, ResolvedAt: conv.ResolvedAt, Breached: breached,
-		}); err == nil {
-			w = append(w, m)
-		}
-		if fw, err := a.Store.FeedbackRequestWrites(store.FeedbackRequest{
-			Token: token, CustomerID: cu.ID, ConversationID: conv.ID, Channel: conv.LastChannel, Priority: conv.Priority,
-			CreatedAt: conv.ResolvedAt, ExpiresAt: conv.ResolvedAt.Add(a.Config.FeedbackTTL),
-		}); err == nil {
-			w = append(w, fw...)
-		}
-		return w
-	})
+	conv, err := a.Store.GetConversation(ctx, id)
 	if err != nil {
-		if store.RefusedIndex(err) > 0 {
-			return reply{}, domain.Errorf(domain.CodeConflict, "conversation %s changed while resolving; try again", id)
-		}
 		return reply{}, err
 	}
+	if err := mayWork(c.who, conv); err != nil {
+		return reply{}, err
+	}
+	cu, err := a.Store.GetCustomer(ctx, conv.CustomerID)
+	if err != nil {
+		return reply{}, err
+	}
+	in := store.ResolveInput{FeedbackToken: token, FeedbackTTL: a.Config.FeedbackTTL,
+		Check: func(fresh domain.Conversation) error { return mayWork(c.who, fresh) }}
+	sv, asked, err := a.survey(ctx, conv, cu, token)
+	if err != nil {
+		return reply{}, err
+	}
+	if asked {
+		e, err := sv.Owed()
+		if err != nil {
+			return reply{}, err
+		}
+		// Owed in the resolve's own transaction: once resolved, no crash or
+		// failed send can lose the survey; the SLA sweep sends what this
+		// request does not.
+		in.Owed = append(in.Owed, e)
+	}
+	res, err := a.Store.ResolveConversation(ctx, id, in)
+	if err != nil {
+		return reply{}, err
+	}
+	saved := res.Conversation
 	survey := map[string]any{"sent": false}
-	if d, derr := a.destination(ctx, saved, cu); derr == nil && d.Channel != domain.ChannelWebchat {
-		body := SurveyText(cu, a.Config.BusinessName)
-		if a.Config.FeedbackLinkBase != "" {
-			body += "\n" + strings.TrimRight(a.Config.FeedbackLinkBase, "/") + "/" + token
-		}
-		// The survey is a courtesy: a failed send is on the timeline, and the
-		// conversation stays resolved.
-		if _, serr := a.send(ctx, saved, d, body, map[string]string{"automatic": "survey"}, true); serr == nil {
-			survey = map[string]any{"sent": true, "channel": d.Channel}
-		} else {
-			a.Log.Warn("survey not sent", "conversation", saved.ID, "error", serr.Error())
+	for _, e := range res.Owed {
+		tp, err := a.surveys().Deliver(ctx, e)
+		switch {
+		case err != nil:
+			a.Log.Warn("survey owed; the SLA sweep sends it", "conversation", saved.ID, "error", err.Error())
+			survey = map[string]any{"sent": false, "pending": true, "channel": sv.Message.Channel}
+		case tp.Status == domain.StatusFailed:
+			a.Log.Warn("survey refused by the channel", "conversation", saved.ID, "error", tp.Metadata["error"])
+			survey = map[string]any{"sent": false, "channel": sv.Message.Channel}
+		default:
+			survey = map[string]any{"sent": true, "channel": sv.Message.Channel}
 		}
 	}
 	var pulled []string
-	if a.Router != nil && before.AssigneeID != "" {
-		got, err := a.Router.Pull(ctx, before.AssigneeID)
+	if a.Router != nil && saved.AssigneeID != "" {
+		got, err := a.Router.Pull(ctx, saved.AssigneeID)
 		if err != nil {
-			a.Log.Warn("pull after resolve", "agent", before.AssigneeID, "error", err.Error())
+			a.Log.Warn("pull after resolve", "agent", saved.AssigneeID, "error", err.Error())
 		}
 		for _, g := range got {
 			pulled = append(pulled, g.ID)
@@ -364,57 +334,34 @@ func (a *API) resolve(ctx context.Context, c *call) (reply, error) {
 	return ok(map[string]any{"conversation": a.view(ctx, saved), "survey": survey, "pulled": nonNil(pulled)}), nil
 }
 
+// survey is the message asking the customer of conv for a score, on the
+// channel a reply would take; asked is false when there is none to ask on
+// (no address, or web chat, whose widget asks itself).
+func (a *API) survey(ctx context.Context, conv domain.Conversation, cu domain.Customer, token string) (feedback.Survey, bool, error) {
+	d, err := a.destination(ctx, conv, cu)
+	if domain.ErrorCode(err) == domain.CodeConflict || err == nil && d.Channel == domain.ChannelWebchat {
+		return feedback.Survey{}, false, nil
+	}
+	if err != nil {
+		// A storage failure must not resolve without the survey it owes.
+		return feedback.Survey{}, false, err
+	}
+	body := feedback.SurveyText(cu, a.Config.BusinessName)
+	if a.Config.FeedbackLinkBase != "" {
+		body += "\n" + strings.TrimRight(a.Config.FeedbackLinkBase, "/") + "/" + token
+	}
+	msg := routing.Outbound{Channel: d.Channel, Provider: d.Provider, To: d.To, Text: body, LastInboundAt: d.LastInboundAt,
+		InReplyTo: d.InReplyTo, ConversationID: conv.ID, AutoGenerated: true}
+	if d.Channel == domain.ChannelEmail {
+		msg.Subject = d.Subject
+	}
+	return feedback.Survey{CustomerID: conv.CustomerID, ConversationID: conv.ID,
+		TouchpointID: feedback.NewTouchpointID(a.Store.Now()), Message: msg}, true, nil
+}
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
-}
-
-// SurveyText asks for a 1-5 score in the customer's language, by name.
-func SurveyText(cu domain.Customer, business string) string {
-	name := strings.TrimSpace(cu.DisplayName)
-	if cu.Language == "vi" || cu.Language == "" && strings.HasPrefix(phoneOf(cu), "+84") {
-		h := strings.TrimSpace(cu.Preferences["honorific"])
-		switch {
-		case h != "" && name != "":
-			f := strings.Fields(name)
-			return title(h) + " " + f[len(f)-1] + " ơi, " + strings.ToLower(h) + " chấm điểm hỗ trợ hôm nay từ 1 đến 5 giúp em nhé (trả lời một số từ 1 đến 5)."
-		case name != "":
-			return "Chào " + name + ", bạn chấm điểm hỗ trợ hôm nay từ 1 đến 5 giúp " + orUs(business, "chúng tôi") + " nhé (trả lời một số từ 1 đến 5)."
-		}
-		return "Quý khách chấm điểm hỗ trợ hôm nay từ 1 đến 5 giúp " + orUs(business, "chúng tôi") + " nhé (trả lời một số từ 1 đến 5)."
-	}
-	greet := "Hi"
-	if name != "" {
-		greet += " " + strings.Fields(name)[0]
-	}
-	return greet + ", how would you rate " + orUs(business, "our") + " help today, from 1 (poor) to 5 (great)? Just reply with the number."
-}
-
-func orUs(business, fallback string) string {
-	if business == "" {
-		return fallback
-	}
-	if fallback == "our" {
-		return business + "'s"
-	}
-	return business
-}
-
-func title(s string) string {
-	r := []rune(strings.ToLower(s))
-	if len(r) == 0 {
-		return s
-	}
-	return strings.ToUpper(string(r[0])) + string(r[1:])
-}
-
-func phoneOf(cu domain.Customer) string {
-	for _, id := range cu.Identities {
-		if id.Kind == domain.KindPhone {
-			return id.Value
-		}
-	}
-	return ""
 }

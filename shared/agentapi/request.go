@@ -141,3 +141,11 @@ func header(c *call, name string) string {
 	}
 	return ""
 }
+
+// clip shortens s to n characters, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

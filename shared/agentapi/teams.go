@@ -136,18 +136,15 @@ func (a *API) transfer(ctx context.Context, c *call) (reply, error) {
 		return reply{}, err
 	}
 	var same bool // already on that team: nothing to save or assign
-	saved, err := a.Store.UpdateConversation(ctx, id, func(c *domain.Conversation) ([]store.Write, error) {
+	saved, err := a.Store.EditConversation(ctx, id, func(c *domain.Conversation) error {
 		if c.Closed() {
-			return nil, domain.Errorf(domain.CodeConflict, "conversation %s is resolved", id)
+			return domain.Errorf(domain.CodeConflict, "conversation %s is resolved", id)
 		}
 		if same = c.Team == body.Team; same {
-			return nil, store.ErrNoChange
+			return store.ErrNoChange
 		}
-		var extra []store.Write
-		if c.AssigneeID != "" {
-			extra = append(extra, store.WriteOf(a.Store.ReleaseAgentWrite(c.AssigneeID)))
-			c.AssigneeID, c.AssignedAt = "", time.Time{}
-		}
+		// Off the assignee (the store frees their slot) and back to the queue.
+		c.AssigneeID, c.AssignedAt = "", time.Time{}
 		c.Team = body.Team
 		if running := c.SLA.Metric != "" && !c.SLA.StartedAt.IsZero() && c.SLA.MetAt.IsZero(); running {
 			clk := routing.ClockOf(pol, c.SLA)
@@ -155,7 +152,7 @@ func (a *API) transfer(ctx context.Context, c *call) (reply, error) {
 				routing.StoreClock(&c.SLA, clk)
 			}
 		}
-		return extra, nil
+		return nil
 	})
 	if err != nil {
 		return reply{}, err

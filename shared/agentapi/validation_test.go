@@ -131,16 +131,6 @@ func TestInvalidInputIsRefusedWithAJSONError(t *testing.T) {
 	}
 }
 
-func TestBareScoreReadsOnlyAScore(t *testing.T) {
-	for text, want := range map[string]int{"5": 5, " 4 ": 4, "1.": 1, "5 sao": 5, "3/5": 3, "2*": 2, "⭐⭐⭐⭐": 4,
-		"6": 0, "0": 0, "5 phút nữa": 0, "55": 0, "": 0, "ok": 0, "5 sao nhé": 0} {
-		got, ok := agentapi.BareScore(text)
-		if (want == 0) == ok || got != want && ok {
-			t.Errorf("BareScore(%q) = %d, %v; want %d", text, got, ok, want)
-		}
-	}
-}
-
 func mustPhone(t *testing.T, raw string) domain.Identity {
 	t.Helper()
 	id, err := domain.Normalizer{DefaultRegion: "VN"}.Normalize(domain.KindPhone, raw)

@@ -40,6 +40,9 @@ type Sweeper struct {
 	Log   *slog.Logger
 	// Metrics receives CloudWatch Embedded Metric Format lines (stdout in Lambda).
 	Metrics io.Writer
+	// Effects performs owed effects of kinds other packages owe (the
+	// survey after a resolve), by kind; the sweep settles one after a nil error.
+	Effects map[string]func(context.Context, store.OwedEffect) error
 }
 
 // SweepResult counts what one sweep did. Skipped: another sweep held the
@@ -208,6 +211,9 @@ func (s *Sweeper) settle(ctx context.Context, e store.OwedEffect) bool {
 // perform does one owed effect. Every failure is retried (the item's TTL
 // bounds it), except a payload that does not decode: it never would.
 func (s *Sweeper) perform(ctx context.Context, e store.OwedEffect) error {
+	if do, ok := s.Effects[e.Kind]; ok {
+		return do(ctx, e)
+	}
 	switch e.Kind {
 	case effectNotify:
 		var ev Event

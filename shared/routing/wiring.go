@@ -12,9 +12,9 @@ import (
 	"github.com/concierge-cx/concierge/shared/teams"
 )
 
-// SweeperConfig is the SLA sweeper's environment. It sends nothing to
-// customers, so it declares no provider settings: the stack gives it no
-// provider secrets and no SES permission.
+// SweeperConfig is the SLA sweeper's environment. Its channel senders
+// deliver the satisfaction surveys a resolve owes and could not send itself
+// (shared/feedback); the router's acknowledgements use the same settings.
 type SweeperConfig struct {
 	stage.Settings
 	// UrgentQueueURL is where escalated conversations go.
@@ -25,14 +25,14 @@ type SweeperConfig struct {
 	// share, business-hours calendar); empty means the defaults.
 	SLAPolicy string `env:"SLA_POLICY"`
 	Notify    notify.Config
+	Send      send.Config
 }
 
-// FunctionConfig is the router's environment: the sweeper's, plus the
-// channel senders for acknowledgements.
+// FunctionConfig is the router's environment: the sweeper's (with the
+// channel senders for acknowledgements) and the acknowledgements' quiet window.
 type FunctionConfig struct {
 	SweeperConfig
 	QuietWindow time.Duration `env:"ACK_QUIET_WINDOW" default:"30m"`
-	Send        send.Config
 }
 
 // Routing turns the environment into routing's Config.
