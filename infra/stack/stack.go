@@ -1,7 +1,7 @@
 // Package stack is Concierge's CDK stack: the one table, the routing lanes,
 // the functions, the HTTP API with its Cognito JWT authorizer, SES receiving,
 // schedules, the secret and the alarms. Everything it can derive from the
-// root module it derives: the table from shared/tabledef, each function's
+// root module it derives: the table from shared/store/table, each function's
 // environment from its envconfig struct, the webhook routes from the handler.
 package stack
 
@@ -45,7 +45,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/envconfig"
 	"github.com/concierge-cx/concierge/shared/lanes"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // SecretsARNEnv is the variable that tells a function with secret settings
@@ -274,9 +274,9 @@ func seconds(d time.Duration) awscdk.Duration {
 	return awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
 }
 
-// buildTable makes the one table from shared/tabledef.
+// buildTable makes the one table from shared/table.
 func (b *builder) buildTable() {
-	def := tabledef.Table()
+	def := table.Table()
 	str := func(name string) *awsdynamodb.Attribute {
 		return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
 	}
@@ -728,7 +728,7 @@ func (b *builder) grantTable(f Function, role awsiam.Role) {
 		Actions: jsii.Strings(actions...), Resources: &[]*string{b.table.TableArn()},
 	}))
 	var indexes []*string
-	for _, ix := range tabledef.Table().Indexes {
+	for _, ix := range table.Table().Indexes {
 		indexes = append(indexes, jsii.String(*b.table.TableArn()+"/index/"+ix.Name))
 	}
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

@@ -17,7 +17,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/envconfig"
 	"github.com/concierge-cx/concierge/shared/lanes"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // The stack is synthesized once per test binary: a synth costs seconds of
@@ -286,7 +286,7 @@ func TestEveryFunctionIsArm64AL2023(t *testing.T) {
 }
 
 func TestTableFromTabledef(t *testing.T) {
-	def := tabledef.Table()
+	def := table.Table()
 	var gsis []map[string]any
 	for _, ix := range def.Indexes {
 		gsis = append(gsis, map[string]any{
@@ -466,9 +466,9 @@ func TestLeastPrivilege(t *testing.T) {
 			t.Errorf("role %s attaches managed policies %v", id, p)
 		}
 	}
-	table := *synthStack.GetLogicalId(synthStack.b.table.Node().DefaultChild().(awscdk.CfnElement))
+	tableID := *synthStack.GetLogicalId(synthStack.b.table.Node().DefaultChild().(awscdk.CfnElement))
 	indexSuffixes := map[string]bool{}
-	for _, ix := range tabledef.Table().Indexes {
+	for _, ix := range table.Table().Indexes {
 		indexSuffixes["/index/"+ix.Name] = true
 	}
 	roleOf := map[string]Function{}
@@ -495,7 +495,7 @@ func TestLeastPrivilege(t *testing.T) {
 				targets := refs(res)
 				switch service {
 				case "dynamodb":
-					if !slices.Equal(targets, []string{table}) {
+					if !slices.Equal(targets, []string{tableID}) {
 						t.Errorf("%s: %s on %v, want the table only", f.Name, a, res)
 					}
 					if j, ok := res.(map[string]any)["Fn::Join"]; ok {

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Feedback requests. A resolved conversation leaves one single-use token:
@@ -46,11 +46,11 @@ func (s *Store) FeedbackRequestWrites(r FeedbackRequest) ([]types.TransactWriteI
 	}
 	ttl := &types.AttributeValueMemberN{Value: strconv.FormatInt(r.ExpiresAt.Unix(), 10)}
 	addKeys(item, pfxFeedback+r.Token, skFeedback, typeFeedbackRequest)
-	item[tabledef.TTL] = ttl
+	item[table.TTL] = ttl
 	idx := key(pfxFeedbackCustomer+r.CustomerID, skFeedback)
 	idx["type"] = &types.AttributeValueMemberS{Value: typeFeedbackIndex}
 	idx["token"] = &types.AttributeValueMemberS{Value: r.Token}
-	idx[tabledef.TTL] = ttl
+	idx[table.TTL] = ttl
 	return []types.TransactWriteItem{s.putNew(item), {Put: &types.Put{TableName: &s.table, Item: idx}}}, nil
 }
 
@@ -68,7 +68,7 @@ func (s *Store) PendingFeedbackToken(ctx context.Context, customerID string) (st
 }
 
 func expired(item map[string]types.AttributeValue, now time.Time) bool {
-	n, ok := item[tabledef.TTL].(*types.AttributeValueMemberN)
+	n, ok := item[table.TTL].(*types.AttributeValueMemberN)
 	if !ok {
 		return false
 	}
@@ -162,7 +162,7 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 	var writes []types.TransactWriteItem
 	writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
 		TableName: &s.table, Key: key(pfxFeedback+req.Token, skFeedback),
-		ConditionExpression: aws.String("attribute_exists(" + tabledef.PK + ")"),
+		ConditionExpression: aws.String("attribute_exists(" + table.PK + ")"),
 	}})
 	if in.ProviderMessageID != "" {
 		tw, err := s.touchpointWrites(tp)
@@ -184,7 +184,7 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 	writes = append(writes, types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: profileKey(customerID),
 		UpdateExpression:    aws.String("ADD satisfactionSum :s, satisfactionCount :one"),
-		ConditionExpression: aws.String("attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"),
+		ConditionExpression: aws.String("attribute_exists(" + table.PK + ") AND attribute_not_exists(mergedInto)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":s": &types.AttributeValueMemberN{Value: strconv.Itoa(in.Score)}, ":one": &types.AttributeValueMemberN{Value: "1"},
 		},

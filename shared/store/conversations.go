@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // GetConversation returns a conversation by id.
@@ -61,7 +61,7 @@ func (s *Store) OpenConversation(ctx context.Context, customerID string, ch doma
 				TableName:           &s.table,
 				Key:                 profileKey(cust.ID),
 				UpdateExpression:    aws.String("SET openConversationId = :c"),
-				ConditionExpression: aws.String("attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(openConversationId) AND attribute_not_exists(mergedInto)"),
+				ConditionExpression: aws.String("attribute_exists(" + table.PK + ") AND attribute_not_exists(openConversationId) AND attribute_not_exists(mergedInto)"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{
 					":c": &types.AttributeValueMemberS{Value: c.ID},
 				},

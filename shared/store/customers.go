@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // getProfile reads one profile as stored (without following a merge).
@@ -134,7 +134,7 @@ func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileN
 	}
 	if len(linked) > 0 || (c.DisplayName == "" && profileName != "") {
 		upd := "SET updatedAt = :now"
-		cond := "attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"
+		cond := "attribute_exists(" + table.PK + ") AND attribute_not_exists(mergedInto)"
 		names := map[string]string{}
 		vals := map[string]types.AttributeValue{}
 		nowAV, _ := attributevalue.Marshal(now)

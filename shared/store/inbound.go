@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Inbound is a customer event to record: who sent it (normalized identities,
@@ -317,7 +317,7 @@ func (s *Store) putNew(item map[string]types.AttributeValue) types.TransactWrite
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName:           &s.table,
 		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(" + tabledef.PK + ")"),
+		ConditionExpression: aws.String("attribute_not_exists(" + table.PK + ")"),
 	}}
 }
 
@@ -462,7 +462,7 @@ func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint,
 		vals[":sw"] = &types.AttributeValueMemberSS{Value: suggested}
 		add = append(add, "#sw :sw")
 	}
-	cond := "attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"
+	cond := "attribute_exists(" + table.PK + ") AND attribute_not_exists(mergedInto)"
 
 	setVal := func(attr string, v any) error {
 		av, err := attributevalue.Marshal(v)

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 	"github.com/concierge-cx/concierge/shared/textfold"
 )
 
@@ -47,7 +47,7 @@ func (s *Store) nameWrite(customerID, name string) types.TransactWriteItem {
 	k["type"] = &types.AttributeValueMemberS{Value: typeName}
 	k["customerId"] = &types.AttributeValueMemberS{Value: customerID}
 	k["displayName"] = &types.AttributeValueMemberS{Value: name}
-	k[tabledef.GSI3PK], k[tabledef.GSI3SK] = nameIndexKeys(name, customerID)
+	k[table.GSI3PK], k[table.GSI3SK] = nameIndexKeys(name, customerID)
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: k}}
 }
 

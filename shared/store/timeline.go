@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Page is one page of a timeline, newest first. Next is an opaque cursor, empty
@@ -68,7 +68,7 @@ func (s *Store) Timeline(ctx context.Context, customerID string, limit int, curs
 		p.Items = append(p.Items, t)
 	}
 	if lek := out.LastEvaluatedKey; lek != nil {
-		if sk, ok := lek[tabledef.SK].(*types.AttributeValueMemberS); ok {
+		if sk, ok := lek[table.SK].(*types.AttributeValueMemberS); ok {
 			p.Next = encodeCursor(customerID, sk.Value)
 		}
 	}

@@ -31,7 +31,7 @@ import (
 
 	"github.com/concierge-cx/concierge/scripts/devstack/stack"
 	"github.com/concierge-cx/concierge/shared/channels/webchat"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 const (
@@ -111,7 +111,7 @@ func main() {
 		_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: aws.String(st.Table),
 			Item: map[string]types.AttributeValue{
-				tabledef.PK: &types.AttributeValueMemberS{Value: k}, tabledef.SK: &types.AttributeValueMemberS{Value: "M"},
+				table.PK: &types.AttributeValueMemberS{Value: k}, table.SK: &types.AttributeValueMemberS{Value: "M"},
 				"customerId": &types.AttributeValueMemberS{Value: "cus_bench"},
 			},
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),

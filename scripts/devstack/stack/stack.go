@@ -40,8 +40,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/lanes"
 	"github.com/concierge-cx/concierge/shared/routes"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/tableddb"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
@@ -418,8 +417,8 @@ func (s *Stack) connect(ddbEP, fqEP string) {
 
 // ensureResources creates the table, the queues with their DLQs and the buckets, idempotently.
 func (s *Stack) ensureResources(ctx context.Context) error {
-	s.Table = s.opts.Prefix + tabledef.DefaultName
-	if err := tableddb.EnsureTable(ctx, s.ddb, s.Table); err != nil {
+	s.Table = s.opts.Prefix + table.DefaultName
+	if err := table.EnsureTable(ctx, s.ddb, s.Table); err != nil {
 		return err
 	}
 	s.Queues = map[string]string{}

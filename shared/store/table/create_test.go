@@ -1,4 +1,4 @@
-package tableddb_test
+package table_test
 
 import (
 	"context"
@@ -9,14 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/concierge-cx/concierge/shared/tableddb"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 	"github.com/concierge-cx/concierge/shared/testenv"
 )
 
 func TestCreateTableInputFollowsTheDefinition(t *testing.T) {
-	in := tableddb.CreateTableInput("concierge-test")
-	def := tabledef.Table()
+	in := table.CreateTableInput("concierge-test")
+	def := table.Table()
 
 	if aws.ToString(in.TableName) != "concierge-test" {
 		t.Errorf("TableName = %q", aws.ToString(in.TableName))
@@ -80,35 +79,35 @@ func keys(ks []types.KeySchemaElement) [2]string {
 }
 
 func TestEnsureTableIsIdempotentAndEnablesTTL(t *testing.T) {
-	client, table := testenv.NewTable(t) // the first EnsureTable, through testenv
+	client, name := testenv.NewTable(t) // the first EnsureTable, through testenv
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 
 	marker := map[string]types.AttributeValue{
-		tabledef.PK: &types.AttributeValueMemberS{Value: "MARKER"},
-		tabledef.SK: &types.AttributeValueMemberS{Value: "MARKER"},
+		table.PK: &types.AttributeValueMemberS{Value: "MARKER"},
+		table.SK: &types.AttributeValueMemberS{Value: "MARKER"},
 	}
-	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: marker}); err != nil {
+	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: marker}); err != nil {
 		t.Fatal(err)
 	}
 	// What the local stack does on every start: the table exists and TTL is already on.
 	for range 2 {
-		if err := tableddb.EnsureTable(ctx, client, table); err != nil {
+		if err := table.EnsureTable(ctx, client, name); err != nil {
 			t.Fatalf("EnsureTable on an existing table: %v", err)
 		}
 	}
-	got, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: marker, ConsistentRead: aws.Bool(true)})
+	got, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(name), Key: marker, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Item == nil {
 		t.Error("EnsureTable on an existing table lost its data")
 	}
-	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
+	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := ttl.TimeToLiveDescription; d == nil || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled || aws.ToString(d.AttributeName) != tabledef.TTL {
-		t.Errorf("TTL = %+v, want ENABLED on %s", d, tabledef.TTL)
+	if d := ttl.TimeToLiveDescription; d == nil || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled || aws.ToString(d.AttributeName) != table.TTL {
+		t.Errorf("TTL = %+v, want ENABLED on %s", d, table.TTL)
 	}
 }

@@ -1,6 +1,7 @@
-// Package tableddb turns the SDK-free table definition in shared/tabledef into DynamoDB API
-// calls: the CreateTable input, and an idempotent EnsureTable for the local stack and tests.
-package tableddb
+// The DynamoDB side of the definition: the CreateTable input, and an idempotent EnsureTable for
+// the local stack and tests.
+
+package table
 
 import (
 	"context"
@@ -11,14 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/concierge-cx/concierge/shared/tabledef"
 )
 
 // CreateTableInput is the CreateTable request for the Concierge table named name: string keys,
 // every index projecting all attributes, on-demand billing.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
-	def := tabledef.Table()
+	def := Table()
 	in := &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
 		BillingMode: types.BillingModePayPerRequest,
@@ -54,7 +53,7 @@ func keySchema(pk, sk string) []types.KeySchemaElement {
 }
 
 // EnsureTable creates the table unless it exists, waits until it is active and turns on TTL on
-// tabledef.TTL. It is safe to call concurrently and repeatedly.
+// TTL. It is safe to call concurrently and repeatedly.
 func EnsureTable(ctx context.Context, client *dynamodb.Client, name string) error {
 	_, err := client.CreateTable(ctx, CreateTableInput(name))
 	var inUse *types.ResourceInUseException
@@ -71,7 +70,7 @@ func EnsureTable(ctx context.Context, client *dynamodb.Client, name string) erro
 	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 5*time.Minute); err != nil {
 		return fmt.Errorf("waiting for table %s to become active: %w", name, err)
 	}
-	return ensureTTL(ctx, client, name, tabledef.Table().TTLAttribute)
+	return ensureTTL(ctx, client, name, Table().TTLAttribute)
 }
 
 func ensureTTL(ctx context.Context, client *dynamodb.Client, table, attr string) error {

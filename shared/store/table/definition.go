@@ -1,8 +1,8 @@
-// Package tabledef is the single definition of the Concierge table: its keys,
-// indexes and TTL attribute. The store, the tests, the local stack and the CDK
-// stack all build the table from here, so they cannot drift apart. It imports
-// nothing, so the CDK module can depend on it without pulling the AWS SDK.
-package tabledef
+// Package table is the single definition of the Concierge table: its keys,
+// indexes and TTL attribute (definition.go, SDK-free), and the DynamoDB calls
+// that create it (create.go). The store, the tests, the local stack and the CDK
+// stack all build the table from here, so they cannot drift apart.
+package table
 
 // Attribute names of the base table and its indexes. Keys are generic strings
 // (single-table design); see docs/table-design.md for what each holds.
