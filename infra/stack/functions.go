@@ -33,7 +33,7 @@ const (
 // Concierge is one entry in Functions: the stack derives its environment from
 // the config struct (envconfig tags), its permissions from the names it reads
 // (TABLE_NAME, a queue URL, a bucket) plus Table, and its triggers from the
-// root module's tables (shared/routes, shared/lanes consumers and schedules)
+// root module's tables (shared/httpapi routes, shared/lanes consumers and schedules)
 // and the fields below.
 type Function struct {
 	// Name is the deployed function's name; also the folder under functions/

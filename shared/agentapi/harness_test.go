@@ -19,8 +19,8 @@ import (
 	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
 	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 	"github.com/concierge-cx/concierge/shared/ingest"
-	"github.com/concierge-cx/concierge/shared/routes"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/stage"
@@ -190,7 +190,7 @@ func (e *env) inbound(t testing.TB, phone, msgID, text string) ingest.Outcome {
 }
 
 // gateway stands in for API Gateway: it matches the deployed route table
-// (shared/routes), refuses a missing, forged or expired token with 401
+// (shared/httpapi/routes.go), refuses a missing, forged or expired token with 401
 // before the function runs, as the JWT authorizer does (devjwt checks the
 // token the same way), and passes the claims on in the payload 2.0 event.
 type gateway struct {
@@ -238,8 +238,8 @@ func (g *gateway) send(t testing.TB, method, target, token, body string, headers
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, params, found := routes.NewTable(routes.Deployed()).Match(method, u.Path)
-	if !found || rt.Function != routes.AgentAPI {
+	rt, params, found := httpapi.NewRouteTable(httpapi.DeployedRoutes()).Match(method, u.Path)
+	if !found || rt.Function != httpapi.AgentAPI {
 		return response{Status: http.StatusNotFound, Headers: map[string]string{"content-type": "application/json"}, Body: `{"message":"Not Found"}`}, ""
 	}
 	req := events.APIGatewayV2HTTPRequest{

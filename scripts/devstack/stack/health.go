@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/concierge-cx/concierge/shared/httpapi"
 	"github.com/concierge-cx/concierge/shared/lanes"
-	"github.com/concierge-cx/concierge/shared/routes"
 )
 
 // Part is one part's line in the health report.
@@ -72,7 +72,7 @@ func (s *Stack) health(ctx context.Context) (int, any) {
 			"coldStarts": st.ColdStarts, "restarts": st.Restarts, "firstResponseMs": st.FirstResponse.Milliseconds(),
 		}}
 	}
-	for _, name := range routes.Functions() {
+	for _, name := range httpapi.RouteFunctions() {
 		if _, ok := s.Hosts[name]; !ok {
 			h.Functions[name] = Part{Up: false, Detail: "not built yet: no functions/" + name + "; its routes answer 503"}
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 	sender "github.com/concierge-cx/concierge/shared/send"
 )
 
@@ -19,7 +19,7 @@ import (
 // RFC 2047 subject); the outbox shows what the customer reads.
 func TestSandboxShowsEmailAsTheCustomerReadsIt(t *testing.T) {
 	sb := &Sandbox{}
-	srv := httptest.NewServer(&Gateway{Routes: routes.NewTable(routes.All()), Sandbox: sb})
+	srv := httptest.NewServer(&Gateway{Routes: httpapi.NewRouteTable(httpapi.Routes()), Sandbox: sb})
 	defer srv.Close()
 	t.Setenv("SES_ENDPOINT", SandboxBases(srv.URL)["SES_ENDPOINT"])
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
@@ -40,7 +40,7 @@ func TestSandboxShowsEmailAsTheCustomerReadsIt(t *testing.T) {
 func TestSandboxTakesSignedWebchatRepliesAndKeepsTheOutbox(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "sandbox", "outbox.jsonl")
 	sb := &Sandbox{File: file, WebchatSecret: "wc-secret"}
-	srv := httptest.NewServer(&Gateway{Routes: routes.NewTable(routes.All()), Sandbox: sb})
+	srv := httptest.NewServer(&Gateway{Routes: httpapi.NewRouteTable(httpapi.Routes()), Sandbox: sb})
 	defer srv.Close()
 
 	r := sender.New(sender.Config{WebchatReplyURL: SandboxURL(srv.URL, "webchat"), WebchatSigningSecret: "wc-secret"}, nil, nil)

@@ -37,8 +37,8 @@ import (
 	"github.com/concierge-cx/concierge/shared/connect"
 	"github.com/concierge-cx/concierge/shared/email"
 	"github.com/concierge-cx/concierge/shared/envconfig"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 	"github.com/concierge-cx/concierge/shared/lanes"
-	"github.com/concierge-cx/concierge/shared/routes"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store/table"
 	"github.com/concierge-cx/concierge/shared/webhook"
@@ -233,7 +233,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		fns[name] = h
 	}
 	gw := &Gateway{
-		Routes: routes.NewTable(routes.All()), Functions: fns, JWTSecret: s.jwtSecret(), APIID: apiID,
+		Routes: httpapi.NewRouteTable(httpapi.Routes()), Functions: fns, JWTSecret: s.jwtSecret(), APIID: apiID,
 		AccountID: accountID, Sandbox: s.Sandbox, Health: s.health,
 	}
 	if !opts.Quiet {

@@ -1,7 +1,8 @@
-// Package routes is the one route table of the HTTP API: every route's method, path, target function and
-// authorization. The local gateway (scripts/devstack) serves exactly these and the CDK stack declares exactly
-// these, so a route cannot exist in one and not the other.
-package routes
+// The one route table of the HTTP API: every route's method, path, target function and authorization. The
+// local gateway (scripts/devstack) serves exactly these and the CDK stack declares exactly these, so a route
+// cannot exist in one and not the other.
+
+package httpapi
 
 import (
 	"sort"
@@ -86,8 +87,8 @@ var agentRoutes = []Route{
 	{Method: "POST", Path: "/duplicates/{id}/dismiss"},
 }
 
-// All returns every route, sorted by path then method.
-func All() []Route {
+// Routes returns every route, sorted by path then method.
+func Routes() []Route {
 	out := make([]Route, 0, len(webhookRoutes)+len(agentRoutes)+1)
 	for _, k := range webhookRoutes {
 		m, p, _ := strings.Cut(k, " ")
@@ -108,10 +109,10 @@ func All() []Route {
 	return out
 }
 
-// Deployed returns the routes the HTTP API declares (All without the local-only ones).
-func Deployed() []Route {
+// DeployedRoutes returns the routes the HTTP API declares (Routes without the local-only ones).
+func DeployedRoutes() []Route {
 	var out []Route
-	for _, r := range All() {
+	for _, r := range Routes() {
 		if !r.LocalOnly() {
 			out = append(out, r)
 		}
@@ -119,11 +120,11 @@ func Deployed() []Route {
 	return out
 }
 
-// Functions returns the names of the functions behind the routes, sorted.
-func Functions() []string {
+// RouteFunctions returns the names of the functions behind the routes, sorted.
+func RouteFunctions() []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, r := range All() {
+	for _, r := range Routes() {
 		if r.Function != "" && !seen[r.Function] {
 			seen[r.Function] = true
 			out = append(out, r.Function)
@@ -133,16 +134,16 @@ func Functions() []string {
 	return out
 }
 
-// Table matches requests to routes the way API Gateway does: a literal segment wins over a {param}, and a
+// RouteTable matches requests to routes the way API Gateway does: a literal segment wins over a {param}, and a
 // path matches only a route with as many segments.
-type Table struct{ routes []Route }
+type RouteTable struct{ routes []Route }
 
-// NewTable builds a matcher over rs.
-func NewTable(rs []Route) *Table { return &Table{routes: rs} }
+// NewRouteTable builds a matcher over rs.
+func NewRouteTable(rs []Route) *RouteTable { return &RouteTable{routes: rs} }
 
 // Match finds the route for method and path and the values of its path parameters. ok is false when no
 // route has that path and method.
-func (t *Table) Match(method, path string) (r Route, params map[string]string, ok bool) {
+func (t *RouteTable) Match(method, path string) (r Route, params map[string]string, ok bool) {
 	segs := split(path)
 	best, bestLiterals := -1, -1
 	var bestParams map[string]string

@@ -1,17 +1,17 @@
-package routes_test
+package httpapi_test
 
 import (
 	"slices"
 	"testing"
 
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
 func TestWebhookRoutesAreExactlyTheHandlersRoutes(t *testing.T) {
 	var fromTable []string
-	for _, r := range routes.All() {
-		if r.Function == routes.Webhooks {
+	for _, r := range httpapi.Routes() {
+		if r.Function == httpapi.Webhooks {
 			fromTable = append(fromTable, r.Key())
 			if r.JWT {
 				t.Errorf("%s: a provider cannot send a JWT", r.Key())
@@ -27,24 +27,24 @@ func TestWebhookRoutesAreExactlyTheHandlersRoutes(t *testing.T) {
 }
 
 func TestOnlyFeedbackAndWebhooksAreReachableWithoutAToken(t *testing.T) {
-	for _, r := range routes.Deployed() {
-		public := r.Function == routes.Webhooks || r.Key() == "POST /feedback/{token}"
+	for _, r := range httpapi.DeployedRoutes() {
+		public := r.Function == httpapi.Webhooks || r.Key() == "POST /feedback/{token}"
 		if r.JWT == public {
 			t.Errorf("%s: JWT=%v", r.Key(), r.JWT)
 		}
 	}
-	for _, r := range routes.Deployed() {
-		if r.Path == routes.HealthPath {
+	for _, r := range httpapi.DeployedRoutes() {
+		if r.Path == httpapi.HealthPath {
 			t.Error("the local health route must not be deployed")
 		}
 	}
-	if !slices.Equal(routes.Functions(), []string{"agentapi", "webhooks"}) {
-		t.Errorf("functions behind routes: %v", routes.Functions())
+	if !slices.Equal(httpapi.RouteFunctions(), []string{"agentapi", "webhooks"}) {
+		t.Errorf("functions behind routes: %v", httpapi.RouteFunctions())
 	}
 }
 
 func TestMatchPrefersLiteralSegmentsAndExtractsParams(t *testing.T) {
-	tbl := routes.NewTable(append(routes.All(), routes.Route{Method: "PUT", Path: "/agents/{id}/status", Function: "x"}))
+	tbl := httpapi.NewRouteTable(append(httpapi.Routes(), httpapi.Route{Method: "PUT", Path: "/agents/{id}/status", Function: "x"}))
 	cases := []struct {
 		method, path, key string
 		params            map[string]string
