@@ -34,7 +34,7 @@ func main() {
 		Log:      log,
 	}
 	if cfg.RoutingQueueURL != "" || cfg.UrgentQueueURL != "" {
-		lanes := queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
+		lanes := queue.Publisher{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
 		// Escalations go to the urgent lane (PublishUrgent), where the router
 		// assigns them at once; parked jobs go back to their own lanes.
 		sw.Escalator = lanes

@@ -94,7 +94,7 @@ func TestUrgentVIPWhatsAppIsAssignedAcknowledgedAndNotified(t *testing.T) {
 	}
 
 	scorer, _ := urgency.NewScorer(urgency.DefaultConfig())
-	ing := &ingest.Service{Store: st, Jobs: queue.Lanes{Client: sq, NormalURL: normalURL, UrgentURL: urgentURL},
+	ing := &ingest.Service{Store: st, Jobs: queue.Publisher{Client: sq, NormalURL: normalURL, UrgentURL: urgentURL},
 		Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: quiet()}
 	wh := webhook.New(webhook.Config{PublicBaseURL: "https://concierge.example.com", MetaAppSecret: "app-secret", MetaVerifyToken: "v"}, ing, st,
 		webhook.WithLogger(quiet()))

@@ -66,3 +66,15 @@ func (c Config) withDefaults() Config {
 	def(&c.WhatsAppTemplateLanguage, "vi")
 	return c
 }
+
+// The variables that point a function's outbound provider calls somewhere. Unset in AWS (the providers'
+// public APIs apply); the local stack sets them to its provider sandbox. Each is a base URL to which the
+// provider's documented path is appended.
+const (
+	TwilioAPIBaseEnv   = "TWILIO_API_BASE"   // + /2010-04-01/Accounts/{sid}/Messages.json
+	MetaGraphBaseEnv   = "META_GRAPH_BASE"   // + /v{version}/{phone-number-id}/messages, /me/messages
+	TelegramAPIBaseEnv = "TELEGRAM_API_BASE" // + /bot{token}/sendMessage
+	ZaloAPIBaseEnv     = "ZALO_API_BASE"     // + /v3.0/oa/message/cs
+	VonageAPIBaseEnv   = "VONAGE_API_BASE"   // + /v1/messages
+	SESEndpointEnv     = "SES_ENDPOINT"      // SES v2 endpoint: + /v2/email/outbound-emails
+)

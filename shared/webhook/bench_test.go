@@ -90,7 +90,7 @@ func BenchmarkWebhook(b *testing.B) {
 	q, url := testenv.NewQueue(b, testenv.QueueOptions{})
 	scorer, _ := urgency.NewScorer(urgency.DefaultConfig())
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	svc := &ingest.Service{Store: st, Jobs: queue.Lanes{Client: q, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
+	svc := &ingest.Service{Store: st, Jobs: queue.Publisher{Client: q, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
 	h := webhook.New(fullConfig(), svc, st, webhook.WithClock(func() time.Time { return time.Time{} }), webhook.WithLogger(log))
 	ctx := context.Background()
 	for _, p := range providers {

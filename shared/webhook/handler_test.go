@@ -64,7 +64,7 @@ func fixtureWith(t *testing.T, cfg webhook.Config, st *store.Store, q *sqs.Clien
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	svc := &ingest.Service{Store: st, Jobs: queue.Lanes{Client: q, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
+	svc := &ingest.Service{Store: st, Jobs: queue.Publisher{Client: q, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
 	// A zero clock replays each recorded event at the time it was signed.
 	h := webhook.New(cfg, svc, st, webhook.WithClock(func() time.Time { return time.Time{} }), webhook.WithLogger(log))
 	return fixture{h: h, st: st, sqs: q, queueURL: url}

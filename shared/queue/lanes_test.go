@@ -1,21 +1,22 @@
-package lanes_test
+package queue_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/concierge-cx/concierge/shared/lanes"
+	"github.com/concierge-cx/concierge/shared/email"
+	"github.com/concierge-cx/concierge/shared/queue"
 )
 
 func TestLanesMatchTheDeployedMappings(t *testing.T) {
-	if lanes.Urgent.BatchSize != 1 || lanes.Urgent.MaxBatchingWindow != 0 {
-		t.Errorf("urgent lane batches %d in %s, want one message at once", lanes.Urgent.BatchSize, lanes.Urgent.MaxBatchingWindow)
+	if queue.Urgent.BatchSize != 1 || queue.Urgent.MaxBatchingWindow != 0 {
+		t.Errorf("urgent lane batches %d in %s, want one message at once", queue.Urgent.BatchSize, queue.Urgent.MaxBatchingWindow)
 	}
-	if lanes.Normal.BatchSize != 10 || lanes.Normal.MaxBatchingWindow != 2*time.Second {
-		t.Errorf("normal lane batches %d in %s, want 10 within 2s", lanes.Normal.BatchSize, lanes.Normal.MaxBatchingWindow)
+	if queue.Normal.BatchSize != 10 || queue.Normal.MaxBatchingWindow != 2*time.Second {
+		t.Errorf("normal lane batches %d in %s, want 10 within 2s", queue.Normal.BatchSize, queue.Normal.MaxBatchingWindow)
 	}
 	seen := map[string]bool{}
-	for _, l := range lanes.All() {
+	for _, l := range queue.Lanes() {
 		if l.MaxReceiveCount != 5 {
 			t.Errorf("%s: maxReceiveCount %d, want 5", l.Key, l.MaxReceiveCount)
 		}
@@ -37,7 +38,7 @@ func TestLanesMatchTheDeployedMappings(t *testing.T) {
 			seen[name] = true
 		}
 	}
-	for _, b := range lanes.Buckets() {
+	for _, b := range email.Buckets() {
 		if seen[b.Name] || seen[b.EnvVar] {
 			t.Errorf("bucket %s reuses a name", b.Name)
 		}

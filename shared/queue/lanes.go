@@ -1,7 +1,8 @@
-// Package lanes is the one definition of the queues, their consumers and the buckets that the code, the local
-// stack (scripts/devstack) and the CDK stack all read, so the event source mappings run locally with the batch
-// sizes, windows, visibility timeouts and redrive of the deployed stack.
-package lanes
+// The one definition of the lanes (the routing queues) and their consumers that the code, the local stack
+// (scripts/devstack) and the CDK stack all read, so the event source mappings run locally with the batch sizes,
+// windows, visibility timeouts and redrive of the deployed stack.
+
+package queue
 
 import "time"
 
@@ -62,53 +63,5 @@ var Normal = Lane{
 	ConsumerTimeout: RouterTimeout, ReportBatchItemFailures: true,
 }
 
-// All lists the lanes, urgent first.
-func All() []Lane { return []Lane{Urgent, Normal} }
-
-// Bucket is one S3 bucket.
-type Bucket struct {
-	// Name is the base name; the deployed and local names are Prefix + Name (the deployed stack adds the
-	// account to keep it globally unique).
-	Name string
-	// EnvVar carries the bucket name to every function.
-	EnvVar string
-}
-
-// RawMail holds inbound email as SES stores it: the raw MIME under RawMailPrefix + the SES message id.
-var RawMail = Bucket{Name: "concierge-raw-mail", EnvVar: "RAW_MAIL_BUCKET"}
-
-// Attachments holds files taken out of messages and mail.
-var Attachments = Bucket{Name: "concierge-attachments", EnvVar: "ATTACHMENTS_BUCKET"}
-
-// RawMailPrefix is the SES receipt rule's S3 action object key prefix.
-const RawMailPrefix = "inbound/"
-
-// RawMailPrefixEnv carries RawMailPrefix to the functions.
-const RawMailPrefixEnv = "RAW_MAIL_PREFIX"
-
-// Buckets lists the buckets.
-func Buckets() []Bucket { return []Bucket{RawMail, Attachments} }
-
-// The variables that point a function's outbound provider calls somewhere. Unset in AWS (the providers'
-// public APIs apply); the local stack sets them to its provider sandbox. Each is a base URL to which the
-// provider's documented path is appended.
-const (
-	TwilioAPIBaseEnv   = "TWILIO_API_BASE"   // + /2010-04-01/Accounts/{sid}/Messages.json
-	MetaGraphBaseEnv   = "META_GRAPH_BASE"   // + /v{version}/{phone-number-id}/messages, /me/messages
-	TelegramAPIBaseEnv = "TELEGRAM_API_BASE" // + /bot{token}/sendMessage
-	ZaloAPIBaseEnv     = "ZALO_API_BASE"     // + /v3.0/oa/message/cs
-	VonageAPIBaseEnv   = "VONAGE_API_BASE"   // + /v1/messages
-	SESEndpointEnv     = "SES_ENDPOINT"      // SES v2 endpoint: + /v2/email/outbound-emails
-)
-
-// Schedule runs a function on an EventBridge schedule.
-type Schedule struct {
-	Function   string
-	Every      time.Duration
-	Expression string // the EventBridge schedule expression of Every
-}
-
-// Schedules lists the scheduled functions: the SLA sweeper every minute.
-func Schedules() []Schedule {
-	return []Schedule{{Function: "sla", Every: time.Minute, Expression: "rate(1 minute)"}}
-}
+// Lanes lists the lanes, urgent first.
+func Lanes() []Lane { return []Lane{Urgent, Normal} }
