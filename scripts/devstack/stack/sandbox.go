@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"mime"
+	stdmime "mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,8 +22,8 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/channels/webchat"
-	"github.com/concierge-cx/concierge/shared/mail"
-	"github.com/concierge-cx/concierge/shared/mail/mailtest"
+	"github.com/concierge-cx/concierge/shared/mime"
+	"github.com/concierge-cx/concierge/shared/mime/mimetest"
 	"github.com/concierge-cx/concierge/shared/notify"
 	sender "github.com/concierge-cx/concierge/shared/send"
 )
@@ -256,7 +256,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Text   string          `json:"text"`
 		}
 		to, text := "", ""
-		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
+		if ct, _, _ := stdmime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
 			if err := json.Unmarshal(body, &msg); err == nil {
 				to, text = strings.Trim(string(msg.ChatID), `"`), msg.Text
 			}
@@ -334,7 +334,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else if raw := msg.Content.Raw; raw != nil {
 			// Show what the customer reads, not the MIME: decoded with the
 			// same parser inbound mail goes through.
-			if parsed, err := mail.Parse(r.Context(), bytes.NewReader(raw.Data), mailtest.DiscardSink{}); err == nil {
+			if parsed, err := mime.Parse(r.Context(), bytes.NewReader(raw.Data), mimetest.DiscardSink{}); err == nil {
 				sent.Subject, sent.Text = parsed.Subject, strings.TrimSpace(parsed.FullText)
 				if len(parsed.To) > 0 && sent.To == "" {
 					sent.To = parsed.To[0].Email

@@ -1,4 +1,4 @@
-package mail_test
+package mime_test
 
 import (
 	"bytes"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/concierge-cx/concierge/shared/mail"
-	"github.com/concierge-cx/concierge/shared/mail/mailtest"
+	"github.com/concierge-cx/concierge/shared/mime"
+	"github.com/concierge-cx/concierge/shared/mime/mimetest"
 )
 
 func FuzzParse(f *testing.F) {
@@ -30,12 +30,12 @@ func FuzzParse(f *testing.F) {
 		f.Add(raw)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		m, err := mail.Parse(context.Background(), bytes.NewReader(raw), &mailtest.MemorySink{})
+		m, err := mime.Parse(context.Background(), bytes.NewReader(raw), &mimetest.MemorySink{})
 		if err != nil {
 			t.Fatalf("malformed input must not fail: %v", err)
 		}
 		texts := []string{m.Subject, m.Text, m.FullText, m.From.Name, m.From.Email, m.MessageID, m.InReplyTo}
-		for _, a := range append(append(append([]mail.Address{}, m.To...), m.Cc...), m.ReplyTo...) {
+		for _, a := range append(append(append([]mime.Address{}, m.To...), m.Cc...), m.ReplyTo...) {
 			texts = append(texts, a.Name, a.Email)
 		}
 		for _, a := range append(m.Attachments, m.Inline...) {
@@ -51,11 +51,11 @@ func FuzzParse(f *testing.F) {
 }
 
 func benchmarkParse(b *testing.B, size int) {
-	raw := mailtest.Large(size)
+	raw := mimetest.Large(size)
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {
-		m, err := mail.Parse(context.Background(), bytes.NewReader(raw), mailtest.DiscardSink{})
+		m, err := mime.Parse(context.Background(), bytes.NewReader(raw), mimetest.DiscardSink{})
 		if err != nil || len(m.Attachments) != 1 {
 			b.Fatalf("Parse: %v", err)
 		}

@@ -1,4 +1,4 @@
-package mail_test
+package mime_test
 
 import (
 	"bytes"
@@ -15,19 +15,19 @@ import (
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/mail"
-	"github.com/concierge-cx/concierge/shared/mail/mailtest"
+	"github.com/concierge-cx/concierge/shared/mime"
+	"github.com/concierge-cx/concierge/shared/mime/mimetest"
 )
 
 const fixtureDir = "../../events/email"
 
-func parseFixture(t *testing.T, name string, sink mail.AttachmentSink) *mail.Message {
+func parseFixture(t *testing.T, name string, sink mime.AttachmentSink) *mime.Message {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(fixtureDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mail.Parse(context.Background(), bytes.NewReader(raw), sink)
+	m, err := mime.Parse(context.Background(), bytes.NewReader(raw), sink)
 	if err != nil {
 		t.Fatalf("Parse(%s): %v", name, err)
 	}
@@ -41,12 +41,12 @@ type wantFile struct {
 }
 
 func TestParseFixtures(t *testing.T) {
-	lan := mail.Address{Name: "Nguyễn Thị Lan", Email: "lan.nguyen@example.com"}
+	lan := mime.Address{Name: "Nguyễn Thị Lan", Email: "lan.nguyen@example.com"}
 	tests := []struct {
 		file          string
 		subject       string
-		from          mail.Address
-		to            []mail.Address
+		from          mime.Address
+		to            []mime.Address
 		messageID     string
 		inReplyTo     string
 		references    []string
@@ -63,7 +63,7 @@ func TestParseFixtures(t *testing.T) {
 			file:      "01-alternative-encoded-subject.eml",
 			subject:   "Đơn hàng #1042 chưa được giao",
 			from:      lan,
-			to:        []mail.Address{{Name: "Concierge Support", Email: "support@concierge.example.com"}},
+			to:        []mime.Address{{Name: "Concierge Support", Email: "support@concierge.example.com"}},
 			messageID: "CAF3kZ1x+Qm9=Yp2bWc7vNnE4tR8sUu0aB5dG6hJ@mail.example.com",
 			date:      "2024-11-04T09:15:02+07:00",
 			text: "Chào anh/chị,\n\n" +
@@ -76,7 +76,7 @@ func TestParseFixtures(t *testing.T) {
 			file:      "02-reply-vietnamese-quote.eml",
 			subject:   "Re: [#C7K2M9] Đổi size áo",
 			from:      lan,
-			to:        []mail.Address{{Name: "Hỗ trợ Concierge", Email: "reply+c7k2m9@concierge.example.com"}},
+			to:        []mime.Address{{Name: "Hỗ trợ Concierge", Email: "reply+c7k2m9@concierge.example.com"}},
 			messageID: "CAF3kZ1yM8wLq4N0tA7e=Hs2Uv9XbC1dE3fG5hI7@mail.example.com",
 			inReplyTo: "01000193a7f0e1d2-9c8b7a6f-aaaa-bbbb-cccc-ddddeeeeffff-000000@ap-southeast-1.amazonses.com",
 			references: []string{
@@ -92,7 +92,7 @@ func TestParseFixtures(t *testing.T) {
 			file:      "03-windows-1258.eml",
 			subject:   "Hỏi về bảo hành máy lọc nước",
 			from:      lan,
-			to:        []mail.Address{{Name: "Concierge Support", Email: "support@concierge.example.com"}},
+			to:        []mime.Address{{Name: "Concierge Support", Email: "support@concierge.example.com"}},
 			messageID: "20241105083012.4F2A@mail.example.com",
 			date:      "2024-11-05T08:30:12+07:00",
 			text: "Chào anh/chị,\n\n" +
@@ -104,8 +104,8 @@ func TestParseFixtures(t *testing.T) {
 		{
 			file:      "04-iso-8859-1-8bit.eml",
 			subject:   "Problème de livraison, commande n°1187",
-			from:      mail.Address{Name: "Hélène Dubois", Email: "helene.dubois@example.fr"},
-			to:        []mail.Address{{Email: "support@concierge.example.com"}},
+			from:      mime.Address{Name: "Hélène Dubois", Email: "helene.dubois@example.fr"},
+			to:        []mime.Address{{Email: "support@concierge.example.com"}},
 			messageID: "f3c1d2e8-77aa-4b1e-9d1c-2a1b3c4d5e6f@example.fr",
 			date:      "2024-11-06T17:45:00+01:00",
 			text: "Bonjour,\n\n" +
@@ -118,7 +118,7 @@ func TestParseFixtures(t *testing.T) {
 			file:      "05-attachments.eml",
 			subject:   "Hóa đơn và ảnh lỗi",
 			from:      lan,
-			to:        []mail.Address{{Email: "support@concierge.example.com"}},
+			to:        []mime.Address{{Email: "support@concierge.example.com"}},
 			messageID: "A1B2C3D4-E5F6-4711-8899-AABBCCDDEEFF@example.com",
 			date:      "2024-11-08T14:05:33+07:00",
 			text:      "Em gửi hóa đơn tháng 11 và danh sách sản phẩm bị lỗi.\nẢnh chụp màn hình lỗi thanh toán bên dưới.",
@@ -134,8 +134,8 @@ func TestParseFixtures(t *testing.T) {
 		{
 			file:      "06-bounce.eml",
 			subject:   "Undelivered Mail Returned to Sender",
-			from:      mail.Address{Name: "Mail Delivery System", Email: "mailer-daemon@mx.example.net"},
-			to:        []mail.Address{{Email: "support@concierge.example.com"}},
+			from:      mime.Address{Name: "Mail Delivery System", Email: "mailer-daemon@mx.example.net"},
+			to:        []mime.Address{{Email: "support@concierge.example.com"}},
 			messageID: "20241109031244.6D1E2F3A4B@mx.example.net",
 			date:      "2024-11-09T10:12:44+07:00",
 			text: "This is the mail system at host mx.example.net.\n\n" +
@@ -144,7 +144,7 @@ func TestParseFixtures(t *testing.T) {
 				"<lan.nguyen@old-isp.example.vn>: host mail.old-isp.example.vn[192.0.2.10]\n" +
 				"    said: 550 5.1.1 <lan.nguyen@old-isp.example.vn>: Recipient address\n" +
 				"    rejected: User unknown in virtual mailbox table",
-			auto: mail.AutoBounce,
+			auto: mime.AutoBounce,
 			attachments: []wantFile{
 				{"part-2.txt", "message/delivery-status", 437, "ea4f1e9e69cc27796b752cbc0a728e4c782c21acf77265ac10c88b232762a7bd"},
 				{"part-3.txt", "text/rfc822-headers", 308, "b313ee51bf823de99e4d5c7bea80eafcc9eea0fccb4c1c15b996388f6dbb72b0"},
@@ -154,21 +154,21 @@ func TestParseFixtures(t *testing.T) {
 		{
 			file:      "07-auto-reply.eml",
 			subject:   "Trả lời tự động: Re: [#C7K2M9] Đổi size áo",
-			from:      mail.Address{Name: "Trần Văn Minh", Email: "minh.tran@example.com"},
-			to:        []mail.Address{{Name: "Hỗ trợ Concierge", Email: "reply+c7k2m9@concierge.example.com"}},
+			from:      mime.Address{Name: "Trần Văn Minh", Email: "minh.tran@example.com"},
+			to:        []mime.Address{{Name: "Hỗ trợ Concierge", Email: "reply+c7k2m9@concierge.example.com"}},
 			messageID: "auto.20241112104502.5f1e@example.com",
 			inReplyTo: "01000193a7f0e1d2-9c8b7a6f-aaaa-bbbb-cccc-ddddeeeeffff-000000@ap-southeast-1.amazonses.com",
 			date:      "2024-11-12T10:45:02+07:00",
 			text: "Tôi đang nghỉ phép đến hết ngày 20/11.\n" +
 				"Vui lòng liên hệ chị Lan (lan.nguyen@example.com) nếu cần gấp.\n\nMinh",
-			auto:          mail.AutoReplied,
+			auto:          mime.AutoReplied,
 			expectNoWarns: true,
 		},
 		{
 			file:      "08-html-only.eml",
 			subject:   "Re: [#C7K2M9] Đổi size áo",
 			from:      lan,
-			to:        []mail.Address{{Email: "reply+c7k2m9@concierge.example.com"}},
+			to:        []mime.Address{{Email: "reply+c7k2m9@concierge.example.com"}},
 			messageID: "html-only-3b9c@mail.example.com",
 			inReplyTo: "01000193c0ffee00-1234-5678-9abc-def012345678-000000@ap-southeast-1.amazonses.com",
 			date:      "2024-11-13T20:03:11+07:00",
@@ -184,8 +184,8 @@ func TestParseFixtures(t *testing.T) {
 		{
 			file:      "09-outlook-reply.eml",
 			subject:   "RE: [#K9P4Q2] Invoice INV-2024-1187 amount is wrong",
-			from:      mail.Address{Name: "David Pham", Email: "david.pham@example.com"},
-			to:        []mail.Address{{Name: "Concierge Support", Email: "support@concierge.example.com"}},
+			from:      mime.Address{Name: "David Pham", Email: "david.pham@example.com"},
+			to:        []mime.Address{{Name: "Concierge Support", Email: "support@concierge.example.com"}},
 			messageID: "SG2PR06MB5310A1B2C3D4E5F6A7B8C9D0E1@SG2PR06MB5310.apcprd06.prod.outlook.com",
 			inReplyTo: "01000193d1e2f3a4-0000-1111-2222-333344445555-000000@ap-southeast-1.amazonses.com",
 			references: []string{
@@ -199,8 +199,8 @@ func TestParseFixtures(t *testing.T) {
 		{
 			file:      "10-malformed.eml",
 			subject:   "Không đăng nhập được",
-			from:      mail.Address{Name: "Nguyen Thi Lan", Email: "lan.nguyen@example.com"},
-			to:        []mail.Address{{Email: "support@concierge.example.com"}},
+			from:      mime.Address{Name: "Nguyen Thi Lan", Email: "lan.nguyen@example.com"},
+			to:        []mime.Address{{Email: "support@concierge.example.com"}},
 			messageID: "broken-1@example.com",
 			date:      "2024-11-15T07:00:00+07:00",
 			text:      "Em không đăng nhập được vào tài khoản.\nLàm sao để đặt lại mật khẩu?",
@@ -217,8 +217,8 @@ func TestParseFixtures(t *testing.T) {
 		{
 			file:      "11-undeclared-8bit-vi.eml",
 			subject:   "Đơn hàng bị giao thiếu",
-			from:      mail.Address{Email: "lan.nguyen@example.com"},
-			to:        []mail.Address{{Email: "support@concierge.example.com"}},
+			from:      mime.Address{Email: "lan.nguyen@example.com"},
+			to:        []mime.Address{{Email: "support@concierge.example.com"}},
 			messageID: "old-webmail-5521@mail.example.vn",
 			date:      "2024-11-07T10:02:44+07:00",
 			text:      "Chào shop,\n\nEm đặt 3 hộp trà xanh nhưng chỉ nhận được 2 hộp.\nMong shop kiểm tra và gửi bù giúp em.",
@@ -230,7 +230,7 @@ func TestParseFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			sink := &mailtest.MemorySink{}
+			sink := &mimetest.MemorySink{}
 			m := parseFixture(t, tt.file, sink)
 			if m.Subject != tt.subject {
 				t.Errorf("Subject = %q, want %q", m.Subject, tt.subject)
@@ -270,7 +270,7 @@ func TestParseFixtures(t *testing.T) {
 	}
 }
 
-func checkFiles(t *testing.T, field string, got []domain.Attachment, want []wantFile, inline bool, sink *mailtest.MemorySink) {
+func checkFiles(t *testing.T, field string, got []domain.Attachment, want []wantFile, inline bool, sink *mimetest.MemorySink) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s = %+v, want %d files", field, got, len(want))
@@ -294,13 +294,13 @@ func checkFiles(t *testing.T, field string, got []domain.Attachment, want []want
 
 func TestParseKeepsThreadTags(t *testing.T) {
 	m := parseFixture(t, "02-reply-vietnamese-quote.eml", nil)
-	if ref, ok := mail.SubjectTag(m.Subject); !ok || ref != "C7K2M9" {
+	if ref, ok := mime.SubjectTag(m.Subject); !ok || ref != "C7K2M9" {
 		t.Errorf("SubjectTag(%q) = %q, %v", m.Subject, ref, ok)
 	}
-	if id, ok := mail.PlusAddressTag(m.To[0].Email, "concierge.example.com"); !ok || id != "c7k2m9" {
+	if id, ok := mime.PlusAddressTag(m.To[0].Email, "concierge.example.com"); !ok || id != "c7k2m9" {
 		t.Errorf("PlusAddressTag(%q) = %q, %v", m.To[0].Email, id, ok)
 	}
-	if want := []mail.Address{{Name: "Trần Văn Minh", Email: "minh.tran@example.com"}}; !slices.Equal(m.Cc, want) {
+	if want := []mime.Address{{Name: "Trần Văn Minh", Email: "minh.tran@example.com"}}; !slices.Equal(m.Cc, want) {
 		t.Errorf("Cc = %+v", m.Cc)
 	}
 }
@@ -317,7 +317,7 @@ func TestParseFullTextKeepsHistory(t *testing.T) {
 func TestParseOnlyQuotedKeepsFullText(t *testing.T) {
 	raw := "From: lan.nguyen@example.com\r\nSubject: Fwd\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
 		"> Đơn hàng #1042 đã được giao.\r\n> Cảm ơn chị.\r\n"
-	m, err := mail.Parse(context.Background(), strings.NewReader(raw), nil)
+	m, err := mime.Parse(context.Background(), strings.NewReader(raw), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,17 +336,17 @@ func TestParseAutoGenerated(t *testing.T) {
 	}{
 		{"person", "From: lan.nguyen@example.com\r\n", "", false},
 		{"auto-submitted no", "From: lan.nguyen@example.com\r\nAuto-Submitted: no\r\n", "", false},
-		{"auto-generated", "From: noreply@shop.example\r\nAuto-Submitted: auto-generated\r\n", mail.AutoSubmitted, false},
-		{"auto-replied with params", "From: a@example.com\r\nAuto-Submitted: Auto-Replied; owner-email=\"a@example.com\"\r\n", mail.AutoReplied, false},
-		{"x-autoreply", "From: a@example.com\r\nX-Autoreply: yes\r\n", mail.AutoReplied, false},
-		{"x-autorespond", "From: a@example.com\r\nX-Autorespond: Out of office\r\n", mail.AutoReplied, false},
-		{"precedence bulk", "From: news@shop.example\r\nPrecedence: bulk\r\nList-Unsubscribe: <mailto:u@shop.example>\r\n", mail.AutoPrecedenceBulk, true},
-		{"precedence list", "From: a@example.com\r\nPrecedence: list\r\nList-Id: <staff.example.com>\r\n", mail.AutoPrecedenceList, true},
-		{"precedence junk", "From: a@example.com\r\nPrecedence: junk\r\n", mail.AutoPrecedenceJunk, false},
-		{"exchange", "From: a@example.com\r\nX-Auto-Response-Suppress: All\r\n", mail.AutoResponseSuppress, false},
-		{"x-loop", "From: helpdesk@vendor.example\r\nX-Loop: helpdesk@vendor.example\r\n", mail.AutoLoop, false},
-		{"postmaster", "From: Postmaster <POSTMASTER@mail.example.vn>\r\n", mail.AutoBounce, false},
-		{"read receipt", "From: a@example.com\r\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\r\n", mail.AutoReadReceipt, false},
+		{"auto-generated", "From: noreply@shop.example\r\nAuto-Submitted: auto-generated\r\n", mime.AutoSubmitted, false},
+		{"auto-replied with params", "From: a@example.com\r\nAuto-Submitted: Auto-Replied; owner-email=\"a@example.com\"\r\n", mime.AutoReplied, false},
+		{"x-autoreply", "From: a@example.com\r\nX-Autoreply: yes\r\n", mime.AutoReplied, false},
+		{"x-autorespond", "From: a@example.com\r\nX-Autorespond: Out of office\r\n", mime.AutoReplied, false},
+		{"precedence bulk", "From: news@shop.example\r\nPrecedence: bulk\r\nList-Unsubscribe: <mailto:u@shop.example>\r\n", mime.AutoPrecedenceBulk, true},
+		{"precedence list", "From: a@example.com\r\nPrecedence: list\r\nList-Id: <staff.example.com>\r\n", mime.AutoPrecedenceList, true},
+		{"precedence junk", "From: a@example.com\r\nPrecedence: junk\r\n", mime.AutoPrecedenceJunk, false},
+		{"exchange", "From: a@example.com\r\nX-Auto-Response-Suppress: All\r\n", mime.AutoResponseSuppress, false},
+		{"x-loop", "From: helpdesk@vendor.example\r\nX-Loop: helpdesk@vendor.example\r\n", mime.AutoLoop, false},
+		{"postmaster", "From: Postmaster <POSTMASTER@mail.example.vn>\r\n", mime.AutoBounce, false},
+		{"read receipt", "From: a@example.com\r\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\r\n", mime.AutoReadReceipt, false},
 		{"newsletter only", "From: news@shop.example\r\nList-Unsubscribe: <https://shop.example/u>\r\n", "", true},
 	}
 	for _, tt := range tests {
@@ -355,7 +355,7 @@ func TestParseAutoGenerated(t *testing.T) {
 			if !strings.Contains(tt.headers, "multipart") {
 				raw = tt.headers + "Subject: x\r\n\r\nhello\r\n"
 			}
-			m, err := mail.Parse(context.Background(), strings.NewReader(raw), nil)
+			m, err := mime.Parse(context.Background(), strings.NewReader(raw), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -388,7 +388,7 @@ func TestParseCharsetFallbacks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := append([]byte("From: a@example.com\r\nContent-Type: "+tt.ctype+"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"), tt.body...)
-			m, err := mail.Parse(context.Background(), bytes.NewReader(raw), nil)
+			m, err := mime.Parse(context.Background(), bytes.NewReader(raw), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -404,7 +404,7 @@ func TestParseCharsetFallbacks(t *testing.T) {
 
 func TestParseGarbageStillReturnsMessage(t *testing.T) {
 	for _, raw := range []string{"", "not an email at all", "\x00\xff\xfe", "Content-Type: multipart/mixed\r\n\r\nno boundary"} {
-		m, err := mail.Parse(context.Background(), strings.NewReader(raw), nil)
+		m, err := mime.Parse(context.Background(), strings.NewReader(raw), nil)
 		if err != nil || m == nil {
 			t.Errorf("Parse(%q) = %v, %v; want a message with warnings", raw, m, err)
 			continue
@@ -417,7 +417,7 @@ func TestParseGarbageStillReturnsMessage(t *testing.T) {
 
 type failingSink struct{ err error }
 
-func (s failingSink) Store(ctx context.Context, part mail.PartInfo, r io.Reader) (domain.Attachment, error) {
+func (s failingSink) Store(ctx context.Context, part mime.PartInfo, r io.Reader) (domain.Attachment, error) {
 	return domain.Attachment{}, s.err
 }
 
@@ -431,35 +431,35 @@ func TestParseErrorsAreRetryable(t *testing.T) {
 		t.Fatal(err)
 	}
 	cause := errors.New("s3: SlowDown")
-	_, err = mail.Parse(context.Background(), bytes.NewReader(raw), failingSink{cause})
+	_, err = mime.Parse(context.Background(), bytes.NewReader(raw), failingSink{cause})
 	if domain.ErrorCode(err) != domain.CodeUnavailable || !errors.Is(err, cause) {
 		t.Errorf("sink failure: err = %v, want unavailable wrapping the cause", err)
 	}
 	forbidden := domain.Errorf(domain.CodeTooLarge, "attachment over 25 MB")
-	if _, err = mail.Parse(context.Background(), bytes.NewReader(raw), failingSink{forbidden}); domain.ErrorCode(err) != domain.CodeTooLarge {
+	if _, err = mime.Parse(context.Background(), bytes.NewReader(raw), failingSink{forbidden}); domain.ErrorCode(err) != domain.CodeTooLarge {
 		t.Errorf("typed sink failure: code = %s, want %s kept", domain.ErrorCode(err), domain.CodeTooLarge)
 	}
-	if _, err = mail.Parse(context.Background(), failingReader{}, nil); domain.ErrorCode(err) != domain.CodeUnavailable {
+	if _, err = mime.Parse(context.Background(), failingReader{}, nil); domain.ErrorCode(err) != domain.CodeUnavailable {
 		t.Errorf("reader failure: err = %v, want unavailable", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err = mail.Parse(ctx, bytes.NewReader(raw), &mailtest.MemorySink{}); !errors.Is(err, context.Canceled) {
+	if _, err = mime.Parse(ctx, bytes.NewReader(raw), &mimetest.MemorySink{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err = %v", err)
 	}
 }
 
 func TestParseLargeMessage(t *testing.T) {
-	raw := mailtest.Large(1 << 20)
+	raw := mimetest.Large(1 << 20)
 	if len(raw) < 1<<20-200 || len(raw) > 1<<20+200 {
 		t.Errorf("Large(1 MiB) is %d bytes", len(raw))
 	}
-	sink := &mailtest.MemorySink{}
-	m, err := mail.Parse(context.Background(), bytes.NewReader(raw), sink)
+	sink := &mimetest.MemorySink{}
+	m, err := mime.Parse(context.Background(), bytes.NewReader(raw), sink)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Subject != "Báo cáo doanh thu Q3" || len(m.Attachments) != 1 || m.Attachments[0].Name != mailtest.LargeAttachmentName || len(m.Warnings) > 0 {
+	if m.Subject != "Báo cáo doanh thu Q3" || len(m.Attachments) != 1 || m.Attachments[0].Name != mimetest.LargeAttachmentName || len(m.Warnings) > 0 {
 		t.Fatalf("got subject %q, attachments %+v, warnings %q", m.Subject, m.Attachments, m.Warnings)
 	}
 	if stored := sink.Files[m.Attachments[0].URL]; int64(len(stored)) != m.Attachments[0].Size || !bytes.HasPrefix(stored, []byte("%PDF-1.7")) {

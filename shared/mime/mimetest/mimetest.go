@@ -1,6 +1,6 @@
-// Package mailtest provides attachment sinks and generated messages for
-// tests and benchmarks of package mail.
-package mailtest
+// Package mimetest provides attachment sinks and generated messages for
+// tests and benchmarks of package mime.
+package mimetest
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/mail"
+	"github.com/concierge-cx/concierge/shared/mime"
 )
 
 // MemorySink keeps stored parts in memory, keyed by their URL
@@ -20,10 +20,10 @@ import (
 type MemorySink struct {
 	mu    sync.Mutex
 	Files map[string][]byte
-	Parts []mail.PartInfo
+	Parts []mime.PartInfo
 }
 
-func (s *MemorySink) Store(ctx context.Context, part mail.PartInfo, r io.Reader) (domain.Attachment, error) {
+func (s *MemorySink) Store(ctx context.Context, part mime.PartInfo, r io.Reader) (domain.Attachment, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return domain.Attachment{}, err
@@ -42,7 +42,7 @@ func (s *MemorySink) Store(ctx context.Context, part mail.PartInfo, r io.Reader)
 // DiscardSink reads and drops every part, for benchmarks.
 type DiscardSink struct{}
 
-func (DiscardSink) Store(ctx context.Context, part mail.PartInfo, r io.Reader) (domain.Attachment, error) {
+func (DiscardSink) Store(ctx context.Context, part mime.PartInfo, r io.Reader) (domain.Attachment, error) {
 	n, err := io.Copy(io.Discard, r)
 	if err != nil {
 		return domain.Attachment{}, err

@@ -14,7 +14,7 @@ func TestCommittedFixturesMatchGenerator(t *testing.T) {
 	for name, want := range fixtures() {
 		got, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "events", "email", name))
 		if err != nil {
-			t.Fatalf("%s: %v (run: go run ./shared/mail/internal/genfixtures -dir events/email)", name, err)
+			t.Fatalf("%s: %v (run: go run ./shared/mime/internal/genfixtures -dir events/email)", name, err)
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s differs from the generator's output; regenerate it", name)

@@ -1,4 +1,4 @@
-package mail_test
+package mime_test
 
 import (
 	"bytes"
@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concierge-cx/concierge/shared/mail"
-	"github.com/concierge-cx/concierge/shared/mail/mailtest"
+	"github.com/concierge-cx/concierge/shared/mime"
+	"github.com/concierge-cx/concierge/shared/mime/mimetest"
 )
 
 const corpusDir = "testdata/corpus"
@@ -56,7 +56,7 @@ func checkCorpusEntry(t testing.TB, e corpusEntry) (problems []string, took time
 		t.Fatal(err)
 	}
 	type result struct {
-		m   *mail.Message
+		m   *mime.Message
 		err error
 		pan any
 	}
@@ -68,7 +68,7 @@ func checkCorpusEntry(t testing.TB, e corpusEntry) (problems []string, took time
 				done <- result{pan: p}
 			}
 		}()
-		m, err := mail.Parse(context.Background(), bytes.NewReader(raw), &mailtest.MemorySink{})
+		m, err := mime.Parse(context.Background(), bytes.NewReader(raw), &mimetest.MemorySink{})
 		done <- result{m: m, err: err}
 	}()
 	var r result

@@ -4,7 +4,7 @@
 // mailers, list footers, forwarded chains), one per failure class seen on
 // real helpdesk mail, and a manifest of what each must parse to:
 //
-//	go run ./shared/mail/internal/gencorpus -dir shared/mail/testdata/corpus
+//	go run ./shared/mime/internal/gencorpus -dir shared/mime/testdata/corpus
 //
 // The messages are written here rather than typed because many are not
 // UTF-8. The files are committed; main_test.go checks they match.
@@ -53,7 +53,7 @@ type message struct {
 }
 
 func main() {
-	dir := flag.String("dir", "shared/mail/testdata/corpus", "corpus directory")
+	dir := flag.String("dir", "shared/mime/testdata/corpus", "corpus directory")
 	flag.Parse()
 	files, manifest := build()
 	if err := os.MkdirAll(*dir, 0o755); err != nil {

@@ -1,9 +1,9 @@
-package mail_test
+package mime_test
 
 import (
 	"testing"
 
-	"github.com/concierge-cx/concierge/shared/mail"
+	"github.com/concierge-cx/concierge/shared/mime"
 )
 
 func TestStripQuoted(t *testing.T) {
@@ -73,7 +73,7 @@ func TestStripQuoted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := mail.StripQuoted(tt.in); got != tt.want {
+			if got := mime.StripQuoted(tt.in); got != tt.want {
 				t.Errorf("StripQuoted() =\n%q\nwant\n%q", got, tt.want)
 			}
 		})
@@ -97,7 +97,7 @@ func TestHTMLToText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := mail.HTMLToText(tt.in); got != tt.want {
+			if got := mime.HTMLToText(tt.in); got != tt.want {
 				t.Errorf("HTMLToText() =\n%q\nwant\n%q", got, tt.want)
 			}
 		})
@@ -117,7 +117,7 @@ func TestSubjectTag(t *testing.T) {
 		{"[#]", "", false},
 	}
 	for _, tt := range tests {
-		if ref, ok := mail.SubjectTag(tt.subject); ref != tt.ref || ok != tt.ok {
+		if ref, ok := mime.SubjectTag(tt.subject); ref != tt.ref || ok != tt.ok {
 			t.Errorf("SubjectTag(%q) = %q, %v; want %q, %v", tt.subject, ref, ok, tt.ref, tt.ok)
 		}
 	}
@@ -139,7 +139,7 @@ func TestPlusAddressTag(t *testing.T) {
 		{"noreply+x@concierge.example.com", "", false},
 	}
 	for _, tt := range tests {
-		if id, ok := mail.PlusAddressTag(tt.addr, "concierge.example.com"); id != tt.id || ok != tt.ok {
+		if id, ok := mime.PlusAddressTag(tt.addr, "concierge.example.com"); id != tt.id || ok != tt.ok {
 			t.Errorf("PlusAddressTag(%q) = %q, %v; want %q, %v", tt.addr, id, ok, tt.id, tt.ok)
 		}
 	}

@@ -1,7 +1,7 @@
 // Command genfixtures writes the .eml fixtures whose bytes are not UTF-8
 // (windows-1258, ISO-8859-1), which cannot be typed by hand:
 //
-//	go run ./shared/mail/internal/genfixtures -dir events/email
+//	go run ./shared/mime/internal/genfixtures -dir events/email
 //
 // The files are committed; main_test.go checks they match this program.
 package main

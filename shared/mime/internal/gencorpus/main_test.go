@@ -14,7 +14,7 @@ func TestCommittedCorpusMatchesGenerator(t *testing.T) {
 	for name, want := range files {
 		got, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
-			t.Fatalf("%s: %v (run: go run ./shared/mail/internal/gencorpus)", name, err)
+			t.Fatalf("%s: %v (run: go run ./shared/mime/internal/gencorpus)", name, err)
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s differs from the generator's output; regenerate the corpus", name)

@@ -1,4 +1,4 @@
-// Package mail turns raw inbound MIME (as SES stores it in S3) into what
+// Package mime turns raw inbound MIME (as SES stores it in S3) into what
 // Concierge records: who wrote, in which thread, the text they wrote (in
 // NFC UTF-8, whatever charset it came in, with quoted history removed), and
 // their attachments, which are handed to an AttachmentSink. It does no I/O of
@@ -10,7 +10,7 @@
 // name, parameters are read as mailers actually fold and quote them, every
 // part is kept, and hostile trees are cut at 32 levels or 500 parts before
 // parsing. testdata/corpus holds the shapes this is checked against.
-package mail
+package mime
 
 import (
 	"bytes"
