@@ -13,8 +13,8 @@ import (
 	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/teams"
 	"github.com/concierge-cx/concierge/shared/urgency"
@@ -29,7 +29,7 @@ func main() {
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.API.TableName)
-	out := routing.ChannelSender{Router: send.New(cfg.Send, httpClient, send.SESClient(awsCfg), send.WithLogger(log))}
+	out := routing.ChannelSender{Router: outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log))}
 	notes := boot.Notifier(cfg.Notify, cfg.API.Settings, log)
 	def, err := cfg.API.DefaultTeamFromEnv()
 	if err != nil {

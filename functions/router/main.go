@@ -12,8 +12,8 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -32,7 +32,7 @@ func main() {
 	r := &routing.Router{
 		Store:    st,
 		Teams:    resolver,
-		Sender:   routing.ChannelSender{Router: send.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, send.SESClient(awsCfg), send.WithLogger(log))},
+		Sender:   routing.ChannelSender{Router: outbound.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, outbound.SESClient(awsCfg), outbound.WithLogger(log))},
 		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log),
 		Config:   rcfg,
 		Log:      log,

@@ -30,7 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/scripts/devstack/stack"
-	"github.com/concierge-cx/concierge/shared/channels/webchat"
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
@@ -84,7 +84,7 @@ func main() {
 		req, _ := http.NewRequest(http.MethodPost, st.GatewayURL+"/webhooks/webchat", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Concierge-Timestamp", ts)
-		req.Header.Set("X-Concierge-Signature", webchat.Signature(secret, ts, body))
+		req.Header.Set("X-Concierge-Signature", channels.Signature(secret, ts, body))
 		resp, err := client.Do(req)
 		if err != nil {
 			return err

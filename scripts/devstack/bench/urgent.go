@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/concierge-cx/concierge/scripts/devstack/stack"
-	"github.com/concierge-cx/concierge/shared/channels/webchat"
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/store"
 )
@@ -77,7 +77,7 @@ func urgentLatency(ctx context.Context, st *stack.Stack, client *http.Client, se
 		req, _ := http.NewRequest(http.MethodPost, st.GatewayURL+"/webhooks/webchat", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Concierge-Timestamp", ts)
-		req.Header.Set("X-Concierge-Signature", webchat.Signature(secret, ts, body))
+		req.Header.Set("X-Concierge-Signature", channels.Signature(secret, ts, body))
 		arrived := notes.wait(name)
 		sent := time.Now()
 		resp, err := client.Do(req)

@@ -29,7 +29,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/email"
 	"github.com/concierge-cx/concierge/shared/ingest"
-	"github.com/concierge-cx/concierge/shared/send"
+	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -46,7 +46,7 @@ const testSLAPolicy = `{"targets":{"urgent":{"firstResponse":"4m","nextResponse"
 type webchatBackend struct {
 	secret string
 	mu     sync.Mutex
-	got    []send.WebchatReply
+	got    []outbound.WebchatReply
 	bad    []string
 }
 
@@ -63,17 +63,17 @@ func (b *webchatBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	var m send.WebchatReply
+	var m outbound.WebchatReply
 	_ = json.Unmarshal(body, &m)
 	b.got = append(b.got, m)
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = io.WriteString(w, `{"ok":true}`)
 }
 
-func (b *webchatBackend) replies() ([]send.WebchatReply, []string) {
+func (b *webchatBackend) replies() ([]outbound.WebchatReply, []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]send.WebchatReply(nil), b.got...), append([]string(nil), b.bad...)
+	return append([]outbound.WebchatReply(nil), b.got...), append([]string(nil), b.bad...)
 }
 
 // TestDemoStoryThroughTheWholeStack starts the stack from scratch (the real bootstrap binaries, built as

@@ -25,7 +25,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/mime"
 	"github.com/concierge-cx/concierge/shared/mime/mimetest"
 	"github.com/concierge-cx/concierge/shared/notify"
-	sender "github.com/concierge-cx/concierge/shared/send"
+	"github.com/concierge-cx/concierge/shared/outbound"
 )
 
 // Sent is one message the provider sandbox recorded instead of sending.
@@ -351,7 +351,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "bad_signature", "message": err.Error()})
 			return
 		}
-		var msg sender.WebchatReply
+		var msg outbound.WebchatReply
 		if err := json.Unmarshal(body, &msg); err != nil || msg.VisitorID == "" || msg.Text == "" {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"code": "invalid", "message": "visitorId and text are required"})
 			return

@@ -1,7 +1,7 @@
-package send
+package outbound
 
 // Config holds every provider's credentials and sender addresses. A provider
-// whose credentials are not set is not configured: the Router never picks it,
+// whose credentials are not set is not configured: the Dispatcher never picks it,
 // and a message naming it fails with a clear error. The *_API_BASE variables
 // point a provider at a sandbox (the local stack's capture server).
 //

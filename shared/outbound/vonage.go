@@ -1,10 +1,11 @@
-package send
+package outbound
 
 import (
 	"context"
 	"encoding/json"
 	"strings"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -16,7 +17,7 @@ var vonageChannel = map[domain.Channel]string{
 	domain.ChannelMessenger: "messenger",
 }
 
-func (r *Router) vonageFrom(ch domain.Channel) string {
+func (r *Dispatcher) vonageFrom(ch domain.Channel) string {
 	c := r.cfg
 	var v string
 	switch ch {
@@ -36,7 +37,7 @@ func (r *Router) vonageFrom(ch domain.Channel) string {
 // vonage sends through the Messages API: POST /v1/messages with basic auth
 // (API key and secret). Outside the WhatsApp window it sends the template as
 // a custom message, which Vonage hands to WhatsApp unchanged.
-func (r *Router) vonage(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) vonage(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	to := m.To
 	if m.Channel != domain.ChannelMessenger {
@@ -96,7 +97,7 @@ func (r *Router) vonage(ctx context.Context, m Message) (Result, error) {
 			return statusError(ProviderVonage, resp, code, scrub(msg, m.To), r.now())
 		}
 		if decodeErr != nil || out.MessageUUID == "" {
-			return &Error{Provider: ProviderVonage, Status: resp.status, Message: "accepted without a message_uuid"}
+			return &channels.Error{Provider: ProviderVonage, Status: resp.status, Message: "accepted without a message_uuid"}
 		}
 		res.ProviderMessageID = out.MessageUUID
 		return nil

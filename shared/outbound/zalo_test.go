@@ -1,10 +1,11 @@
-package send
+package outbound
 
 import (
 	"context"
 	"reflect"
 	"testing"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -31,7 +32,7 @@ func TestZaloErrorUnderHTTP200(t *testing.T) {
 	p := newProvider(t, reply{status: 200, body: `{"error":-213,"message":"User has not followed OA"}`})
 	h := newHarness(Config{ZaloAPIBase: p.URL, ZaloOAAccessToken: "t"})
 	_, err := h.Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "x"})
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || e.Temporary || e.Code != "-213" || e.Message != "User has not followed OA" || len(p.requests()) != 1 {
 		t.Fatalf("err = %v", err)
 	}

@@ -1,21 +1,18 @@
-// Package send carries outbound messages to customers on every channel: SMS
-// and WhatsApp through Twilio, WhatsApp and Messenger through Meta's Graph
-// API, Telegram, Zalo OA, Vonage (SMS, WhatsApp, Viber, Messenger), email
-// through SES, and web chat through the business's own chat backend. The routing function sends acknowledgements with it and the
-// agent API sends replies.
+// Package outbound carries messages to customers on every channel: SMS and
+// WhatsApp through Twilio, WhatsApp and Messenger through Meta's Graph API,
+// Telegram, Zalo OA, Vonage (SMS, WhatsApp, Viber, Messenger), email through
+// SES, and web chat through the business's own chat backend. The routing
+// function sends acknowledgements with it and the agent API sends replies.
 //
-// One Router holds every configured provider and dispatches each Message to
+// One Dispatcher holds every configured provider and dispatches each Message to
 // the provider it names, or to the first configured provider for its
 // channel. Transient failures (5xx, 429, network) are retried with backoff
 // within the context deadline; permanent refusals are not. A failure always
-// comes back as an error carrying a *Error, so the caller records it.
-package send
+// comes back as an error carrying a *channels.Error, so the caller records it.
+package outbound
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/domain"
@@ -89,58 +86,4 @@ type Result struct {
 // Sender sends one message.
 type Sender interface {
 	Send(ctx context.Context, m Message) (Result, error)
-}
-
-// Error is a failed provider call. The Router wraps it in a *domain.Error
-// (CodeUnavailable when Temporary, CodeConflict when the provider refused),
-// so errors.As finds both.
-type Error struct {
-	Provider string
-	Status   int    // HTTP status; 0 when no response arrived
-	Code     string // the provider's own error code, when it gave one
-	Message  string // the provider's explanation, personal values masked
-	// Temporary is true when the same message may succeed later (5xx, 429,
-	// network, provider rate limits); false when the provider refused it.
-	Temporary  bool
-	RetryAfter time.Duration // how long the provider asked us to wait, if it said
-	Attempts   int
-	Err        error // the transport error, if any
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	kind := "permanent"
-	if e.Temporary {
-		kind = "temporary"
-	}
-	fmt.Fprintf(&b, "%s: %s failure after %d attempt(s)", e.Provider, kind, e.Attempts)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, ", status %d", e.Status)
-	}
-	if e.Code != "" {
-		fmt.Fprintf(&b, ", code %s", e.Code)
-	}
-	if e.Message != "" {
-		b.WriteString(": " + e.Message)
-	}
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
-	}
-	return b.String()
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// IsTemporary reports whether err is a provider failure worth retrying later
-// (for example by letting SQS redeliver).
-func IsTemporary(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Temporary
-}
-
-// AsError returns the provider failure inside err, if there is one.
-func AsError(err error) (*Error, bool) {
-	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
 }

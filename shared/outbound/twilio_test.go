@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -109,7 +110,7 @@ func TestTwilioRefusalIsPermanentAndMasked(t *testing.T) {
 	p := newProvider(t, reply{status: 400, body: `{"code":21211,"message":"The 'To' number +84912345678 is not a valid phone number.","more_info":"https://www.twilio.com/docs/errors/21211","status":400}`})
 	h := newHarness(twilioConfig(p.URL))
 	_, err := h.Send(context.Background(), Message{Channel: domain.ChannelSMS, To: "+84912345678", Text: "Xin chào"})
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || e.Temporary || e.Status != 400 || e.Code != "21211" || e.Attempts != 1 {
 		t.Fatalf("err = %#v", err)
 	}

@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -10,41 +10,42 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
-// Router is the Sender every function uses: it holds the configured
+// Dispatcher is the Sender every function uses: it holds the configured
 // providers and dispatches each message to one of them.
-type Router struct {
+type Dispatcher struct {
 	cfg    Config
 	http   *http.Client
 	ses    *sesv2.Client
-	policy Policy
+	policy channels.Policy
 	log    *slog.Logger
 	now    func() time.Time
 }
 
-// Option adjusts a Router.
-type Option func(*Router)
+// Option adjusts a Dispatcher.
+type Option func(*Dispatcher)
 
-// WithPolicy replaces DefaultPolicy.
-func WithPolicy(p Policy) Option { return func(r *Router) { r.policy = p } }
+// WithPolicy replaces channels.DefaultPolicy.
+func WithPolicy(p channels.Policy) Option { return func(r *Dispatcher) { r.policy = p } }
 
 // WithLogger sets the logger (slog.Default otherwise).
-func WithLogger(l *slog.Logger) Option { return func(r *Router) { r.log = l } }
+func WithLogger(l *slog.Logger) Option { return func(r *Dispatcher) { r.log = l } }
 
 // WithClock sets the clock used for the WhatsApp and Messenger windows and
 // the email Date header.
-func WithClock(now func() time.Time) Option { return func(r *Router) { r.now = now } }
+func WithClock(now func() time.Time) Option { return func(r *Dispatcher) { r.now = now } }
 
-// New builds a Router. httpClient carries every HTTP provider (nil: a client
+// New builds a Dispatcher. httpClient carries every HTTP provider (nil: a client
 // with a 10-second timeout per attempt); ses carries email (nil: email is not
 // configured).
-func New(cfg Config, httpClient *http.Client, ses *sesv2.Client, opts ...Option) *Router {
+func New(cfg Config, httpClient *http.Client, ses *sesv2.Client, opts ...Option) *Dispatcher {
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	r := &Router{cfg: cfg.withDefaults(), http: httpClient, ses: ses, policy: DefaultPolicy, log: slog.Default(), now: time.Now}
+	r := &Dispatcher{cfg: cfg.withDefaults(), http: httpClient, ses: ses, policy: channels.DefaultPolicy, log: slog.Default(), now: time.Now}
 	for _, o := range opts {
 		o(r)
 	}
@@ -52,7 +53,7 @@ func New(cfg Config, httpClient *http.Client, ses *sesv2.Client, opts ...Option)
 }
 
 // preference lists, per channel, the providers that can carry it, in the
-// order the Router picks them when a message names no provider.
+// order the Dispatcher picks them when a message names no provider.
 var preference = map[domain.Channel][]string{
 	domain.ChannelSMS:       {ProviderTwilio, ProviderVonage},
 	domain.ChannelWhatsApp:  {ProviderMeta, ProviderTwilio, ProviderVonage},
@@ -65,8 +66,8 @@ var preference = map[domain.Channel][]string{
 }
 
 // Providers lists the configured providers that can carry ch, in the order
-// the Router would pick them.
-func (r *Router) Providers(ch domain.Channel) []string {
+// the Dispatcher would pick them.
+func (r *Dispatcher) Providers(ch domain.Channel) []string {
 	var out []string
 	for _, p := range preference[ch] {
 		if r.configured(p, ch) {
@@ -77,7 +78,7 @@ func (r *Router) Providers(ch domain.Channel) []string {
 }
 
 // configured reports whether provider has what it needs to send on ch.
-func (r *Router) configured(provider string, ch domain.Channel) bool {
+func (r *Dispatcher) configured(provider string, ch domain.Channel) bool {
 	c := r.cfg
 	switch provider {
 	case ProviderTwilio:
@@ -138,16 +139,16 @@ func supports(provider string, ch domain.Channel) bool {
 // Send validates m, picks its provider and sends it. Errors are
 // *domain.Error: CodeInvalid for a message that cannot be sent as given,
 // CodeConflict when no provider is configured or the provider refused the
-// message (a *Error inside says why), CodeUnavailable when the provider kept
+// message (a *channels.Error inside says why), CodeUnavailable when the provider kept
 // failing transiently (retry later).
-func (r *Router) Send(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) Send(ctx context.Context, m Message) (Result, error) {
 	start := r.now()
 	res, err := r.send(ctx, m)
 	r.logSend(ctx, m, res, err, r.now().Sub(start))
 	return res, err
 }
 
-func (r *Router) send(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) send(ctx context.Context, m Message) (Result, error) {
 	m.To = strings.TrimSpace(m.To)
 	m.Provider = strings.ToLower(strings.TrimSpace(m.Provider))
 	switch {
@@ -213,7 +214,7 @@ func classify(err error) error {
 	if errors.As(err, &de) {
 		return err
 	}
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok {
 		return domain.Wrap(err, domain.CodeInternal, "send failed")
 	}
@@ -229,7 +230,7 @@ func classify(err error) error {
 
 // logSend writes one line per send. Never the text, never the address in
 // clear.
-func (r *Router) logSend(ctx context.Context, m Message, res Result, err error, took time.Duration) {
+func (r *Dispatcher) logSend(ctx context.Context, m Message, res Result, err error, took time.Duration) {
 	attrs := []slog.Attr{
 		slog.String("channel", string(m.Channel)),
 		slog.String("provider", res.Provider),
@@ -246,7 +247,7 @@ func (r *Router) logSend(ctx context.Context, m Message, res Result, err error, 
 		return
 	}
 	attrs = append(attrs, slog.String("code", string(domain.ErrorCode(err))))
-	if e, ok := AsError(err); ok {
+	if e, ok := channels.AsError(err); ok {
 		attrs = append(attrs, slog.Int("attempts", e.Attempts), slog.Bool("temporary", e.Temporary),
 			slog.Int("status", e.Status), slog.String("providerCode", e.Code))
 	}
@@ -264,13 +265,13 @@ const (
 )
 
 // insideWindow reports whether last is recent enough for free text.
-func (r *Router) insideWindow(last time.Time, window time.Duration) bool {
+func (r *Dispatcher) insideWindow(last time.Time, window time.Duration) bool {
 	return !last.IsZero() && r.now().Sub(last) < window-windowMargin
 }
 
 // whatsAppTemplate returns nil inside the 24-hour window, else the template to
 // send instead of free text: the message's own, completed from the config.
-func (r *Router) whatsAppTemplate(m Message) (*Template, error) {
+func (r *Dispatcher) whatsAppTemplate(m Message) (*Template, error) {
 	// Inside the window free text is allowed; a message with no text but a
 	// template goes as the template anyway.
 	if r.insideWindow(m.LastInboundAt, whatsAppWindow) && strings.TrimSpace(m.Text) != "" {

@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -18,7 +18,7 @@ var zaloTransient = map[int]bool{-32: true, -500: true}
 // zalo sends a customer-service (consultation) message through the OA API v3:
 // POST /v3.0/oa/message/cs with the OA access token in the access_token
 // header. Zalo answers HTTP 200 for refusals too; error != 0 says so.
-func (r *Router) zalo(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) zalo(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	if err := checkLength(ProviderZalo, m.Text, zaloMaxText); err != nil {
 		return res, err
@@ -48,14 +48,14 @@ func (r *Router) zalo(ctx context.Context, m Message) (Result, error) {
 			return statusError(ProviderZalo, resp, code, scrub(out.Message, m.To), r.now())
 		}
 		if decodeErr != nil || out.Error == nil {
-			return &Error{Provider: ProviderZalo, Status: resp.status, Message: "unreadable answer"}
+			return &channels.Error{Provider: ProviderZalo, Status: resp.status, Message: "unreadable answer"}
 		}
 		if *out.Error != 0 {
-			return &Error{Provider: ProviderZalo, Status: resp.status, Code: strconv.Itoa(*out.Error),
+			return &channels.Error{Provider: ProviderZalo, Status: resp.status, Code: strconv.Itoa(*out.Error),
 				Message: scrub(out.Message, m.To), Temporary: zaloTransient[*out.Error]}
 		}
 		if out.Data.MessageID == "" {
-			return &Error{Provider: ProviderZalo, Status: resp.status, Message: "accepted without a message id"}
+			return &channels.Error{Provider: ProviderZalo, Status: resp.status, Message: "accepted without a message id"}
 		}
 		res.ProviderMessageID = string(out.Data.MessageID)
 		return nil

@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -96,7 +96,7 @@ func TestWebchatRefusalAndMissingConfig(t *testing.T) {
 	p := newProvider(t, reply{status: 404, body: `{"code":"unknown_visitor","message":"no such visitor"}`})
 	h := newHarness(Config{WebchatReplyURL: p.URL, WebchatSigningSecret: webchatSecret})
 	_, err := h.Send(context.Background(), Message{Channel: domain.ChannelWebchat, Provider: ProviderWebchat, To: "v_gone", Text: "x"})
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || e.Temporary || e.Status != 404 || e.Code != "unknown_visitor" || len(p.requests()) != 1 || domain.ErrorCode(err) != domain.CodeConflict {
 		t.Fatalf("err = %v", err)
 	}

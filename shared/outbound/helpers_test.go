@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/concierge-cx/concierge/shared/channels"
 )
 
 // now is the fixed clock of every test.
@@ -80,21 +82,21 @@ func (p *provider) only(t *testing.T) captured {
 	return reqs[0]
 }
 
-// harness is a Router whose waits and logs are recorded.
+// harness is a Dispatcher whose waits and logs are recorded.
 type harness struct {
-	*Router
+	*Dispatcher
 	waits []time.Duration
 	logs  bytes.Buffer
 }
 
 func newHarness(cfg Config) *harness {
 	h := &harness{}
-	policy := DefaultPolicy
+	policy := channels.DefaultPolicy
 	policy.Sleep = func(_ context.Context, d time.Duration) error {
 		h.waits = append(h.waits, d)
 		return nil
 	}
-	h.Router = New(cfg, &http.Client{Timeout: 5 * time.Second}, nil,
+	h.Dispatcher = New(cfg, &http.Client{Timeout: 5 * time.Second}, nil,
 		WithPolicy(policy),
 		WithClock(func() time.Time { return now }),
 		WithLogger(slog.New(slog.NewJSONHandler(&h.logs, nil))))

@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -18,7 +19,7 @@ const twilioMaxBody = 1600
 // POST /2010-04-01/Accounts/{AccountSid}/Messages.json, form-encoded, basic
 // auth with the account SID and auth token. Outside the WhatsApp window it
 // sends a Content Template (ContentSid + ContentVariables) instead of Body.
-func (r *Router) twilio(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) twilio(ctx context.Context, m Message) (Result, error) {
 	c := r.cfg
 	form := url.Values{}
 	var res Result
@@ -75,7 +76,7 @@ func (r *Router) twilio(ctx context.Context, m Message) (Result, error) {
 			return statusError(ProviderTwilio, resp, body.Code.String(), scrub(body.Message, m.To), r.now())
 		}
 		if decodeErr != nil || body.SID == "" {
-			return &Error{Provider: ProviderTwilio, Status: resp.status, Message: "accepted without a message sid"}
+			return &channels.Error{Provider: ProviderTwilio, Status: resp.status, Message: "accepted without a message sid"}
 		}
 		res.ProviderMessageID = body.SID
 		return nil

@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -223,7 +224,7 @@ func TestEmailRejectedIsPermanent(t *testing.T) {
 	srv := newSESServer(t, reply{status: 400, header: map[string]string{"X-Amzn-ErrorType": "MessageRejected"}, body: `{"message":"Email address is not verified. The following identities failed the check in region AP-SOUTHEAST-1: lan.nguyen@example.com"}`})
 	h := emailHarness(sesClient(srv.URL))
 	_, err := h.Send(context.Background(), Message{Channel: domain.ChannelEmail, To: "lan.nguyen@example.com", Subject: "x", Text: "x"})
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || e.Temporary || e.Code != "MessageRejected" || e.Status != 400 || e.Attempts != 1 {
 		t.Fatalf("err = %v", err)
 	}

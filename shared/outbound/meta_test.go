@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -124,7 +125,7 @@ func TestWhatsAppCloudRateLimitUnder400IsRetried(t *testing.T) {
 func TestWhatsAppCloudReEngagementIsPermanent(t *testing.T) {
 	p := newProvider(t, reply{status: 400, body: `{"error":{"message":"(#131047) Re-engagement message","type":"OAuthException","code":131047,"error_data":{"messaging_product":"whatsapp","details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."},"fbtrace_id":"x"}}`})
 	_, err := newHarness(metaConfig(p.URL)).Send(context.Background(), Message{Channel: domain.ChannelWhatsApp, To: "+84912345678", Text: "x", LastInboundAt: now.Add(-time.Hour)})
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || e.Temporary || e.Code != "131047" || !strings.Contains(e.Message, "24 hours") || len(p.requests()) != 1 {
 		t.Fatalf("err = %v", err)
 	}

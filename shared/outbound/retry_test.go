@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
 func sms(to string) Message { return Message{Channel: domain.ChannelSMS, To: to, Text: "Xin chào"} }
 
 func TestRetryServerErrorThenSuccess(t *testing.T) {
-	p := newProvider(t, reply{status: 500, body: `{"code":20500,"message":"Internal Server Error"}`}, reply{status: 201, body: twilioCreated})
+	p := newProvider(t, reply{status: 500, body: `{"code":20500,"message":"Internal Server channels.Error"}`}, reply{status: 201, body: twilioCreated})
 	h := newHarness(twilioConfig(p.URL))
 	res, err := h.Send(context.Background(), sms("+84912345678"))
 	if err != nil || res.Attempts != 2 || res.ProviderMessageID == "" {
@@ -24,7 +25,7 @@ func TestRetryServerErrorThenSuccess(t *testing.T) {
 	if len(reqs) != 2 || string(reqs[0].Body) != string(reqs[1].Body) {
 		t.Fatalf("want the same message sent twice, got %d requests", len(reqs))
 	}
-	if len(h.waits) != 1 || h.waits[0] < DefaultPolicy.BaseDelay/2 || h.waits[0] > DefaultPolicy.BaseDelay {
+	if len(h.waits) != 1 || h.waits[0] < channels.DefaultPolicy.BaseDelay/2 || h.waits[0] > channels.DefaultPolicy.BaseDelay {
 		t.Fatalf("waits = %v", h.waits)
 	}
 }
@@ -45,11 +46,11 @@ func TestRetryAfterBeyondTheCapIsLeftToTheCaller(t *testing.T) {
 	p := newProvider(t, reply{status: 429, header: map[string]string{"Retry-After": "120"}, body: `{}`})
 	h := newHarness(twilioConfig(p.URL))
 	_, err := h.Send(context.Background(), sms("+84912345678"))
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || !e.Temporary || e.RetryAfter != 2*time.Minute || e.Attempts != 1 || len(h.waits) != 0 {
 		t.Fatalf("err = %v waits %v", err, h.waits)
 	}
-	if domain.ErrorCode(err) != domain.CodeUnavailable || !IsTemporary(err) {
+	if domain.ErrorCode(err) != domain.CodeUnavailable || !channels.IsTemporary(err) {
 		t.Fatalf("code = %s", domain.ErrorCode(err))
 	}
 }
@@ -58,7 +59,7 @@ func TestNoRetryOnClientError(t *testing.T) {
 	p := newProvider(t, reply{status: 400, body: `{"code":21604,"message":"A 'To' phone number is required."}`})
 	h := newHarness(twilioConfig(p.URL))
 	_, err := h.Send(context.Background(), sms("+84912345678"))
-	if IsTemporary(err) || len(p.requests()) != 1 || len(h.waits) != 0 {
+	if channels.IsTemporary(err) || len(p.requests()) != 1 || len(h.waits) != 0 {
 		t.Fatalf("err %v, %d requests", err, len(p.requests()))
 	}
 }
@@ -67,12 +68,12 @@ func TestRetriesAreBounded(t *testing.T) {
 	p := newProvider(t, reply{status: 503, body: `{}`})
 	h := newHarness(twilioConfig(p.URL))
 	_, err := h.Send(context.Background(), sms("+84912345678"))
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || !e.Temporary || e.Attempts != 4 || len(p.requests()) != 4 || len(h.waits) != 3 {
 		t.Fatalf("err %v, %d requests, waits %v", err, len(p.requests()), h.waits)
 	}
 	for i := 1; i < len(h.waits); i++ {
-		if h.waits[i] < DefaultPolicy.BaseDelay<<i/2 {
+		if h.waits[i] < channels.DefaultPolicy.BaseDelay<<i/2 {
 			t.Fatalf("backoff does not grow: %v", h.waits)
 		}
 	}
@@ -84,7 +85,7 @@ func TestNetworkErrorIsTemporary(t *testing.T) {
 	p.Close()
 	h := newHarness(twilioConfig(base))
 	_, err := h.Send(context.Background(), sms("+84912345678"))
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || !e.Temporary || e.Status != 0 || e.Attempts != 4 {
 		t.Fatalf("err = %v", err)
 	}
@@ -97,16 +98,16 @@ func TestRetryStopsAtTheDeadline(t *testing.T) {
 	defer cancel()
 	h.policy.BaseDelay = time.Second
 	_, err := h.Send(ctx, sms("+84912345678"))
-	if e, ok := AsError(err); !ok || !e.Temporary || e.Attempts != 1 || len(h.waits) != 0 {
+	if e, ok := channels.AsError(err); !ok || !e.Temporary || e.Attempts != 1 || len(h.waits) != 0 {
 		t.Fatalf("err %v waits %v: a wait longer than the deadline should end the attempts", err, h.waits)
 	}
 }
 
 func TestPolicyDoTreatsOtherErrorsAsTemporary(t *testing.T) {
 	calls := 0
-	p := Policy{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Sleep: func(context.Context, time.Duration) error { return nil }}
+	p := channels.Policy{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Sleep: func(context.Context, time.Duration) error { return nil }}
 	n, err := p.Do(context.Background(), func(context.Context) error { calls++; return errors.New("boom") })
-	if n != 3 || calls != 3 || !IsTemporary(err) {
+	if n != 3 || calls != 3 || !channels.IsTemporary(err) {
 		t.Fatalf("n %d calls %d err %v", n, calls, err)
 	}
 }
@@ -121,7 +122,7 @@ func TestRetryAfterHeader(t *testing.T) {
 		"Fri, 14 Mar 2025 09:29:00 GMT": 0,
 	}
 	for v, want := range cases {
-		if got := RetryAfter(http.Header{"Retry-After": {v}}, now); got != want {
+		if got := channels.RetryAfter(http.Header{"Retry-After": {v}}, now); got != want {
 			t.Errorf("Retry-After %q = %v, want %v", v, got, want)
 		}
 	}

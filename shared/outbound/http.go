@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -26,31 +27,31 @@ type response struct {
 
 func (r response) ok() bool { return r.status >= 200 && r.status < 300 }
 
-// post sends body to endpoint once per attempt under the Router's Policy and
-// hands each response to parse, which returns nil on success or an *Error.
-func (r *Router) post(ctx context.Context, provider, endpoint string, header http.Header, body []byte, parse func(response) error) (int, error) {
+// post sends body to endpoint once per attempt under the Dispatcher's channels.Policy and
+// hands each response to parse, which returns nil on success or an *channels.Error.
+func (r *Dispatcher) post(ctx context.Context, provider, endpoint string, header http.Header, body []byte, parse func(response) error) (int, error) {
 	return r.postEach(ctx, provider, endpoint, func() http.Header { return header.Clone() }, body, parse)
 }
 
 // postEach is post with the headers built afresh for every attempt, for a
 // receiver that checks a signed timestamp: a retry seconds later is signed
 // with its own time.
-func (r *Router) postEach(ctx context.Context, provider, endpoint string, header func() http.Header, body []byte, parse func(response) error) (int, error) {
+func (r *Dispatcher) postEach(ctx context.Context, provider, endpoint string, header func() http.Header, body []byte, parse func(response) error) (int, error) {
 	return r.policy.Do(ctx, func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 		if err != nil {
 			// The URL may hold a token (Telegram puts it in the path): do not echo it.
-			return &Error{Provider: provider, Message: "cannot build the request: check the provider's API base URL"}
+			return &channels.Error{Provider: provider, Message: "cannot build the request: check the provider's API base URL"}
 		}
 		req.Header = header()
 		resp, err := r.http.Do(req)
 		if err != nil {
-			return &Error{Provider: provider, Temporary: true, Message: "no response", Err: withoutURL(err)}
+			return &channels.Error{Provider: provider, Temporary: true, Message: "no response", Err: withoutURL(err)}
 		}
 		defer resp.Body.Close()
 		b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 		if err != nil {
-			return &Error{Provider: provider, Status: resp.StatusCode, Temporary: true, Message: "response cut short", Err: withoutURL(err)}
+			return &channels.Error{Provider: provider, Status: resp.StatusCode, Temporary: true, Message: "response cut short", Err: withoutURL(err)}
 		}
 		return parse(response{status: resp.StatusCode, header: resp.Header, body: b})
 	})
@@ -68,12 +69,12 @@ func withoutURL(err error) error {
 
 // statusError classifies a non-2xx answer: 408, 429 and 5xx are temporary
 // (429 and 503 with their Retry-After), every other status is a refusal.
-func statusError(provider string, resp response, code, msg string, now time.Time) *Error {
-	e := &Error{Provider: provider, Status: resp.status, Code: code, Message: msg}
+func statusError(provider string, resp response, code, msg string, now time.Time) *channels.Error {
+	e := &channels.Error{Provider: provider, Status: resp.status, Code: code, Message: msg}
 	switch {
 	case resp.status == http.StatusTooManyRequests, resp.status == http.StatusServiceUnavailable:
 		e.Temporary = true
-		e.RetryAfter = RetryAfter(resp.header, now)
+		e.RetryAfter = channels.RetryAfter(resp.header, now)
 	case resp.status == http.StatusRequestTimeout, resp.status >= 500:
 		e.Temporary = true
 	}

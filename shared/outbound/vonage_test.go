@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -57,7 +58,7 @@ func TestVonageProblemDetails(t *testing.T) {
 	p := newProvider(t, reply{status: 422, header: map[string]string{"Content-Type": "application/problem+json"},
 		body: `{"type":"https://developer.nexmo.com/api-errors/messages-olympus#1120","title":"Invalid sender","detail":"The 'from' parameter is invalid for the given channel.","instance":"bf0ca0bf-927b-3b52-e3da-d3c7f4bd5a29"}`})
 	_, err := newHarness(vonageConfig(p.URL)).Send(context.Background(), Message{Channel: domain.ChannelSMS, Provider: "vonage", To: "+84912345678", Text: "x"})
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || e.Temporary || e.Status != 422 || e.Code != "1120" || e.Message != "Invalid sender: The 'from' parameter is invalid for the given channel." {
 		t.Fatalf("err = %v", err)
 	}

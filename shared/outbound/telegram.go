@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -15,7 +15,7 @@ const telegramMaxText = 4096
 // telegram sends through the Bot API: POST /bot{token}/sendMessage. The
 // message id is "chat_id:message_id", as the inbound adapter names messages,
 // since a Telegram message id is unique only within its chat.
-func (r *Router) telegram(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) telegram(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	if err := checkLength(ProviderTelegram, m.Text, telegramMaxText); err != nil {
 		return res, err
@@ -58,7 +58,7 @@ func (r *Router) telegram(ctx context.Context, m Message) (Result, error) {
 			return e
 		}
 		if decodeErr != nil || out.Result.MessageID == "" {
-			return &Error{Provider: ProviderTelegram, Status: resp.status, Message: "accepted without a message id"}
+			return &channels.Error{Provider: ProviderTelegram, Status: resp.status, Message: "accepted without a message id"}
 		}
 		chat := string(out.Result.Chat.ID)
 		if chat == "" {

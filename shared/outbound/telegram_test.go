@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -50,7 +51,7 @@ func TestTelegramFloodControl(t *testing.T) {
 func TestTelegramBlockedIsPermanent(t *testing.T) {
 	p := newProvider(t, reply{status: 403, body: `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}`})
 	_, err := newHarness(Config{TelegramAPIBase: p.URL, TelegramBotToken: "1:x"}).Send(context.Background(), Message{Channel: domain.ChannelTelegram, To: "582937461", Text: "ok"})
-	e, ok := AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || e.Temporary || e.Code != "403" || e.Message != "Forbidden: bot was blocked by the user" || len(p.requests()) != 1 {
 		t.Fatalf("err = %v", err)
 	}

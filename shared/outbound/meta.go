@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -38,8 +39,8 @@ type graphError struct {
 	} `json:"error"`
 }
 
-// metaError turns a Graph API error answer into an *Error.
-func (r *Router) metaError(resp response, to string) *Error {
+// metaError turns a Graph API error answer into an *channels.Error.
+func (r *Dispatcher) metaError(resp response, to string) *channels.Error {
 	var g graphError
 	_ = json.Unmarshal(resp.body, &g)
 	if g.Error == nil {
@@ -60,7 +61,7 @@ func (r *Router) metaError(resp response, to string) *Error {
 	return e
 }
 
-func (r *Router) graphURL(segments ...string) string {
+func (r *Dispatcher) graphURL(segments ...string) string {
 	return joinURL(r.cfg.MetaGraphBase, append([]string{r.cfg.MetaGraphVersion}, segments...)...)
 }
 
@@ -84,7 +85,7 @@ func whatsAppTemplateObject(t *Template) map[string]any {
 // whatsApp sends through the WhatsApp Cloud API:
 // POST /{version}/{phone-number-id}/messages with a bearer token. Inside the
 // 24-hour window a text message, outside it the approved template.
-func (r *Router) whatsApp(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) whatsApp(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	t, err := r.whatsAppTemplate(m)
 	if err != nil {
@@ -120,7 +121,7 @@ func (r *Router) whatsApp(ctx context.Context, m Message) (Result, error) {
 			} `json:"messages"`
 		}
 		if json.Unmarshal(resp.body, &ok) != nil || len(ok.Messages) == 0 || ok.Messages[0].ID == "" {
-			return &Error{Provider: ProviderMeta, Status: resp.status, Message: "accepted without a message id"}
+			return &channels.Error{Provider: ProviderMeta, Status: resp.status, Message: "accepted without a message id"}
 		}
 		res.ProviderMessageID = ok.Messages[0].ID
 		return nil
@@ -134,7 +135,7 @@ func (r *Router) whatsApp(ctx context.Context, m Message) (Result, error) {
 // Within 24 hours of the customer's last message (or when that is unknown)
 // it is a RESPONSE; up to seven days it is tagged HUMAN_AGENT, the tag Meta
 // allows for a person's reply; beyond that Messenger accepts nothing.
-func (r *Router) messenger(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) messenger(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	if err := checkLength("Messenger", m.Text, messengerMaxText); err != nil {
 		return res, err
@@ -162,7 +163,7 @@ func (r *Router) messenger(ctx context.Context, m Message) (Result, error) {
 			MessageID string `json:"message_id"`
 		}
 		if json.Unmarshal(resp.body, &ok) != nil || ok.MessageID == "" {
-			return &Error{Provider: ProviderMeta, Status: resp.status, Message: "accepted without a message id"}
+			return &channels.Error{Provider: ProviderMeta, Status: resp.status, Message: "accepted without a message id"}
 		}
 		res.ProviderMessageID = ok.MessageID
 		return nil

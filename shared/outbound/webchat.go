@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/channels/webchat"
 )
 
@@ -39,7 +40,7 @@ type WebchatReply struct {
 // webchat delivers a reply to the business's chat backend. A 2xx is
 // delivery; its JSON "messageId", when the backend names the message its own
 // way, becomes the provider message id, else ours does.
-func (r *Router) webchat(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) webchat(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	if err := checkLength(ProviderWebchat, m.Text, webchatMaxText); err != nil {
 		return res, err
@@ -55,7 +56,7 @@ func (r *Router) webchat(ctx context.Context, m Message) (Result, error) {
 		h.Set("User-Agent", "Concierge-Webchat/1")
 		ts := strconv.FormatInt(r.now().Unix(), 10)
 		h.Set(webchat.TimestampHeader, ts)
-		h.Set(webchat.SignatureHeader, webchat.Signature(r.cfg.WebchatSigningSecret, ts, body))
+		h.Set(webchat.SignatureHeader, channels.Signature(r.cfg.WebchatSigningSecret, ts, body))
 		return h
 	}
 	n, err := r.postEach(ctx, ProviderWebchat, r.cfg.WebchatReplyURL, header, body, func(resp response) error {

@@ -1,4 +1,4 @@
-package send
+package outbound
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/oklog/ulid/v2"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -40,7 +41,7 @@ var sesTransient = map[string]bool{"TooManyRequestsException": true, "LimitExcee
 // that Message-ID, In-Reply-To, References, Reply-To and Auto-Submitted are
 // exactly ours. The SDK retries throttling and 5xx itself; Attempts counts
 // its tries.
-func (r *Router) email(ctx context.Context, m Message) (Result, error) {
+func (r *Dispatcher) email(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	raw, msgID, err := r.buildEmail(m)
 	if err != nil {
@@ -71,8 +72,8 @@ func countAttempts(n *int) func(*sesv2.Options) {
 	}
 }
 
-func sesError(err error, attempts int, to string) *Error {
-	e := &Error{Provider: ProviderSES, Attempts: attempts, Temporary: true}
+func sesError(err error, attempts int, to string) *channels.Error {
+	e := &channels.Error{Provider: ProviderSES, Attempts: attempts, Temporary: true}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
 		e.Status = re.HTTPStatusCode()
@@ -92,7 +93,7 @@ func sesError(err error, attempts int, to string) *Error {
 
 // buildEmail writes the RFC 5322 message: UTF-8 text/plain, quoted-printable,
 // with a subject and display names encoded per RFC 2047.
-func (r *Router) buildEmail(m Message) ([]byte, string, error) {
+func (r *Dispatcher) buildEmail(m Message) ([]byte, string, error) {
 	fromRaw := m.From
 	if fromRaw == "" {
 		fromRaw = r.cfg.SESFromAddress
