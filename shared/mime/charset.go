@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -13,6 +12,8 @@ import (
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/concierge-cx/concierge/shared/textfold"
 )
 
 // lookupCharset maps a MIME charset label to a decoder. WHATWG labels
@@ -222,23 +223,10 @@ func htmlCharset(b []byte) string {
 }
 
 // fold lower-cases and removes diacritics so "Đã gửi:" and "Da gui:" compare
-// equal; Vietnamese senders often type without diacritics.
+// equal (Vietnamese senders often type without diacritics); a no-break space
+// counts as a space, as mailers put one in quote headers.
 func fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case r == 'đ' || r == 'Đ':
-			b.WriteByte('d')
-		case r == '\u00a0':
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
+	return textfold.Fold(strings.ReplaceAll(s, "\u00a0", " "))
 }
 
 // normalizeText gives text one shape for storage and comparison: LF line

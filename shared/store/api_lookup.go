@@ -11,6 +11,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/store/table"
+	"github.com/concierge-cx/concierge/shared/textfold"
 )
 
 // FindByIdentity returns the customer owning a normalized identity, following
@@ -49,7 +50,7 @@ func (s *Store) SearchByName(ctx context.Context, query string, limit int) ([]do
 	if err := domain.CheckKeyValue("q", query); err != nil {
 		return nil, err
 	}
-	q := foldName(query)
+	q := textfold.Name(query)
 	if len([]rune(q)) < namePrefixLen {
 		return nil, domain.Errorf(domain.CodeInvalid, "a name search needs at least %d letters", namePrefixLen)
 	}

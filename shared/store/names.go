@@ -2,7 +2,6 @@ package store
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -19,13 +18,9 @@ const namePrefixLen = 2
 // folded characters, sort by the folded name so a begins_with query finds
 // "Nguyễn Thị Lan" from "nguyen th".
 func nameIndexKeys(name, customerID string) (types.AttributeValue, types.AttributeValue) {
-	f := foldName(name)
+	f := textfold.Name(name)
 	return &types.AttributeValueMemberS{Value: "NAME#" + namePartition(f)},
 		&types.AttributeValueMemberS{Value: f + "#" + customerID}
-}
-
-func foldName(name string) string {
-	return strings.Join(strings.Fields(textfold.Fold(name)), " ")
 }
 
 func namePartition(folded string) string {
