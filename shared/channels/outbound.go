@@ -3,6 +3,7 @@ package channels
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -60,4 +61,20 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// StatusError is the failure of an HTTP answer with a non-2xx status, the one
+// retry classification of every outbound call: 408, 429 and 5xx are temporary
+// (429 and 503 with their Retry-After), every other status is a refusal. The
+// caller adds the provider's code and message.
+func StatusError(provider string, status int, header http.Header, now time.Time) *Error {
+	e := &Error{Provider: provider, Status: status}
+	switch {
+	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
+		e.Temporary = true
+		e.RetryAfter = RetryAfter(header, now)
+	case status == http.StatusRequestTimeout, status >= 500:
+		e.Temporary = true
+	}
+	return e
 }

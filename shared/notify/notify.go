@@ -226,14 +226,8 @@ func (n *Notifier) post(ctx context.Context, note Notification, body []byte) (in
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp.StatusCode, nil
 	}
-	e := &channels.Error{Provider: provider, Status: resp.StatusCode, Message: strings.TrimSpace(string(msg))}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusServiceUnavailable:
-		e.Temporary = true
-		e.RetryAfter = channels.RetryAfter(resp.Header, n.now())
-	case resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode >= 500:
-		e.Temporary = true
-	}
+	e := channels.StatusError(provider, resp.StatusCode, resp.Header, n.now())
+	e.Message = strings.TrimSpace(string(msg))
 	return resp.StatusCode, e
 }
 

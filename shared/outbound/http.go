@@ -67,17 +67,10 @@ func withoutURL(err error) error {
 	return err
 }
 
-// statusError classifies a non-2xx answer: 408, 429 and 5xx are temporary
-// (429 and 503 with their Retry-After), every other status is a refusal.
+// statusError classifies a non-2xx answer (channels.StatusError).
 func statusError(provider string, resp response, code, msg string, now time.Time) *channels.Error {
-	e := &channels.Error{Provider: provider, Status: resp.status, Code: code, Message: msg}
-	switch {
-	case resp.status == http.StatusTooManyRequests, resp.status == http.StatusServiceUnavailable:
-		e.Temporary = true
-		e.RetryAfter = channels.RetryAfter(resp.header, now)
-	case resp.status == http.StatusRequestTimeout, resp.status >= 500:
-		e.Temporary = true
-	}
+	e := channels.StatusError(provider, resp.status, resp.header, now)
+	e.Code, e.Message = code, msg
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.status)
 	}
