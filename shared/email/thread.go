@@ -26,11 +26,11 @@ func SubjectRef(conversationID string) string { return "[#" + conversationID + "
 // conversationRef turns a reference as it arrived (mail lower-cases
 // addresses) back into a conversation id, or "" if it is none.
 func conversationRef(ref string) string {
-	if len(ref) <= len(store.ConversationIDPrefix) || !strings.EqualFold(ref[:len(store.ConversationIDPrefix)], store.ConversationIDPrefix) {
+	if len(ref) <= len(domain.ConversationIDPrefix) || !strings.EqualFold(ref[:len(domain.ConversationIDPrefix)], domain.ConversationIDPrefix) {
 		return ""
 	}
-	id := store.ConversationIDPrefix + strings.ToUpper(ref[len(store.ConversationIDPrefix):])
-	if !store.ValidID(store.ConversationIDPrefix, id) {
+	id := domain.ConversationIDPrefix + strings.ToUpper(ref[len(domain.ConversationIDPrefix):])
+	if !domain.ValidID(domain.ConversationIDPrefix, id) {
 		return ""
 	}
 	return id

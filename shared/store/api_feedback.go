@@ -153,7 +153,7 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 	}
 	at = at.UTC().Truncate(time.Millisecond)
 	tp := domain.Touchpoint{
-		ID: s.newID(TouchpointIDPrefix, at), CustomerID: customerID, ConversationID: req.ConversationID,
+		ID: s.newID(domain.TouchpointIDPrefix, at), CustomerID: customerID, ConversationID: req.ConversationID,
 		Channel: ch, Direction: domain.DirectionIn, Kind: domain.KindFeedback, Text: in.Comment,
 		Provider: in.Provider, ProviderMessageID: in.ProviderMessageID,
 		OccurredAt: at, ReceivedAt: now, Status: domain.StatusReceived,
@@ -199,7 +199,7 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 		c := *in.FollowUp
 		c.CustomerID = customerID
 		if c.ID == "" {
-			c.ID = s.newID(ConversationIDPrefix, now)
+			c.ID = s.newID(domain.ConversationIDPrefix, now)
 		}
 		c.Version, c.UpdatedAt = 1, now
 		item, err := marshalRoutedConversation(c)

@@ -13,7 +13,7 @@ import (
 
 // GetConversation returns a conversation by id.
 func (s *Store) GetConversation(ctx context.Context, id string) (domain.Conversation, error) {
-	if !ValidID(ConversationIDPrefix, id) {
+	if !domain.ValidID(domain.ConversationIDPrefix, id) {
 		return domain.Conversation{}, domain.Errorf(domain.CodeInvalid, "malformed conversation id")
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: conversationKey(id), ConsistentRead: aws.Bool(true)})

@@ -34,7 +34,7 @@ func (s *Store) getProfile(ctx context.Context, id string) (domain.Customer, err
 // GetCustomer returns a customer's profile. A merged customer's id resolves to
 // the customer it was merged into.
 func (s *Store) GetCustomer(ctx context.Context, id string) (domain.Customer, error) {
-	if !ValidID(CustomerIDPrefix, id) {
+	if !domain.ValidID(domain.CustomerIDPrefix, id) {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	for hop := 0; hop < 4; hop++ {
@@ -93,7 +93,7 @@ func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileN
 	}
 	now := s.Now()
 	if len(lk.owners) == 0 {
-		c := domain.Customer{ID: s.newID(CustomerIDPrefix, now), Identities: ids, CreatedAt: now, UpdatedAt: now, Version: 1}
+		c := domain.Customer{ID: s.newID(domain.CustomerIDPrefix, now), Identities: ids, CreatedAt: now, UpdatedAt: now, Version: 1}
 		if profileName != "" {
 			c.DisplayName, c.NameSource = profileName, "provider"
 		}
@@ -189,7 +189,7 @@ type ProfilePatch struct {
 // Counters written by inbound messages do not change the version, so an agent
 // is refused only when another edit of the profile happened.
 func (s *Store) UpdateProfile(ctx context.Context, id string, version int64, p ProfilePatch) (domain.Customer, error) {
-	if !ValidID(CustomerIDPrefix, id) {
+	if !domain.ValidID(domain.CustomerIDPrefix, id) {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	ed := newEdit(version, s.Now())

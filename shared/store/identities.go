@@ -93,7 +93,7 @@ func (s *Store) RemoveIdentity(ctx context.Context, customerID string, id domain
 	now := s.Now()
 	nowAV, _ := attributevalue.Marshal(now)
 	tp := domain.Touchpoint{
-		ID: s.newID(TouchpointIDPrefix, now), CustomerID: cu.ID, Channel: domain.ChannelAgent, Direction: domain.DirectionOut,
+		ID: s.newID(domain.TouchpointIDPrefix, now), CustomerID: cu.ID, Channel: domain.ChannelAgent, Direction: domain.DirectionOut,
 		Kind: domain.KindNote, OccurredAt: now.UTC().Truncate(1e6), ReceivedAt: now,
 		Text:     "Removed " + string(id.Kind) + " " + id.Value + " from this customer",
 		Metadata: map[string]string{"agentId": agentID, "audit": "identity-removed", "identity": id.Key()},

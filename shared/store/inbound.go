@@ -82,7 +82,7 @@ func (in *Inbound) validate() error {
 	if len(tp.Text)+len(tp.Subject) > MaxTouchpointBytes {
 		return domain.Errorf(domain.CodeTooLarge, "text of %d bytes is above the %d-byte touchpoint budget", len(tp.Text)+len(tp.Subject), MaxTouchpointBytes)
 	}
-	if in.ConversationID != "" && !ValidID(ConversationIDPrefix, in.ConversationID) {
+	if in.ConversationID != "" && !domain.ValidID(domain.ConversationIDPrefix, in.ConversationID) {
 		return domain.Errorf(domain.CodeInvalid, "malformed conversation id")
 	}
 	return nil
@@ -109,7 +109,7 @@ func (s *Store) RecordInbound(ctx context.Context, in Inbound) (InboundResult, e
 	if tp.Status == "" {
 		tp.Status = domain.StatusReceived
 	}
-	tp.ID = s.newID(TouchpointIDPrefix, tp.OccurredAt)
+	tp.ID = s.newID(domain.TouchpointIDPrefix, tp.OccurredAt)
 	in.Touchpoint = tp
 
 	for attempt := 0; attempt < maxAttempts; attempt++ {
@@ -236,7 +236,7 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound, lk lookup) (I
 	tp := in.Touchpoint
 	cust := domain.Customer{
 		LastFrom:       lastFrom(tp, in.Identities),
-		ID:             s.newID(CustomerIDPrefix, now),
+		ID:             s.newID(domain.CustomerIDPrefix, now),
 		Language:       in.Language,
 		Identities:     in.Identities,
 		FirstContactAt: tp.OccurredAt,
@@ -595,7 +595,7 @@ func uniqueIdentities(ids []domain.Identity) []domain.Identity {
 
 func (s *Store) newConversation(customerID string, ch domain.Channel, t time.Time) domain.Conversation {
 	return domain.Conversation{
-		ID:          s.newID(ConversationIDPrefix, t),
+		ID:          s.newID(domain.ConversationIDPrefix, t),
 		CustomerID:  customerID,
 		Status:      domain.ConversationOpen,
 		Priority:    domain.PriorityNormal,

@@ -30,7 +30,7 @@ import (
 //
 // From step 1 on, the source id resolves to the target.
 func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Customer, error) {
-	if !ValidID(CustomerIDPrefix, targetID) || !ValidID(CustomerIDPrefix, sourceID) {
+	if !domain.ValidID(domain.CustomerIDPrefix, targetID) || !domain.ValidID(domain.CustomerIDPrefix, sourceID) {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	if targetID == sourceID {

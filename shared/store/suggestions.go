@@ -63,7 +63,7 @@ type DuplicateNote struct {
 
 // SuggestionID is the id of the pair (a, b), whichever order they come in.
 func SuggestionID(a, b string) string {
-	x, y := strings.TrimPrefix(a, CustomerIDPrefix), strings.TrimPrefix(b, CustomerIDPrefix)
+	x, y := strings.TrimPrefix(a, domain.CustomerIDPrefix), strings.TrimPrefix(b, domain.CustomerIDPrefix)
 	if y < x {
 		x, y = y, x
 	}
@@ -76,8 +76,8 @@ func suggestionPair(id string) (string, string, bool) {
 	if !ok || len(rest) != 2*ulid.EncodedSize+1 || rest[ulid.EncodedSize] != '_' {
 		return "", "", false
 	}
-	a, b := CustomerIDPrefix+rest[:ulid.EncodedSize], CustomerIDPrefix+rest[ulid.EncodedSize+1:]
-	if !ValidID(CustomerIDPrefix, a) || !ValidID(CustomerIDPrefix, b) || a == b {
+	a, b := domain.CustomerIDPrefix+rest[:ulid.EncodedSize], domain.CustomerIDPrefix+rest[ulid.EncodedSize+1:]
+	if !domain.ValidID(domain.CustomerIDPrefix, a) || !domain.ValidID(domain.CustomerIDPrefix, b) || a == b {
 		return "", "", false
 	}
 	return a, b, true

@@ -29,7 +29,7 @@ const (
 // Timeline returns a customer's touchpoints newest first. The cursor is bound to
 // the customer: one customer's cursor is refused on another's timeline.
 func (s *Store) Timeline(ctx context.Context, customerID string, limit int, cursor string) (Page, error) {
-	if !ValidID(CustomerIDPrefix, customerID) {
+	if !domain.ValidID(domain.CustomerIDPrefix, customerID) {
 		return Page{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	if limit <= 0 {
@@ -88,7 +88,7 @@ func decodeCursor(customerID, cursor string) (string, error) {
 		return "", bad
 	}
 	rest, ok := strings.CutPrefix(string(raw), cursorVersion+customerID+".")
-	if !ok || !strings.HasPrefix(rest, pfxEvent) || !ValidID(TouchpointIDPrefix, strings.TrimPrefix(rest, pfxEvent)) {
+	if !ok || !strings.HasPrefix(rest, pfxEvent) || !domain.ValidID(domain.TouchpointIDPrefix, strings.TrimPrefix(rest, pfxEvent)) {
 		return "", bad
 	}
 	return rest, nil
