@@ -9,6 +9,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store"
@@ -26,10 +27,14 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "DEFAULT_TEAM", err)
 	}
+	notes, err := notify.ForStage(cfg.Notify, cfg.Settings, log)
+	if err != nil {
+		boot.Fail(log, "notify config", err)
+	}
 	sw := &routing.Sweeper{
 		Store:    st,
 		Teams:    resolver,
-		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log),
+		Notifier: routing.WebhookNotifier{Notifier: notes},
 		Config:   rcfg,
 		Log:      log,
 	}

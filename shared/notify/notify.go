@@ -35,6 +35,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/stage"
 )
 
 // Header names.
@@ -54,7 +55,7 @@ type Config struct {
 	WebhookSecret string `env:"NOTIFY_WEBHOOK_SECRET" secret:"true"`
 	Language      string `env:"NOTIFY_LANGUAGE" default:"vi"` // "vi" or "en", for the text
 	// TimeZone is for due times in the text: the stage's TIME_ZONE
-	// (shared/stage), which boot.Notifier passes.
+	// (shared/stage), which ForStage passes.
 	TimeZone string
 }
 
@@ -241,4 +242,11 @@ func DeliveryID(note Notification) string {
 		h.Write([]byte{0})
 	}
 	return "ntf_" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// ForStage builds the notifier a function wires: times written in the stage's
+// time zone, a 10-second HTTP client, logs to log.
+func ForStage(cfg Config, st stage.Settings, log *slog.Logger) (*Notifier, error) {
+	cfg.TimeZone = st.TimeZone
+	return New(cfg, &http.Client{Timeout: 10 * time.Second}, WithLogger(log))
 }
