@@ -13,8 +13,9 @@ import (
 	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/notify"
+	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/teams"
 	"github.com/concierge-cx/concierge/shared/urgency"
@@ -29,8 +30,12 @@ func main() {
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.API.TableName)
-	out := routing.ChannelSender{Router: send.New(cfg.Send, httpClient, send.SESClient(awsCfg), send.WithLogger(log))}
-	notes := boot.Notifier(cfg.Notify, cfg.API.Settings, log)
+	out := routing.ChannelSender{Router: outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log))}
+	n, err := notify.ForStage(cfg.Notify, cfg.API.Settings, log)
+	if err != nil {
+		boot.Fail(log, "notify config", err)
+	}
+	notes := routing.WebhookNotifier{Notifier: n}
 	def, err := cfg.API.DefaultTeamFromEnv()
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)

@@ -10,6 +10,8 @@ import (
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/connect"
+	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -17,8 +19,12 @@ func main() {
 	var cfg connect.Config
 	awsCfg, log := boot.Start(context.Background(), "connect", &cfg)
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
+	svc, err := ingest.New(st, queue.Publisher{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
+	if err != nil {
+		boot.Fail(log, "urgency config", err)
+	}
 	h := &connect.Handler{
-		Ingest:       boot.Ingest(awsCfg, st, boot.Lanes{NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log),
+		Ingest:       svc,
 		Calls:        st,
 		BusinessName: cfg.BusinessName,
 		Log:          log,

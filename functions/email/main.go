@@ -11,6 +11,8 @@ import (
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/email"
+	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -18,6 +20,9 @@ func main() {
 	var cfg email.Config
 	awsCfg, log := boot.Start(context.Background(), "email", &cfg)
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
-	svc := boot.Ingest(awsCfg, st, boot.Lanes{NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
+	svc, err := ingest.New(st, queue.Publisher{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
+	if err != nil {
+		boot.Fail(log, "urgency config", err)
+	}
 	lambda.Start(email.New(cfg, awsclient.S3(awsCfg), svc, st, email.WithLogger(log)).Handle)
 }

@@ -12,8 +12,9 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/notify"
+	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -29,11 +30,15 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "DEFAULT_TEAM", err)
 	}
+	notes, err := notify.ForStage(cfg.Notify, cfg.Settings, log)
+	if err != nil {
+		boot.Fail(log, "notify config", err)
+	}
 	r := &routing.Router{
 		Store:    st,
 		Teams:    resolver,
-		Sender:   routing.ChannelSender{Router: send.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, send.SESClient(awsCfg), send.WithLogger(log))},
-		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log),
+		Sender:   routing.ChannelSender{Router: outbound.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, outbound.SESClient(awsCfg), outbound.WithLogger(log))},
+		Notifier: routing.WebhookNotifier{Notifier: notes},
 		Config:   rcfg,
 		Log:      log,
 	}

@@ -13,9 +13,10 @@ import (
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/feedback"
+	"github.com/concierge-cx/concierge/shared/notify"
+	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -32,17 +33,21 @@ func main() {
 		boot.Fail(log, "DEFAULT_TEAM", err)
 	}
 	surveys := &feedback.Surveys{Store: st, Log: log,
-		Sender: routing.ChannelSender{Router: send.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, send.SESClient(awsCfg), send.WithLogger(log))}}
+		Sender: routing.ChannelSender{Router: outbound.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, outbound.SESClient(awsCfg), outbound.WithLogger(log))}}
+	notes, err := notify.ForStage(cfg.Notify, cfg.Settings, log)
+	if err != nil {
+		boot.Fail(log, "notify config", err)
+	}
 	sw := &routing.Sweeper{
 		Store:    st,
 		Teams:    resolver,
-		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log),
+		Notifier: routing.WebhookNotifier{Notifier: notes},
 		Config:   rcfg,
 		Log:      log,
 		Effects:  map[string]func(context.Context, store.OwedEffect) error{feedback.EffectSurvey: surveys.Perform},
 	}
 	if cfg.RoutingQueueURL != "" || cfg.UrgentQueueURL != "" {
-		lanes := queue.Lanes{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
+		lanes := queue.Publisher{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
 		// Escalations go to the urgent lane (PublishUrgent), where the router
 		// assigns them at once; parked jobs go back to their own lanes.
 		sw.Escalator = lanes

@@ -11,6 +11,10 @@ import (
 	"github.com/concierge-cx/concierge/shared/awsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/feedback"
+	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/notify"
+	"github.com/concierge-cx/concierge/shared/queue"
+	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/teams"
 	"github.com/concierge-cx/concierge/shared/webhook"
@@ -20,13 +24,20 @@ func main() {
 	var cfg webhook.Config
 	awsCfg, log := boot.Start(context.Background(), "webhooks", &cfg)
 	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
-	svc := boot.Ingest(awsCfg, st, boot.Lanes{NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
+	svc, err := ingest.New(st, queue.Publisher{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
+	if err != nil {
+		boot.Fail(log, "urgency config", err)
+	}
 	// A bare "1"-"5" reply to a satisfaction survey is recorded as the score.
+	notes, err := notify.ForStage(cfg.Notify, cfg.Settings, log)
+	if err != nil {
+		boot.Fail(log, "notify config", err)
+	}
 	def, err := teams.FromEnv(cfg.DefaultTeam, cfg.SLAPolicy, nil)
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
 	svc.Surveys = &feedback.Recorder{Store: st, Teams: teams.NewResolver(st, def), SupervisorTeam: cfg.SupervisorTeam,
-		Notifier: boot.Notifier(cfg.Notify, cfg.Settings, log), Log: log}
+		Notifier: routing.WebhookNotifier{Notifier: notes}, Log: log}
 	lambda.Start(webhook.New(cfg, svc, st, webhook.WithLogger(log)).Handle)
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/concierge-cx/concierge/shared/envconfig"
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 )
 
 // synthWith synthesizes a stage from context alone, as `make synth` does.
@@ -140,7 +140,7 @@ func TestOutputsForTheFirstDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"ApiUrl", "SecretArn", "SecretKeysInbound", "SecretKeysOutbound", "AlarmTopicArn", "UserPoolId", "UserPoolClientId", "ReceiptRuleSetName", "ConnectFunctionArn"}
-	for _, r := range routes.Deployed() {
+	for _, r := range httpapi.DeployedRoutes() {
 		if strings.HasPrefix(r.Path, "/webhooks/") {
 			want = append(want, WebhookOutputID(r.Path))
 		}

@@ -6,8 +6,9 @@ import (
 	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/connect"
 	"github.com/concierge-cx/concierge/shared/email"
-	"github.com/concierge-cx/concierge/shared/lanes"
+	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
+	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
@@ -33,7 +34,7 @@ const (
 // Concierge is one entry in Functions: the stack derives its environment from
 // the config struct (envconfig tags), its permissions from the names it reads
 // (TABLE_NAME, a queue URL, a bucket) plus Table, and its triggers from the
-// root module's tables (shared/routes, shared/lanes consumers and schedules)
+// root module's tables (shared/httpapi routes, shared/queue lanes, shared/sla schedules)
 // and the fields below.
 type Function struct {
 	// Name is the deployed function's name; also the folder under functions/
@@ -78,15 +79,15 @@ func Functions() []Function {
 			Table: TableDelete,
 		},
 		{
-			// One router binary per lane (shared/lanes): a flood of normal
+			// One router binary per lane (shared/queue/lanes.go): a flood of normal
 			// messages cannot take the concurrency the urgent lane needs.
-			Name: lanes.Urgent.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
-			Timeout: lanes.RouterTimeout, MemoryMB: 256, Table: TableWrite,
+			Name: queue.Urgent.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
+			Timeout: queue.RouterTimeout, MemoryMB: 256, Table: TableWrite,
 			MaxConcurrency: 5,
 		},
 		{
-			Name: lanes.Normal.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
-			Timeout: lanes.RouterTimeout, MemoryMB: 256, Table: TableWrite,
+			Name: queue.Normal.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
+			Timeout: queue.RouterTimeout, MemoryMB: 256, Table: TableWrite,
 			// Batches wait in the queue instead of crowding the table and the
 			// providers' rate limits.
 			MaxConcurrency: 2, ReservedConcurrency: 5,
@@ -123,9 +124,9 @@ func Functions() []Function {
 }
 
 // consumes lists the lanes whose consumer the function is.
-func (f Function) consumes() []lanes.Lane {
-	var out []lanes.Lane
-	for _, l := range lanes.All() {
+func (f Function) consumes() []queue.Lane {
+	var out []queue.Lane
+	for _, l := range queue.Lanes() {
 		if l.Deployment == f.Name {
 			out = append(out, l)
 		}
@@ -143,7 +144,7 @@ func (f Function) binary() string {
 
 // schedule is the function's EventBridge schedule expression, if any.
 func (f Function) schedule() string {
-	for _, s := range lanes.Schedules() {
+	for _, s := range sla.Schedules() {
 		if s.Function == f.Name {
 			return s.Expression
 		}

@@ -1,18 +1,18 @@
 package stack
 
-import "github.com/concierge-cx/concierge/shared/routes"
+import "github.com/concierge-cx/concierge/shared/httpapi"
 
-// Routes is the HTTP route table the API declares: shared/routes (which the
+// Routes is the HTTP route table the API declares: shared/httpapi.DeployedRoutes (which the
 // local gateway serves too) without its local-only routes, and without the
 // routes of a function that has no entry in Functions yet — a route whose
 // function does not exist would only answer 500.
-func Routes() []routes.Route {
+func Routes() []httpapi.Route {
 	deployed := map[string]bool{}
 	for _, f := range Functions() {
 		deployed[f.Name] = true
 	}
-	var out []routes.Route
-	for _, r := range routes.Deployed() {
+	var out []httpapi.Route
+	for _, r := range httpapi.DeployedRoutes() {
 		if deployed[r.Function] {
 			out = append(out, r)
 		}
@@ -20,15 +20,15 @@ func Routes() []routes.Route {
 	return out
 }
 
-// PendingRoutes lists the routes of shared/routes whose function is not
+// PendingRoutes lists the routes of shared/httpapi whose function is not
 // deployed yet.
-func PendingRoutes() []routes.Route {
+func PendingRoutes() []httpapi.Route {
 	deployed := map[string]bool{}
 	for _, r := range Routes() {
 		deployed[r.Key()] = true
 	}
-	var out []routes.Route
-	for _, r := range routes.Deployed() {
+	var out []httpapi.Route
+	for _, r := range httpapi.DeployedRoutes() {
 		if !deployed[r.Key()] {
 			out = append(out, r)
 		}

@@ -2,7 +2,7 @@
 // the functions, the HTTP API with its Cognito JWT authorizer, SES receiving,
 // schedules, the secret, the alarms and the agents' console (console.go:
 // S3 behind CloudFront, the Cognito hosted UI). Everything it can derive from the
-// root module it derives: the table from shared/tabledef, each function's
+// root module it derives: the table from shared/store/table, each function's
 // environment from its envconfig struct, the webhook routes from the handler.
 package stack
 
@@ -42,10 +42,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/concierge-cx/concierge/shared/email"
 	"github.com/concierge-cx/concierge/shared/envconfig"
-	"github.com/concierge-cx/concierge/shared/lanes"
+	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // SecretsARNEnv is the variable that tells a function with secret settings
@@ -76,7 +77,7 @@ type builder struct {
 	stack     awscdk.Stack
 	cfg       Config
 	table     awsdynamodb.Table
-	lanes     map[string]awssqs.Queue // by lanes.Lane.EnvVar
+	lanes     map[string]awssqs.Queue // by queue.Lane.EnvVar
 	laneDLQs  map[string]awssqs.Queue
 	attach    awss3.Bucket
 	asyncDLQ  awssqs.Queue
@@ -214,8 +215,8 @@ func SettingNames() []string {
 // permissions come with them (see builder.bind).
 var wired = map[string]bool{
 	"TABLE_NAME": true, "PUBLIC_BASE_URL": true, "SUPPORT_ADDRESSES": true, "STAGE": true, "AWS_REGION": true,
-	lanes.Urgent.EnvVar: true, lanes.Normal.EnvVar: true,
-	lanes.RawMail.EnvVar: true, lanes.RawMailPrefixEnv: true, lanes.Attachments.EnvVar: true,
+	queue.Urgent.EnvVar: true, queue.Normal.EnvVar: true,
+	email.RawMail.EnvVar: true, email.RawMailPrefixEnv: true, email.Attachments.EnvVar: true,
 }
 
 // lambdaReserved are the names Lambda sets itself and refuses in a
@@ -235,7 +236,7 @@ func checkLanes(fns []Function) error {
 		}
 		for _, l := range f.consumes() {
 			if f.Timeout > l.ConsumerTimeout {
-				return fmt.Errorf("function %s times out after %s but lane %s sizes its visibility for %s (shared/lanes)", f.Name, f.Timeout, l.Key, l.ConsumerTimeout)
+				return fmt.Errorf("function %s times out after %s but lane %s sizes its visibility for %s (shared/queue/lanes.go)", f.Name, f.Timeout, l.Key, l.ConsumerTimeout)
 			}
 		}
 	}
@@ -278,9 +279,9 @@ func seconds(d time.Duration) awscdk.Duration {
 	return awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
 }
 
-// buildTable makes the one table from shared/tabledef.
+// buildTable makes the one table from shared/table.
 func (b *builder) buildTable() {
-	def := tabledef.Table()
+	def := table.Table()
 	str := func(name string) *awsdynamodb.Attribute {
 		return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
 	}
@@ -315,7 +316,7 @@ func (b *builder) queue(id string, props *awssqs.QueueProps) awssqs.Queue {
 // buildLanes makes the urgent and normal queues, each with its DLQ.
 func (b *builder) buildLanes(fns []Function) {
 	b.lanes, b.laneDLQs = map[string]awssqs.Queue{}, map[string]awssqs.Queue{}
-	for _, l := range lanes.All() {
+	for _, l := range queue.Lanes() {
 		id := exportName(l.Key)
 		dlq := b.queue(id+"DLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
 		q := b.queue(id+"Queue", &awssqs.QueueProps{
@@ -369,10 +370,10 @@ func (b *builder) buildBuckets(fns []Function) {
 		}
 		return false
 	}
-	if reads(lanes.RawMail.EnvVar) {
-		b.mail = b.bucket("MailBucket", lanes.RawMailPrefix, b.cfg.MailRetentionDays)
+	if reads(email.RawMail.EnvVar) {
+		b.mail = b.bucket("MailBucket", email.RawMailPrefix, b.cfg.MailRetentionDays)
 	}
-	if reads(lanes.Attachments.EnvVar) {
+	if reads(email.Attachments.EnvVar) {
 		// Attachments are part of the customer's history and are kept.
 		b.attach = b.bucket("AttachmentsBucket", "", 0)
 	}
@@ -676,12 +677,12 @@ func (b *builder) bind(f Function, name string, role awsiam.Role) *string {
 			return nil
 		}
 		return jsii.String(strings.Join(b.cfg.Recipients, ","))
-	case lanes.RawMailPrefixEnv:
-		return jsii.String(lanes.RawMailPrefix)
-	case lanes.RawMail.EnvVar:
-		b.grantObjects(role, b.mail, lanes.RawMailPrefix, "s3:GetObject")
+	case email.RawMailPrefixEnv:
+		return jsii.String(email.RawMailPrefix)
+	case email.RawMail.EnvVar:
+		b.grantObjects(role, b.mail, email.RawMailPrefix, "s3:GetObject")
 		return b.mail.BucketName()
-	case lanes.Attachments.EnvVar:
+	case email.Attachments.EnvVar:
 		b.grantObjects(role, b.attach, "", "s3:GetObject", "s3:PutObject")
 		return b.attach.BucketName()
 	}
@@ -742,7 +743,7 @@ func (b *builder) grantTable(f Function, role awsiam.Role) {
 		Actions: jsii.Strings(actions...), Resources: &[]*string{b.table.TableArn()},
 	}))
 	var indexes []*string
-	for _, ix := range tabledef.Table().Indexes {
+	for _, ix := range table.Table().Indexes {
 		indexes = append(indexes, jsii.String(*b.table.TableArn()+"/index/"+ix.Name))
 	}
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -780,7 +781,7 @@ func (b *builder) buildMailReceiving(fns []Function) {
 		ReceiptRuleSetName: jsii.String("concierge-" + b.cfg.Stage),
 	})
 	actions := []awsses.IReceiptRuleAction{
-		awssesactions.NewS3(&awssesactions.S3Props{Bucket: b.mail, ObjectKeyPrefix: jsii.String(lanes.RawMailPrefix)}),
+		awssesactions.NewS3(&awssesactions.S3Props{Bucket: b.mail, ObjectKeyPrefix: jsii.String(email.RawMailPrefix)}),
 	}
 	for _, f := range fns {
 		if !f.ReceivesMail {
@@ -913,7 +914,7 @@ func (b *builder) outageAlarms() {
 			Period: minute, Statistic: jsii.String("Sum"),
 		}), 0, 3, 2)
 	b.alarm("NormalOldestMessage", fmt.Sprintf("a normal routing job has waited over %d s", NormalLaneMaxAge),
-		b.lanes[lanes.Normal.EnvVar].MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}), NormalLaneMaxAge)
+		b.lanes[queue.Normal.EnvVar].MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}), NormalLaneMaxAge)
 	for _, m := range []string{"ReadThrottleEvents", "WriteThrottleEvents"} {
 		b.alarmOver("Table"+m, "DynamoDB "+m+" on the table", awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace: jsii.String("AWS/DynamoDB"), MetricName: jsii.String(m),
@@ -1024,7 +1025,7 @@ func SecretKeys(fns []Function) (inbound, outbound []string) {
 func (b *builder) queueAlarms() {
 	period := awscdk.Duration_Minutes(jsii.Number(1))
 	max := &awscloudwatch.MetricOptions{Period: period, Statistic: jsii.String("Maximum")}
-	for _, l := range lanes.All() {
+	for _, l := range queue.Lanes() {
 		b.alarm(exportName(l.Key)+"DLQDepth", l.Key+" lane dead-letter queue has messages",
 			b.laneDLQs[l.EnvVar].MetricApproximateNumberOfMessagesVisible(max), 0)
 	}
@@ -1033,7 +1034,7 @@ func (b *builder) queueAlarms() {
 			b.asyncDLQ.MetricApproximateNumberOfMessagesVisible(max), 0)
 	}
 	b.alarm("UrgentOldestMessage", "an urgent request has waited over 60 s",
-		b.lanes[lanes.Urgent.EnvVar].MetricApproximateAgeOfOldestMessage(max), 60)
+		b.lanes[queue.Urgent.EnvVar].MetricApproximateAgeOfOldestMessage(max), 60)
 }
 
 // exportName turns a function name into a construct id ("agentapi" -> "Agentapi").

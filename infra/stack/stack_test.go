@@ -15,9 +15,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/concierge-cx/concierge/shared/email"
 	"github.com/concierge-cx/concierge/shared/envconfig"
-	"github.com/concierge-cx/concierge/shared/lanes"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/queue"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // The stack is synthesized once per test binary: a synth costs seconds of
@@ -235,7 +236,7 @@ func TestResourceCounts(t *testing.T) {
 	}
 	want := map[string]int{
 		"AWS::DynamoDB::Table":                            1,
-		"AWS::SQS::Queue":                                 2*len(lanes.All()) + async,
+		"AWS::SQS::Queue":                                 2*len(queue.Lanes()) + async,
 		"AWS::Lambda::Function":                           len(fns) + 1, // + CDK's BucketDeployment upload
 		"AWS::IAM::Role":                                  len(fns) + 1,
 		"AWS::Logs::LogGroup":                             len(fns) + 2, // + API access logs, console upload
@@ -261,7 +262,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::SNS::Topic":                                 1,
 		"AWS::SNS::Subscription":                          1,
 		"AWS::Events::Rule":                               schedules + connect,
-		"AWS::CloudWatch::Alarm":                          2*len(fns) + len(lanes.All()) + async + 1 + outageAlarms,
+		"AWS::CloudWatch::Alarm":                          2*len(fns) + len(queue.Lanes()) + async + 1 + outageAlarms,
 		"AWS::Lambda::EventSourceMapping":                 consumedLanes(fns),
 		"AWS::ApiGatewayV2::Integration":                  routeFunctions(),
 		"AWS::KMS::Key":                                   0,
@@ -308,7 +309,7 @@ func TestEveryFunctionIsArm64AL2023(t *testing.T) {
 }
 
 func TestTableFromTabledef(t *testing.T) {
-	def := tabledef.Table()
+	def := table.Table()
 	var gsis []map[string]any
 	for _, ix := range def.Indexes {
 		gsis = append(gsis, map[string]any{
@@ -368,8 +369,8 @@ func TestQueuesHaveDLQsEncryptionAndVisibility(t *testing.T) {
 			t.Errorf("%s: visibility %v s, want at least 6 x %s", id, p["VisibilityTimeout"], timeout)
 		}
 	}
-	if len(dlqs) != len(lanes.All()) {
-		t.Errorf("%d lane DLQs, want one per lane (%d)", len(dlqs), len(lanes.All()))
+	if len(dlqs) != len(queue.Lanes()) {
+		t.Errorf("%d lane DLQs, want one per lane (%d)", len(dlqs), len(queue.Lanes()))
 	}
 	// Every queue refuses unencrypted transport.
 	if n := len(ofType("AWS::SQS::QueuePolicy")); n != len(ofType("AWS::SQS::Queue")) {
@@ -380,7 +381,7 @@ func TestQueuesHaveDLQsEncryptionAndVisibility(t *testing.T) {
 func TestEventSourceMappings(t *testing.T) {
 	esms := ofType("AWS::Lambda::EventSourceMapping")
 	if consumedLanes(Functions()) == 0 {
-		t.Logf("the lanes' consumer (%s) is not deployed yet; %d mappings", lanes.Urgent.Consumer, len(esms))
+		t.Logf("the lanes' consumer (%s) is not deployed yet; %d mappings", queue.Urgent.Consumer, len(esms))
 	}
 	for _, id := range esms {
 		p := tmpl.Resources[id].Properties
@@ -488,9 +489,9 @@ func TestLeastPrivilege(t *testing.T) {
 			t.Errorf("role %s attaches managed policies %v", id, p)
 		}
 	}
-	table := *synthStack.GetLogicalId(synthStack.b.table.Node().DefaultChild().(awscdk.CfnElement))
+	tableID := *synthStack.GetLogicalId(synthStack.b.table.Node().DefaultChild().(awscdk.CfnElement))
 	indexSuffixes := map[string]bool{}
-	for _, ix := range tabledef.Table().Indexes {
+	for _, ix := range table.Table().Indexes {
 		indexSuffixes["/index/"+ix.Name] = true
 	}
 	roleOf := map[string]Function{}
@@ -519,7 +520,7 @@ func TestLeastPrivilege(t *testing.T) {
 				targets := refs(res)
 				switch service {
 				case "dynamodb":
-					if !slices.Equal(targets, []string{table}) {
+					if !slices.Equal(targets, []string{tableID}) {
 						t.Errorf("%s: %s on %v, want the table only", f.Name, a, res)
 					}
 					if j, ok := res.(map[string]any)["Fn::Join"]; ok {
@@ -542,11 +543,11 @@ func TestLeastPrivilege(t *testing.T) {
 						t.Errorf("%s may %s on the %s lane but does not consume it", f.Name, a, lane.Key)
 					}
 				case "s3":
-					bucket := map[string]string{"MailBucket": lanes.RawMail.EnvVar, "AttachmentsBucket": lanes.Attachments.EnvVar}[strings.TrimRight(targets[0], "0123456789ABCDEF")]
+					bucket := map[string]string{"MailBucket": email.RawMail.EnvVar, "AttachmentsBucket": email.Attachments.EnvVar}[strings.TrimRight(targets[0], "0123456789ABCDEF")]
 					if bucket == "" || !slices.Contains(names, bucket) {
 						t.Errorf("%s may %s on %v, a bucket it does not read (%q)", f.Name, a, targets, bucket)
 					}
-					if bucket == lanes.RawMail.EnvVar && a != "s3:GetObject" {
+					if bucket == email.RawMail.EnvVar && a != "s3:GetObject" {
 						t.Errorf("%s may %s on the raw mail, which it should only read", f.Name, a)
 					}
 				case "secretsmanager":
@@ -571,16 +572,16 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 }
 
-func laneOf(targets []string) (lanes.Lane, bool) {
+func laneOf(targets []string) (queue.Lane, bool) {
 	if len(targets) != 1 {
-		return lanes.Lane{}, false
+		return queue.Lane{}, false
 	}
-	for _, l := range lanes.All() {
+	for _, l := range queue.Lanes() {
 		if strings.HasPrefix(targets[0], exportName(l.Key)+"Queue") {
 			return l, true
 		}
 	}
-	return lanes.Lane{}, false
+	return queue.Lane{}, false
 }
 
 func fnLogGroup(name string) string {
@@ -651,8 +652,8 @@ func TestMailReceiving(t *testing.T) {
 		t.Fatalf("first action %v, want the S3 action", actions)
 	}
 	s3 := actions[0].(map[string]any)["S3Action"].(map[string]any)
-	if s3["ObjectKeyPrefix"] != lanes.RawMailPrefix {
-		t.Errorf("S3 action prefix %v, want %s", s3["ObjectKeyPrefix"], lanes.RawMailPrefix)
+	if s3["ObjectKeyPrefix"] != email.RawMailPrefix {
+		t.Errorf("S3 action prefix %v, want %s", s3["ObjectKeyPrefix"], email.RawMailPrefix)
 	}
 	lambdas := 0
 	for _, a := range actions[1:] {
@@ -682,7 +683,7 @@ func TestMailReceiving(t *testing.T) {
 	})
 	hasProps(t, ("AWS::S3::Bucket"), map[string]any{
 		"BucketEncryption":               map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}}}},
-		"LifecycleConfiguration":         map[string]any{"Rules": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"ExpirationInDays": 365, "Prefix": lanes.RawMailPrefix})})},
+		"LifecycleConfiguration":         map[string]any{"Rules": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"ExpirationInDays": 365, "Prefix": email.RawMailPrefix})})},
 		"PublicAccessBlockConfiguration": map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
 	})
 }
@@ -740,7 +741,7 @@ func TestAlarms(t *testing.T) {
 	if synthStack.b.asyncDLQ != nil {
 		async = 1
 	}
-	want := map[string]int{"Errors": n, "Throttles": n, "ApproximateNumberOfMessagesVisible": len(lanes.All()) + async, "ApproximateAgeOfOldestMessage": 2,
+	want := map[string]int{"Errors": n, "Throttles": n, "ApproximateNumberOfMessagesVisible": len(queue.Lanes()) + async, "ApproximateAgeOfOldestMessage": 2,
 		"5xx rate": 1, "RoutingBatchItemFailures": 1, "ReadThrottleEvents": 1, "WriteThrottleEvents": 1}
 	if fmt.Sprint(byMetric) != fmt.Sprint(want) {
 		t.Errorf("alarms by metric %v, want %v", byMetric, want)

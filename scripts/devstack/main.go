@@ -20,7 +20,7 @@ import (
 
 	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
 	"github.com/concierge-cx/concierge/scripts/devstack/stack"
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 )
 
 func main() {
@@ -70,7 +70,7 @@ func banner(st *stack.Stack, took time.Duration) {
 	line("Concierge is running locally (ready in %.0fs). Ctrl-C stops it.", took.Seconds())
 	line("")
 	line("  HTTP API        %s   (public base URL %s)", st.GatewayURL, st.PublicBaseURL)
-	line("  health          %s%s", st.GatewayURL, routes.HealthPath)
+	line("  health          %s%s", st.GatewayURL, httpapi.HealthPath)
 	line("  provider outbox %s/_sandbox/outbox", st.GatewayURL)
 	line("  SMTP            %s   (accepts mail for %s)", st.SMTPAddr, strings.Join(st.SupportAddresses, ", "))
 	line("  DynamoDB Local  %s   table %s", st.DynamoDBEndpoint, st.Table)
@@ -105,7 +105,7 @@ func banner(st *stack.Stack, took time.Duration) {
 	line("    export TOKEN=%s", tok)
 	line("")
 	line("  try:")
-	line("    curl -s %s%s", st.GatewayURL, routes.HealthPath)
+	line("    curl -s %s%s", st.GatewayURL, httpapi.HealthPath)
 	line("    curl -s -X PUT -H \"Authorization: Bearer $TOKEN\" -d '{\"status\":\"available\"}' %s/agents/me/status", st.GatewayURL)
 	line("    make demo      # Nguyễn Thị Lan's story, signed webhooks through this stack")
 	line("    make smoke TOKEN=$TOKEN BASE_URL=%s", st.GatewayURL)

@@ -18,8 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/concierge-cx/concierge/scripts/emulators"
-	"github.com/concierge-cx/concierge/shared/tableddb"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // clients builds SDK clients for a Running pair the way the dev stack will.
@@ -70,14 +69,14 @@ func TestPersistentEmulatorsKeepDataAcrossRestarts(t *testing.T) {
 	}
 
 	c := clientsFor(first)
-	if err := tableddb.EnsureTable(ctx, c.ddb, tabledef.DefaultName); err != nil {
+	if err := table.EnsureTable(ctx, c.ddb, table.DefaultName); err != nil {
 		t.Fatal(err)
 	}
 	key := map[string]types.AttributeValue{
-		tabledef.PK: &types.AttributeValueMemberS{Value: "CUST#kept"},
-		tabledef.SK: &types.AttributeValueMemberS{Value: "PROFILE"},
+		table.PK: &types.AttributeValueMemberS{Value: "CUST#kept"},
+		table.SK: &types.AttributeValueMemberS{Value: "PROFILE"},
 	}
-	if _, err := c.ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tabledef.DefaultName), Item: key}); err != nil {
+	if _, err := c.ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.DefaultName), Item: key}); err != nil {
 		t.Fatal(err)
 	}
 	q, err := c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("urgent")})
@@ -104,7 +103,7 @@ func TestPersistentEmulatorsKeepDataAcrossRestarts(t *testing.T) {
 
 	second := start(t, ctx, dir)
 	c = clientsFor(second)
-	got, err := c.ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tabledef.DefaultName), Key: key, ConsistentRead: aws.Bool(true)})
+	got, err := c.ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table.DefaultName), Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		t.Fatalf("GetItem after restart: %v", err)
 	}

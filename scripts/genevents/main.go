@@ -30,11 +30,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/channels/meta"
 	"github.com/concierge-cx/concierge/shared/channels/testsecrets"
 	"github.com/concierge-cx/concierge/shared/channels/twilio"
 	"github.com/concierge-cx/concierge/shared/channels/vonage"
-	"github.com/concierge-cx/concierge/shared/channels/webchat"
 	"github.com/concierge-cx/concierge/shared/channels/zalo"
 )
 
@@ -257,7 +257,7 @@ func samples() []sample {
 		headers: map[string]string{
 			"content-type":          "application/json",
 			"x-concierge-timestamp": wcTS,
-			"x-concierge-signature": webchat.Signature(testsecrets.WebchatSecret, wcTS, []byte(wc)),
+			"x-concierge-signature": channels.Signature(testsecrets.WebchatSecret, wcTS, []byte(wc)),
 		},
 	})
 	return ss

@@ -18,7 +18,6 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/httpapi"
-	"github.com/concierge-cx/concierge/shared/routes"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/teams"
@@ -41,7 +40,7 @@ type API struct {
 	Config     Config
 	Log        *slog.Logger
 
-	table    *routes.Table
+	table    *httpapi.RouteTable
 	handlers map[string]endpoint
 }
 
@@ -85,13 +84,13 @@ func New(cfg Config, st Storage, sender routing.Sender, opts ...Option) *API {
 		a.Teams = teams.NewResolver(src, def)
 	}
 	a.handlers = map[string]endpoint{}
-	var rs []routes.Route
+	var rs []httpapi.Route
 	for _, e := range a.endpoints() {
 		a.handlers[e.key] = e
 		m, p, _ := strings.Cut(e.key, " ")
-		rs = append(rs, routes.Route{Method: m, Path: p})
+		rs = append(rs, httpapi.Route{Method: m, Path: p})
 	}
-	a.table = routes.NewTable(rs)
+	a.table = httpapi.NewRouteTable(rs)
 	return a
 }
 

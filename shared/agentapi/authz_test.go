@@ -12,7 +12,7 @@ import (
 
 	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/teams"
@@ -176,8 +176,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /agents": 201, "PUT /teams/{id}": 201, "POST /customers/{id}/identities": 201}
 
 	var served int
-	for _, rt := range routes.Deployed() {
-		if rt.Function != routes.AgentAPI {
+	for _, rt := range httpapi.DeployedRoutes() {
+		if rt.Function != httpapi.AgentAPI {
 			continue
 		}
 		served++
@@ -219,7 +219,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 // expected is the status a caller gets; 0 means "allowed" (the route's
 // success status).
-func expected(rt routes.Route, who string, supervisorOnly bool) int {
+func expected(rt httpapi.Route, who string, supervisorOnly bool) int {
 	if rt.Key() == "POST /feedback/{token}" {
 		return http.StatusNotFound // reachable by anyone; that token was never issued
 	}

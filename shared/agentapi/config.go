@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/notify"
-	"github.com/concierge-cx/concierge/shared/send"
+	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/teams"
 )
@@ -65,6 +65,6 @@ func (c Config) withDefaults() Config {
 // from it.
 type FunctionConfig struct {
 	API    Config
-	Send   send.Config
+	Send   outbound.Config
 	Notify notify.Config
 }

@@ -394,7 +394,7 @@ func (a *API) merge(ctx context.Context, c *call) (reply, error) {
 	if err := decode(c, &body); err != nil {
 		return reply{}, err
 	}
-	if !store.ValidID(store.CustomerIDPrefix, body.SourceID) {
+	if !domain.ValidID(domain.CustomerIDPrefix, body.SourceID) {
 		return reply{}, domain.Errorf(domain.CodeInvalid, "sourceId must be a customer id")
 	}
 	if body.SourceID == id {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/httpapi"
-	"github.com/concierge-cx/concierge/shared/store"
 )
 
 // Limits of what a client may send.
@@ -115,7 +114,7 @@ func limitParam(q map[string]string, def, max int) (int, error) {
 
 func customerParam(c *call) (string, error) {
 	id := c.params["id"]
-	if !store.ValidID(store.CustomerIDPrefix, id) {
+	if !domain.ValidID(domain.CustomerIDPrefix, id) {
 		return "", domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	return id, nil
@@ -123,7 +122,7 @@ func customerParam(c *call) (string, error) {
 
 func conversationParam(c *call) (string, error) {
 	id := c.params["id"]
-	if !store.ValidID(store.ConversationIDPrefix, id) {
+	if !domain.ValidID(domain.ConversationIDPrefix, id) {
 		return "", domain.Errorf(domain.CodeInvalid, "malformed conversation id")
 	}
 	return id, nil

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/concierge-cx/concierge/shared/agentapi"
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 	"github.com/concierge-cx/concierge/shared/stage"
 )
 
@@ -49,8 +49,8 @@ func TestEveryDocumentedRouteIsServedAndEveryServedRouteIsDocumented(t *testing.
 	served := api.Routes()
 	documented, documentedPublic := openAPIRoutes(t)
 	var deployed, deployedPublic []string
-	for _, r := range routes.Deployed() {
-		if r.Function == routes.AgentAPI {
+	for _, r := range httpapi.DeployedRoutes() {
+		if r.Function == httpapi.AgentAPI {
 			deployed = append(deployed, r.Key())
 			if !r.JWT {
 				deployedPublic = append(deployedPublic, r.Key())

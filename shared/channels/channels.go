@@ -197,3 +197,32 @@ func (n *Number) UnmarshalJSON(b []byte) error {
 	*n = Number(s)
 	return nil
 }
+
+// SetIf sets m[k] to v unless v is empty, so an event's metadata carries only
+// what the provider sent.
+func SetIf(m map[string]string, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}
+
+// FirstNonEmpty returns the first of ss that is not empty.
+func FirstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// FirstNonBlank returns the first of ss that holds more than white space, as
+// it is (untrimmed).
+func FirstNonBlank(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}

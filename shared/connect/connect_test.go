@@ -35,7 +35,7 @@ func setup(t *testing.T) (*connect.Handler, *store.Store) {
 	st := store.New(db, table)
 	scorer, _ := urgency.NewScorer(urgency.DefaultConfig())
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	ing := &ingest.Service{Store: st, Jobs: queue.Lanes{Client: sq, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
+	ing := &ingest.Service{Store: st, Jobs: queue.Publisher{Client: sq, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
 	return &connect.Handler{Ingest: ing, Calls: st, BusinessName: "Shop Hoa Mai", Log: log}, st
 }
 

@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 const kb = 1024
@@ -45,7 +45,7 @@ func units(size int) float64 {
 
 func indexesIn(item map[string]types.AttributeValue) int {
 	n := 0
-	for _, ix := range tabledef.Table().Indexes {
+	for _, ix := range table.Table().Indexes {
 		if _, ok := item[ix.PartitionKey]; ok {
 			n++
 		}
@@ -55,7 +55,7 @@ func indexesIn(item map[string]types.AttributeValue) int {
 
 func indexesUpdated(u *types.Update) int {
 	n := 0
-	for _, ix := range tabledef.Table().Indexes {
+	for _, ix := range table.Table().Indexes {
 		hit := false
 		for _, name := range u.ExpressionAttributeNames {
 			hit = hit || name == ix.PartitionKey || name == ix.SortKey

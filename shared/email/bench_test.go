@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/concierge-cx/concierge/shared/mail/mailtest"
+	"github.com/concierge-cx/concierge/shared/mime/mimetest"
 )
 
 // BenchmarkEmail runs the whole handler path on the emulators for a 100 KB
@@ -26,7 +26,7 @@ func BenchmarkEmail(b *testing.B) {
 	}{{"100KB", 100 << 10}, {"10MB", 10 << 20}} {
 		b.Run(size.name, func(b *testing.B) {
 			s := newStack(b)
-			raw := mailtest.Large(size.bytes)
+			raw := mimetest.Large(size.bytes)
 			tmpl, tmplID := readEvent(b, "ses-05-attachments.json")
 			var peak uint64
 			for i := 0; i < b.N; i++ {
@@ -47,7 +47,7 @@ func BenchmarkEmail(b *testing.B) {
 			}
 			b.StopTimer()
 			tp := s.touchpoint(b, fmt.Sprintf("bench%s%08d", strings.ToLower(size.name), b.N-1))
-			if len(tp.Attachments) != 1 || tp.Attachments[0].Name != mailtest.LargeAttachmentName {
+			if len(tp.Attachments) != 1 || tp.Attachments[0].Name != mimetest.LargeAttachmentName {
 				b.Fatalf("stored %+v", tp.Attachments)
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/message")

@@ -22,7 +22,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
-	"github.com/concierge-cx/concierge/shared/mail"
+	"github.com/concierge-cx/concierge/shared/mime"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -112,7 +112,7 @@ func (h *Handler) receive(ctx context.Context, d delivery) error {
 	}
 	// Files of quarantined mail are listed but not copied where agents
 	// download attachments; the raw mail keeps them.
-	var sink mail.AttachmentSink
+	var sink mime.AttachmentSink
 	if len(quarantine) == 0 {
 		sink = S3Sink{S3: h.s3, Bucket: h.cfg.AttachmentsBucket, SESMessageID: d.SESMessageID}
 	}
@@ -225,7 +225,7 @@ func (h *Handler) receive(ctx context.Context, d delivery) error {
 // parse reads the raw message from S3, or from the event when it came
 // inline (then it is also written to S3 first, so the touchpoint can link
 // it). A message missing from S3 is parsed from the headers in the event.
-func (h *Handler) parse(ctx context.Context, d delivery, bucket, key string, sink mail.AttachmentSink) (m *mail.Message, missing bool, err error) {
+func (h *Handler) parse(ctx context.Context, d delivery, bucket, key string, sink mime.AttachmentSink) (m *mime.Message, missing bool, err error) {
 	if d.Inline {
 		_, err := h.s3.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String(bucket), Key: aws.String(key),
@@ -235,12 +235,12 @@ func (h *Handler) parse(ctx context.Context, d delivery, bucket, key string, sin
 		if err != nil {
 			return nil, false, domain.Wrap(err, domain.CodeUnavailable, "raw mail bucket unavailable")
 		}
-		m, err := mail.Parse(ctx, bytes.NewReader(d.Content), sink)
+		m, err := mime.Parse(ctx, bytes.NewReader(d.Content), sink)
 		return m, false, err
 	}
 	obj, err := h.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if isNotFound(err) {
-		m, err := mail.Parse(ctx, headersOnly(d.Headers), nil)
+		m, err := mime.Parse(ctx, headersOnly(d.Headers), nil)
 		return m, true, err
 	}
 	if err != nil {
@@ -249,9 +249,9 @@ func (h *Handler) parse(ctx context.Context, d delivery, bucket, key string, sin
 	defer obj.Body.Close()
 	body := io.Reader(obj.Body)
 	if obj.ContentLength != nil {
-		body = mail.Sized(obj.Body, *obj.ContentLength)
+		body = mime.Sized(obj.Body, *obj.ContentLength)
 	}
-	m, err = mail.Parse(ctx, body, sink)
+	m, err = mime.Parse(ctx, body, sink)
 	return m, false, err
 }
 
@@ -283,7 +283,7 @@ func headersOnly(hs []events.SimpleEmailHeader) io.Reader {
 // is another person's (not a mailing list's or ours), and the display name.
 // Without a readable From, the From SES reported and then the envelope
 // sender stand in.
-func (h *Handler) sender(m *mail.Message, d delivery) ([]domain.Identity, []domain.Identity, string) {
+func (h *Handler) sender(m *mime.Message, d delivery) ([]domain.Identity, []domain.Identity, string) {
 	var ids []domain.Identity
 	add := func(addr string) {
 		e, err := domain.NormalizeEmail(addr)
@@ -334,12 +334,12 @@ func (h *Handler) isOwn(addr string) bool {
 	if h.own[strings.ToLower(addr)] {
 		return true
 	}
-	_, ok := mail.PlusAddressTag(addr, h.cfg.ReplyDomain)
+	_, ok := mime.PlusAddressTag(addr, h.cfg.ReplyDomain)
 	return ok
 }
 
 // mailbox is the support address the message was delivered to.
-func (h *Handler) mailbox(d delivery, m *mail.Message) string {
+func (h *Handler) mailbox(d delivery, m *mime.Message) string {
 	var all []string
 	all = append(all, d.Recipients...)
 	for _, a := range slices.Concat(m.To, m.Cc) {
@@ -351,7 +351,7 @@ func (h *Handler) mailbox(d delivery, m *mail.Message) string {
 		}
 	}
 	for _, a := range all {
-		if _, ok := mail.PlusAddressTag(a, h.cfg.ReplyDomain); ok {
+		if _, ok := mime.PlusAddressTag(a, h.cfg.ReplyDomain); ok {
 			return strings.ToLower(a)
 		}
 	}

@@ -64,7 +64,7 @@ func newStack(t testing.TB, tweak ...func(*email.Config)) *stack {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	st := store.New(db, cfg.TableName)
 	svc := &ingest.Service{
-		Store: st, Jobs: queue.Lanes{Client: q, NormalURL: normal, UrgentURL: urgent},
+		Store: st, Jobs: queue.Publisher{Client: q, NormalURL: normal, UrgentURL: urgent},
 		Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log,
 	}
 	return &stack{h: email.New(cfg, s3c, svc, st, email.WithLogger(log)), cfg: cfg, st: st, ingest: svc, s3: s3c, sqs: q, db: db}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
-	"mime"
+	stdmime "mime"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/mail"
+	"github.com/concierge-cx/concierge/shared/mime"
 )
 
 // ObjectStore is the part of the S3 API the email function uses.
@@ -32,7 +32,7 @@ type S3Sink struct {
 
 // Store uploads one part. r comes straight from the parser's decoded copy;
 // with ContentLength known the SDK streams it without buffering again.
-func (s S3Sink) Store(ctx context.Context, part mail.PartInfo, r io.Reader) (domain.Attachment, error) {
+func (s S3Sink) Store(ctx context.Context, part mime.PartInfo, r io.Reader) (domain.Attachment, error) {
 	key := s.SESMessageID + "/" + part.SHA256
 	disposition := "attachment"
 	if part.Inline {
@@ -45,7 +45,7 @@ func (s S3Sink) Store(ctx context.Context, part mail.PartInfo, r io.Reader) (dom
 		ContentLength: aws.Int64(part.Size),
 		ContentType:   aws.String(part.ContentType),
 	}
-	if cd := mime.FormatMediaType(disposition, map[string]string{"filename": part.Name}); cd != "" {
+	if cd := stdmime.FormatMediaType(disposition, map[string]string{"filename": part.Name}); cd != "" {
 		in.ContentDisposition = aws.String(cd)
 	}
 	if _, err := s.S3.PutObject(ctx, in); err != nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/mail"
+	"github.com/concierge-cx/concierge/shared/mime"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -26,11 +26,11 @@ func SubjectRef(conversationID string) string { return "[#" + conversationID + "
 // conversationRef turns a reference as it arrived (mail lower-cases
 // addresses) back into a conversation id, or "" if it is none.
 func conversationRef(ref string) string {
-	if len(ref) <= len(store.ConversationIDPrefix) || !strings.EqualFold(ref[:len(store.ConversationIDPrefix)], store.ConversationIDPrefix) {
+	if len(ref) <= len(domain.ConversationIDPrefix) || !strings.EqualFold(ref[:len(domain.ConversationIDPrefix)], domain.ConversationIDPrefix) {
 		return ""
 	}
-	id := store.ConversationIDPrefix + strings.ToUpper(ref[len(store.ConversationIDPrefix):])
-	if !store.ValidID(store.ConversationIDPrefix, id) {
+	id := domain.ConversationIDPrefix + strings.ToUpper(ref[len(domain.ConversationIDPrefix):])
+	if !domain.ValidID(domain.ConversationIDPrefix, id) {
 		return ""
 	}
 	return id
@@ -66,7 +66,7 @@ type candidate struct{ conversationID, by string }
 // from their own address, a guessed tag): the mail then goes, like a new
 // one, to the sender's own open conversation. Each candidate costs two reads
 // (conversation, owner); mail without any costs none.
-func (h *Handler) thread(ctx context.Context, m *mail.Message, d delivery, ids []domain.Identity) (threadResult, error) {
+func (h *Handler) thread(ctx context.Context, m *mime.Message, d delivery, ids []domain.Identity) (threadResult, error) {
 	var cands []candidate
 	var msgIDs []string
 	if m.InReplyTo != "" {
@@ -94,13 +94,13 @@ func (h *Handler) thread(ctx context.Context, m *mail.Message, d delivery, ids [
 	}
 	addrs = append(addrs, d.Recipients...)
 	for _, a := range addrs {
-		if ref, ok := mail.PlusAddressTag(a, h.cfg.ReplyDomain); ok {
+		if ref, ok := mime.PlusAddressTag(a, h.cfg.ReplyDomain); ok {
 			if id := conversationRef(ref); id != "" {
 				cands = append(cands, candidate{id, ByPlusAddress})
 			}
 		}
 	}
-	if ref, ok := mail.SubjectTag(m.Subject); ok {
+	if ref, ok := mime.SubjectTag(m.Subject); ok {
 		if id := conversationRef(ref); id != "" {
 			cands = append(cands, candidate{id, BySubjectTag})
 		}

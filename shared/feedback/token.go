@@ -8,7 +8,6 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/store"
 )
 
 // tokenLen is the length of a base64url 128-bit token.
@@ -37,5 +36,5 @@ func ValidToken(t string) bool {
 // NewTouchpointID is a fresh touchpoint id for a survey, fixed when the
 // survey is owed so that every attempt writes the same touchpoint.
 func NewTouchpointID(now time.Time) string {
-	return store.TouchpointIDPrefix + ulid.MustNew(ulid.Timestamp(now), rand.Reader).String()
+	return domain.TouchpointIDPrefix + ulid.MustNew(ulid.Timestamp(now), rand.Reader).String()
 }

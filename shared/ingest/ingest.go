@@ -280,7 +280,7 @@ func (s *Service) sameName(ctx context.Context, res store.InboundResult, name st
 	if name == "" {
 		name = res.Customer.DisplayName
 	}
-	mine := strings.Join(strings.Fields(textfold.Fold(name)), " ")
+	mine := textfold.Name(name)
 	if mine == "" {
 		return nil
 	}
@@ -289,7 +289,7 @@ func (s *Service) sameName(ctx context.Context, res store.InboundResult, name st
 		if err != nil {
 			return err
 		}
-		if strings.Join(strings.Fields(textfold.Fold(other.DisplayName)), " ") == mine {
+		if textfold.Name(other.DisplayName) == mine {
 			if err := s.Profiles.Suggest(ctx, res.Customer.ID, other.ID, []string{"same name " + mine}); err != nil {
 				return err
 			}

@@ -33,9 +33,9 @@ import (
 	// Lambda's provided.al2023 runtime has no zoneinfo.
 	_ "time/tzdata"
 
-	"github.com/concierge-cx/concierge/shared/channels/webchat"
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/send"
+	"github.com/concierge-cx/concierge/shared/stage"
 )
 
 // Header names.
@@ -55,7 +55,7 @@ type Config struct {
 	WebhookSecret string `env:"NOTIFY_WEBHOOK_SECRET" secret:"true"`
 	Language      string `env:"NOTIFY_LANGUAGE" default:"vi"` // "vi" or "en", for the text
 	// TimeZone is for due times in the text: the stage's TIME_ZONE
-	// (shared/stage), which boot.Notifier passes.
+	// (shared/stage), which ForStage passes.
 	TimeZone string
 }
 
@@ -97,7 +97,7 @@ type Delivery struct {
 type Notifier struct {
 	cfg    Config
 	http   *http.Client
-	policy send.Policy
+	policy channels.Policy
 	log    *slog.Logger
 	now    func() time.Time
 	loc    *time.Location
@@ -106,8 +106,8 @@ type Notifier struct {
 // Option adjusts a Notifier.
 type Option func(*Notifier)
 
-// WithPolicy replaces send.DefaultPolicy.
-func WithPolicy(p send.Policy) Option { return func(n *Notifier) { n.policy = p } }
+// WithPolicy replaces channels.DefaultPolicy.
+func WithPolicy(p channels.Policy) Option { return func(n *Notifier) { n.policy = p } }
 
 // WithLogger sets the logger (slog.Default otherwise).
 func WithLogger(l *slog.Logger) Option { return func(n *Notifier) { n.log = l } }
@@ -135,7 +135,7 @@ func New(cfg Config, httpClient *http.Client, opts ...Option) (*Notifier, error)
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	n := &Notifier{cfg: cfg, http: httpClient, policy: send.DefaultPolicy, log: slog.Default(), now: time.Now, loc: loc}
+	n := &Notifier{cfg: cfg, http: httpClient, policy: channels.DefaultPolicy, log: slog.Default(), now: time.Now, loc: loc}
 	for _, o := range opts {
 		o(n)
 	}
@@ -147,7 +147,7 @@ func (n *Notifier) Enabled() bool { return n.cfg.WebhookURL != "" }
 
 // Notify posts note, retrying 5xx, 429 and network failures with backoff. A
 // refusal (another 4xx) is not retried. Errors are *domain.Error wrapping a
-// *send.Error, like the message senders'.
+// *channels.Error, like the message senders'.
 func (n *Notifier) Notify(ctx context.Context, note Notification) (Delivery, error) {
 	switch note.Event {
 	case EventAssigned, EventEscalated, EventSLAWarning, EventFollowup:
@@ -173,7 +173,7 @@ func (n *Notifier) Notify(ctx context.Context, note Notification) (Delivery, err
 	}
 	status := 0
 	d.Attempts, err = n.policy.Do(ctx, func(ctx context.Context) error {
-		var e *send.Error
+		var e *channels.Error
 		status, e = n.post(ctx, note, body)
 		if e != nil {
 			return e
@@ -185,7 +185,7 @@ func (n *Notifier) Notify(ctx context.Context, note Notification) (Delivery, err
 		slog.String("deliveryId", note.DeliveryID), slog.Int("attempts", d.Attempts), slog.Int("status", status),
 	}
 	if err != nil {
-		e, _ := send.AsError(err)
+		e, _ := channels.AsError(err)
 		n.log.LogAttrs(ctx, slog.LevelWarn, "agent notification failed", append(attrs, slog.Bool("temporary", e.Temporary), slog.String("error", err.Error()))...)
 		if e.Temporary {
 			return d, domain.Wrap(e, domain.CodeUnavailable, "the notification webhook is not answering; try again later")
@@ -199,10 +199,10 @@ func (n *Notifier) Notify(ctx context.Context, note Notification) (Delivery, err
 
 // post makes one attempt, freshly stamped and signed: receivers reject old
 // timestamps, and a retry may come seconds later.
-func (n *Notifier) post(ctx context.Context, note Notification, body []byte) (int, *send.Error) {
+func (n *Notifier) post(ctx context.Context, note Notification, body []byte) (int, *channels.Error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.cfg.WebhookURL, bytes.NewReader(body))
 	if err != nil {
-		return 0, &send.Error{Provider: provider, Message: "cannot build the request"}
+		return 0, &channels.Error{Provider: provider, Message: "cannot build the request"}
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("User-Agent", "Concierge-Notify/1")
@@ -211,7 +211,7 @@ func (n *Notifier) post(ctx context.Context, note Notification, body []byte) (in
 	if n.cfg.WebhookSecret != "" {
 		ts := strconv.FormatInt(n.now().Unix(), 10)
 		req.Header.Set(TimestampHeader, ts)
-		req.Header.Set(SignatureHeader, webchat.Signature(n.cfg.WebhookSecret, ts, body))
+		req.Header.Set(SignatureHeader, channels.Signature(n.cfg.WebhookSecret, ts, body))
 	}
 	resp, err := n.http.Do(req)
 	if err != nil {
@@ -220,21 +220,15 @@ func (n *Notifier) post(ctx context.Context, note Notification, body []byte) (in
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return 0, &send.Error{Provider: provider, Temporary: true, Message: "no response", Err: err}
+		return 0, &channels.Error{Provider: provider, Temporary: true, Message: "no response", Err: err}
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp.StatusCode, nil
 	}
-	e := &send.Error{Provider: provider, Status: resp.StatusCode, Message: strings.TrimSpace(string(msg))}
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusServiceUnavailable:
-		e.Temporary = true
-		e.RetryAfter = send.RetryAfter(resp.Header, n.now())
-	case resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode >= 500:
-		e.Temporary = true
-	}
+	e := channels.StatusError(provider, resp.StatusCode, resp.Header, n.now())
+	e.Message = strings.TrimSpace(string(msg))
 	return resp.StatusCode, e
 }
 
@@ -248,4 +242,11 @@ func DeliveryID(note Notification) string {
 		h.Write([]byte{0})
 	}
 	return "ntf_" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// ForStage builds the notifier a function wires: times written in the stage's
+// time zone, a 10-second HTTP client, logs to log.
+func ForStage(cfg Config, st stage.Settings, log *slog.Logger) (*Notifier, error) {
+	cfg.TimeZone = st.TimeZone
+	return New(cfg, &http.Client{Timeout: 10 * time.Second}, WithLogger(log))
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/channels/webchat"
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/send"
 )
 
 var now = time.Date(2025, 3, 14, 7, 0, 0, 0, time.UTC) // 14:00 in Hà Nội
@@ -63,7 +62,7 @@ type harness struct {
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
 	h := &harness{}
-	p := send.DefaultPolicy
+	p := channels.DefaultPolicy
 	p.Sleep = func(_ context.Context, d time.Duration) error { h.waits = append(h.waits, d); return nil }
 	n, err := New(cfg, nil, WithPolicy(p), WithClock(func() time.Time { return now }), WithLogger(slog.New(slog.NewJSONHandler(&h.logs, nil))))
 	if err != nil {
@@ -182,7 +181,7 @@ func TestNotifyRefusalIsNotRetried(t *testing.T) {
 	rc := newReceiver(t, 404)
 	h := newHarness(t, Config{WebhookURL: rc.URL})
 	_, err := h.Notify(context.Background(), escalation())
-	if domain.ErrorCode(err) != domain.CodeConflict || send.IsTemporary(err) || len(rc.got) != 1 {
+	if domain.ErrorCode(err) != domain.CodeConflict || channels.IsTemporary(err) || len(rc.got) != 1 {
 		t.Fatalf("err %v requests %d", err, len(rc.got))
 	}
 }
@@ -191,7 +190,7 @@ func TestNotifyGivesUpAfterBoundedRetries(t *testing.T) {
 	rc := newReceiver(t, 500)
 	h := newHarness(t, Config{WebhookURL: rc.URL})
 	d, err := h.Notify(context.Background(), escalation())
-	if domain.ErrorCode(err) != domain.CodeUnavailable || !send.IsTemporary(err) || d.Attempts != 4 || len(rc.got) != 4 {
+	if domain.ErrorCode(err) != domain.CodeUnavailable || !channels.IsTemporary(err) || d.Attempts != 4 || len(rc.got) != 4 {
 		t.Fatalf("delivery %+v err %v requests %d", d, err, len(rc.got))
 	}
 }
@@ -202,7 +201,7 @@ func TestNotifyNetworkFailureIsRetried(t *testing.T) {
 	rc.Close()
 	h := newHarness(t, Config{WebhookURL: url})
 	_, err := h.Notify(context.Background(), escalation())
-	e, ok := send.AsError(err)
+	e, ok := channels.AsError(err)
 	if !ok || !e.Temporary || e.Attempts != 4 {
 		t.Fatalf("err = %v", err)
 	}

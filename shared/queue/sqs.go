@@ -1,4 +1,5 @@
-// Package queue sends routing jobs to the SQS lanes.
+// Package queue is the routing lanes: their one definition (lanes.go), read by the code, the local stack and
+// the CDK stack, and the Publisher that sends routing jobs to them (sqs.go).
 package queue
 
 import (
@@ -13,11 +14,11 @@ import (
 	"github.com/concierge-cx/concierge/shared/ingest"
 )
 
-// Lanes publishes urgent and high-priority jobs to the urgent lane and the
+// Publisher publishes urgent and high-priority jobs to the urgent lane and the
 // rest to the normal lane; PublishUrgent sends to the urgent lane whatever
 // the priority. With no urgent lane configured, everything goes to the
 // normal one.
-type Lanes struct {
+type Publisher struct {
 	Client    *sqs.Client
 	NormalURL string
 	UrgentURL string
@@ -25,7 +26,7 @@ type Lanes struct {
 
 // Publish sends one job as JSON, with its priority as a message attribute so
 // a queue consumer can see it without decoding the body.
-func (l Lanes) Publish(ctx context.Context, job ingest.Job) error {
+func (l Publisher) Publish(ctx context.Context, job ingest.Job) error {
 	url := l.NormalURL
 	if job.Priority == domain.PriorityUrgent || job.Priority == domain.PriorityHigh {
 		url = l.urgent()
@@ -36,18 +37,18 @@ func (l Lanes) Publish(ctx context.Context, job ingest.Job) error {
 // PublishUrgent sends a job to the urgent lane whatever its priority (an SLA
 // escalation must be assigned at once), or to the normal lane when no urgent
 // lane is configured.
-func (l Lanes) PublishUrgent(ctx context.Context, job ingest.Job) error {
+func (l Publisher) PublishUrgent(ctx context.Context, job ingest.Job) error {
 	return l.send(ctx, l.urgent(), job)
 }
 
-func (l Lanes) urgent() string {
+func (l Publisher) urgent() string {
 	if l.UrgentURL != "" {
 		return l.UrgentURL
 	}
 	return l.NormalURL
 }
 
-func (l Lanes) send(ctx context.Context, url string, job ingest.Job) error {
+func (l Publisher) send(ctx context.Context, url string, job ingest.Job) error {
 	body, err := json.Marshal(job)
 	if err != nil {
 		return domain.Wrap(err, domain.CodeInternal, "encode routing job")

@@ -45,7 +45,7 @@ func TestPublishUrgentGoesToTheUrgentLaneWhateverThePriority(t *testing.T) {
 	client, normal := testenv.NewQueue(t, testenv.QueueOptions{})
 	_, urgent := testenv.NewQueue(t, testenv.QueueOptions{})
 	ctx := context.Background()
-	lanes := queue.Lanes{Client: client, NormalURL: normal, UrgentURL: urgent}
+	lanes := queue.Publisher{Client: client, NormalURL: normal, UrgentURL: urgent}
 	if err := lanes.Publish(ctx, ingest.Job{ConversationID: "normal", Priority: domain.PriorityNormal}); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestPublishUrgentGoesToTheUrgentLaneWhateverThePriority(t *testing.T) {
 	if len(got) != 2 || !(got[0] == "high" && got[1] == "escalated-low" || got[0] == "escalated-low" && got[1] == "high") {
 		t.Fatalf("urgent lane got %v, want high and escalated-low", got)
 	}
-	single := queue.Lanes{Client: client, NormalURL: normal}
+	single := queue.Publisher{Client: client, NormalURL: normal}
 	if err := single.PublishUrgent(ctx, ingest.Job{ConversationID: "no-urgent-lane", Priority: domain.PriorityNormal}); err != nil {
 		t.Fatal(err)
 	}

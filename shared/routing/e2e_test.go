@@ -21,9 +21,9 @@ import (
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/notify"
+	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/send"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/testenv"
 	"github.com/concierge-cx/concierge/shared/urgency"
@@ -94,7 +94,7 @@ func TestUrgentVIPWhatsAppIsAssignedAcknowledgedAndNotified(t *testing.T) {
 	}
 
 	scorer, _ := urgency.NewScorer(urgency.DefaultConfig())
-	ing := &ingest.Service{Store: st, Jobs: queue.Lanes{Client: sq, NormalURL: normalURL, UrgentURL: urgentURL},
+	ing := &ingest.Service{Store: st, Jobs: queue.Publisher{Client: sq, NormalURL: normalURL, UrgentURL: urgentURL},
 		Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: quiet()}
 	wh := webhook.New(webhook.Config{PublicBaseURL: "https://concierge.example.com", MetaAppSecret: "app-secret", MetaVerifyToken: "v"}, ing, st,
 		webhook.WithLogger(quiet()))
@@ -126,7 +126,7 @@ func TestUrgentVIPWhatsAppIsAssignedAcknowledgedAndNotified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sender := send.New(send.Config{MetaGraphBase: graphSrv.URL, MetaGraphVersion: "v21.0", MetaAccessToken: "tok", MetaPhoneNumberID: "106540352242922"}, nil, nil)
+	sender := outbound.New(outbound.Config{MetaGraphBase: graphSrv.URL, MetaGraphVersion: "v21.0", MetaAccessToken: "tok", MetaPhoneNumberID: "106540352242922"}, nil, nil)
 	router := &routing.Router{Store: st, Sender: routing.ChannelSender{Router: sender}, Notifier: routing.WebhookNotifier{Notifier: notifier}, Config: cfg, Log: quiet()}
 	m := msgs.Messages[0]
 	resp, err := router.HandleSQS(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: aws.ToString(m.MessageId), Body: aws.ToString(m.Body)}}})

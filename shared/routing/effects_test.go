@@ -14,7 +14,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // PublishUrgent lets parkingLanes (fault_test.go) stand in for the urgent
@@ -163,7 +163,7 @@ func (c *contendingSender) contend(id string) {
 		_, err := c.e.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
 			TableName: &c.e.table,
 			Key: map[string]types.AttributeValue{
-				tabledef.PK: &types.AttributeValueMemberS{Value: "V#" + id}, tabledef.SK: &types.AttributeValueMemberS{Value: "V"},
+				table.PK: &types.AttributeValueMemberS{Value: "V#" + id}, table.SK: &types.AttributeValueMemberS{Value: "V"},
 			},
 			UpdateExpression:          aws.String("SET version = version + :one"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},

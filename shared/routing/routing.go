@@ -39,7 +39,7 @@ type Sent struct {
 	UsedTemplate      bool
 }
 
-// Sender delivers on the customer's channel (shared/send in production).
+// Sender delivers on the customer's channel (shared/outbound in production).
 type Sender interface {
 	Send(ctx context.Context, m Outbound) (Sent, error)
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // Escalator moves an escalated conversation to the urgent lane, whatever its
-// priority (queue.Lanes in production).
+// priority (queue.Publisher in production).
 type Escalator interface {
 	PublishUrgent(ctx context.Context, job ingest.Job) error
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // CreateAgent stores a new agent (offline, no load, version 1); an
@@ -121,7 +121,7 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, version int64, p Age
 	}
 	if p.Reactivate {
 		ed.names["#st"] = "status"
-		ed.set = append(ed.set, "#st = :offline", tabledef.GSI2PK+" = :gOffline")
+		ed.set = append(ed.set, "#st = :offline", table.GSI2PK+" = :gOffline")
 		ed.vals[":offline"] = &types.AttributeValueMemberS{Value: domain.AgentOffline}
 		ed.vals[":gOffline"] = &types.AttributeValueMemberS{Value: gsiAgentStatus + domain.AgentOffline}
 		ed.vals[":inactive"] = &types.AttributeValueMemberS{Value: domain.AgentInactive}
@@ -175,7 +175,7 @@ func (s *Store) DeactivateAgent(ctx context.Context, id string) (domain.Agent, [
 	nowAV, _ := attributevalue.Marshal(s.Now())
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: agentKey(id),
-		UpdateExpression:         aws.String("SET #st = :inactive, " + tabledef.GSI2PK + " = :g, deactivatedAt = :now, updatedAt = :now, version = version + :one"),
+		UpdateExpression:         aws.String("SET #st = :inactive, " + table.GSI2PK + " = :g, deactivatedAt = :now, updatedAt = :now, version = version + :one"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND #st <> :inactive"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{

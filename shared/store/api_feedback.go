@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Feedback requests. A resolved conversation leaves one single-use token:
@@ -46,11 +46,11 @@ func (s *Store) FeedbackRequestWrites(r FeedbackRequest) ([]types.TransactWriteI
 	}
 	ttl := &types.AttributeValueMemberN{Value: strconv.FormatInt(r.ExpiresAt.Unix(), 10)}
 	addKeys(item, pfxFeedback+r.Token, skFeedback, typeFeedbackRequest)
-	item[tabledef.TTL] = ttl
+	item[table.TTL] = ttl
 	idx := key(pfxFeedbackCustomer+r.CustomerID, skFeedback)
 	idx["type"] = &types.AttributeValueMemberS{Value: typeFeedbackIndex}
 	idx["token"] = &types.AttributeValueMemberS{Value: r.Token}
-	idx[tabledef.TTL] = ttl
+	idx[table.TTL] = ttl
 	return []types.TransactWriteItem{s.putNew(item), {Put: &types.Put{TableName: &s.table, Item: idx}}}, nil
 }
 
@@ -68,7 +68,7 @@ func (s *Store) PendingFeedbackToken(ctx context.Context, customerID string) (st
 }
 
 func expired(item map[string]types.AttributeValue, now time.Time) bool {
-	n, ok := item[tabledef.TTL].(*types.AttributeValueMemberN)
+	n, ok := item[table.TTL].(*types.AttributeValueMemberN)
 	if !ok {
 		return false
 	}
@@ -153,7 +153,7 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 	}
 	at = at.UTC().Truncate(time.Millisecond)
 	tp := domain.Touchpoint{
-		ID: s.newID(TouchpointIDPrefix, at), CustomerID: customerID, ConversationID: req.ConversationID,
+		ID: s.newID(domain.TouchpointIDPrefix, at), CustomerID: customerID, ConversationID: req.ConversationID,
 		Channel: ch, Direction: domain.DirectionIn, Kind: domain.KindFeedback, Text: in.Comment,
 		Provider: in.Provider, ProviderMessageID: in.ProviderMessageID,
 		OccurredAt: at, ReceivedAt: now, Status: domain.StatusReceived,
@@ -162,7 +162,7 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 	var writes []types.TransactWriteItem
 	writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
 		TableName: &s.table, Key: key(pfxFeedback+req.Token, skFeedback),
-		ConditionExpression: aws.String("attribute_exists(" + tabledef.PK + ")"),
+		ConditionExpression: aws.String("attribute_exists(" + table.PK + ")"),
 	}})
 	if in.ProviderMessageID != "" {
 		tw, err := s.touchpointWrites(tp)
@@ -184,7 +184,7 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 	writes = append(writes, types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: profileKey(customerID),
 		UpdateExpression:    aws.String("ADD satisfactionSum :s, satisfactionCount :one"),
-		ConditionExpression: aws.String("attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"),
+		ConditionExpression: aws.String("attribute_exists(" + table.PK + ") AND attribute_not_exists(mergedInto)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":s": &types.AttributeValueMemberN{Value: strconv.Itoa(in.Score)}, ":one": &types.AttributeValueMemberN{Value: "1"},
 		},
@@ -199,7 +199,7 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 		c := *in.FollowUp
 		c.CustomerID = customerID
 		if c.ID == "" {
-			c.ID = s.newID(ConversationIDPrefix, now)
+			c.ID = s.newID(domain.ConversationIDPrefix, now)
 		}
 		c.Version, c.UpdatedAt = 1, now
 		item, err := marshalRoutedConversation(c)

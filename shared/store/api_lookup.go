@@ -10,7 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
+	"github.com/concierge-cx/concierge/shared/textfold"
 )
 
 // FindByIdentity returns the customer owning a normalized identity, following
@@ -49,7 +50,7 @@ func (s *Store) SearchByName(ctx context.Context, query string, limit int) ([]do
 	if err := domain.CheckKeyValue("q", query); err != nil {
 		return nil, err
 	}
-	q := foldName(query)
+	q := textfold.Name(query)
 	if len([]rune(q)) < namePrefixLen {
 		return nil, domain.Errorf(domain.CodeInvalid, "a name search needs at least %d letters", namePrefixLen)
 	}
@@ -57,8 +58,8 @@ func (s *Store) SearchByName(ctx context.Context, query string, limit int) ([]do
 		limit = defaultPageSize
 	}
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName: &s.table, IndexName: aws.String(tabledef.GSI3),
-		KeyConditionExpression: aws.String(tabledef.GSI3PK + " = :p AND begins_with(" + tabledef.GSI3SK + ", :q)"),
+		TableName: &s.table, IndexName: aws.String(table.GSI3),
+		KeyConditionExpression: aws.String(table.GSI3PK + " = :p AND begins_with(" + table.GSI3SK + ", :q)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":p": &types.AttributeValueMemberS{Value: "NAME#" + namePartition(q)},
 			":q": &types.AttributeValueMemberS{Value: q},

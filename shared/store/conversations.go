@@ -8,12 +8,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // GetConversation returns a conversation by id.
 func (s *Store) GetConversation(ctx context.Context, id string) (domain.Conversation, error) {
-	if !ValidID(ConversationIDPrefix, id) {
+	if !domain.ValidID(domain.ConversationIDPrefix, id) {
 		return domain.Conversation{}, domain.Errorf(domain.CodeInvalid, "malformed conversation id")
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: conversationKey(id), ConsistentRead: aws.Bool(true)})
@@ -61,7 +61,7 @@ func (s *Store) OpenConversation(ctx context.Context, customerID string, ch doma
 				TableName:           &s.table,
 				Key:                 profileKey(cust.ID),
 				UpdateExpression:    aws.String("SET openConversationId = :c"),
-				ConditionExpression: aws.String("attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(openConversationId) AND attribute_not_exists(mergedInto)"),
+				ConditionExpression: aws.String("attribute_exists(" + table.PK + ") AND attribute_not_exists(openConversationId) AND attribute_not_exists(mergedInto)"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{
 					":c": &types.AttributeValueMemberS{Value: c.ID},
 				},

@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Index cursors carry the last key of a GSI page, bound to the partition
@@ -21,7 +21,7 @@ type indexCursor struct {
 }
 
 func encodeIndexCursor(partition string, lek map[string]types.AttributeValue) string {
-	c := indexCursor{P: partition, PK: str(lek, tabledef.PK), SK: str(lek, tabledef.SK), IP: str(lek, tabledef.GSI1PK), IS: str(lek, tabledef.GSI1SK)}
+	c := indexCursor{P: partition, PK: str(lek, table.PK), SK: str(lek, table.SK), IP: str(lek, table.GSI1PK), IS: str(lek, table.GSI1SK)}
 	b, _ := json.Marshal(c)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -37,9 +37,9 @@ func decodeIndexCursor(partition, cursor string) (map[string]types.AttributeValu
 		return nil, bad
 	}
 	return map[string]types.AttributeValue{
-		tabledef.PK:     &types.AttributeValueMemberS{Value: c.PK},
-		tabledef.SK:     &types.AttributeValueMemberS{Value: c.SK},
-		tabledef.GSI1PK: &types.AttributeValueMemberS{Value: c.IP},
-		tabledef.GSI1SK: &types.AttributeValueMemberS{Value: c.IS},
+		table.PK:     &types.AttributeValueMemberS{Value: c.PK},
+		table.SK:     &types.AttributeValueMemberS{Value: c.SK},
+		table.GSI1PK: &types.AttributeValueMemberS{Value: c.IP},
+		table.GSI1SK: &types.AttributeValueMemberS{Value: c.IS},
 	}, nil
 }

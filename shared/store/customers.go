@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // getProfile reads one profile as stored (without following a merge).
@@ -34,7 +34,7 @@ func (s *Store) getProfile(ctx context.Context, id string) (domain.Customer, err
 // GetCustomer returns a customer's profile. A merged customer's id resolves to
 // the customer it was merged into.
 func (s *Store) GetCustomer(ctx context.Context, id string) (domain.Customer, error) {
-	if !ValidID(CustomerIDPrefix, id) {
+	if !domain.ValidID(domain.CustomerIDPrefix, id) {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	for hop := 0; hop < 4; hop++ {
@@ -93,7 +93,7 @@ func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileN
 	}
 	now := s.Now()
 	if len(lk.owners) == 0 {
-		c := domain.Customer{ID: s.newID(CustomerIDPrefix, now), Identities: ids, CreatedAt: now, UpdatedAt: now, Version: 1}
+		c := domain.Customer{ID: s.newID(domain.CustomerIDPrefix, now), Identities: ids, CreatedAt: now, UpdatedAt: now, Version: 1}
 		if profileName != "" {
 			c.DisplayName, c.NameSource = profileName, "provider"
 		}
@@ -134,7 +134,7 @@ func (s *Store) resolveOnce(ctx context.Context, ids []domain.Identity, profileN
 	}
 	if len(linked) > 0 || (c.DisplayName == "" && profileName != "") {
 		upd := "SET updatedAt = :now"
-		cond := "attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"
+		cond := "attribute_exists(" + table.PK + ") AND attribute_not_exists(mergedInto)"
 		names := map[string]string{}
 		vals := map[string]types.AttributeValue{}
 		nowAV, _ := attributevalue.Marshal(now)
@@ -189,7 +189,7 @@ type ProfilePatch struct {
 // Counters written by inbound messages do not change the version, so an agent
 // is refused only when another edit of the profile happened.
 func (s *Store) UpdateProfile(ctx context.Context, id string, version int64, p ProfilePatch) (domain.Customer, error) {
-	if !ValidID(CustomerIDPrefix, id) {
+	if !domain.ValidID(domain.CustomerIDPrefix, id) {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	ed := newEdit(version, s.Now())

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // OwnedError is a conflict naming the customer an identity belongs to, so
@@ -63,7 +63,7 @@ func (s *Store) AddIdentity(ctx context.Context, customerID string, id domain.Id
 	proofSet(&expr, names, vals, cu.IdentityProof != nil, []string{id.Key()}, domain.ProofStaff)
 	writes = append(writes, types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: profileKey(cu.ID), UpdateExpression: &expr,
-		ConditionExpression:      aws.String("attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"),
+		ConditionExpression:      aws.String("attribute_exists(" + table.PK + ") AND attribute_not_exists(mergedInto)"),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
 	}})
 	if err := s.transact(ctx, writes, "add identity"); err != nil {
@@ -93,7 +93,7 @@ func (s *Store) RemoveIdentity(ctx context.Context, customerID string, id domain
 	now := s.Now()
 	nowAV, _ := attributevalue.Marshal(now)
 	tp := domain.Touchpoint{
-		ID: s.newID(TouchpointIDPrefix, now), CustomerID: cu.ID, Channel: domain.ChannelAgent, Direction: domain.DirectionOut,
+		ID: s.newID(domain.TouchpointIDPrefix, now), CustomerID: cu.ID, Channel: domain.ChannelAgent, Direction: domain.DirectionOut,
 		Kind: domain.KindNote, OccurredAt: now.UTC().Truncate(1e6), ReceivedAt: now,
 		Text:     "Removed " + string(id.Kind) + " " + id.Value + " from this customer",
 		Metadata: map[string]string{"agentId": agentID, "audit": "identity-removed", "identity": id.Key()},

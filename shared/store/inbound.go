@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Inbound is a customer event to record: who sent it (normalized identities,
@@ -82,7 +82,7 @@ func (in *Inbound) validate() error {
 	if len(tp.Text)+len(tp.Subject) > MaxTouchpointBytes {
 		return domain.Errorf(domain.CodeTooLarge, "text of %d bytes is above the %d-byte touchpoint budget", len(tp.Text)+len(tp.Subject), MaxTouchpointBytes)
 	}
-	if in.ConversationID != "" && !ValidID(ConversationIDPrefix, in.ConversationID) {
+	if in.ConversationID != "" && !domain.ValidID(domain.ConversationIDPrefix, in.ConversationID) {
 		return domain.Errorf(domain.CodeInvalid, "malformed conversation id")
 	}
 	return nil
@@ -109,7 +109,7 @@ func (s *Store) RecordInbound(ctx context.Context, in Inbound) (InboundResult, e
 	if tp.Status == "" {
 		tp.Status = domain.StatusReceived
 	}
-	tp.ID = s.newID(TouchpointIDPrefix, tp.OccurredAt)
+	tp.ID = s.newID(domain.TouchpointIDPrefix, tp.OccurredAt)
 	in.Touchpoint = tp
 
 	for attempt := 0; attempt < maxAttempts; attempt++ {
@@ -236,7 +236,7 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound, lk lookup) (I
 	tp := in.Touchpoint
 	cust := domain.Customer{
 		LastFrom:       lastFrom(tp, in.Identities),
-		ID:             s.newID(CustomerIDPrefix, now),
+		ID:             s.newID(domain.CustomerIDPrefix, now),
 		Language:       in.Language,
 		Identities:     in.Identities,
 		FirstContactAt: tp.OccurredAt,
@@ -317,7 +317,7 @@ func (s *Store) putNew(item map[string]types.AttributeValue) types.TransactWrite
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName:           &s.table,
 		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(" + tabledef.PK + ")"),
+		ConditionExpression: aws.String("attribute_not_exists(" + table.PK + ")"),
 	}}
 }
 
@@ -462,7 +462,7 @@ func (s *Store) inboundProfileUpdate(cust domain.Customer, tp domain.Touchpoint,
 		vals[":sw"] = &types.AttributeValueMemberSS{Value: suggested}
 		add = append(add, "#sw :sw")
 	}
-	cond := "attribute_exists(" + tabledef.PK + ") AND attribute_not_exists(mergedInto)"
+	cond := "attribute_exists(" + table.PK + ") AND attribute_not_exists(mergedInto)"
 
 	setVal := func(attr string, v any) error {
 		av, err := attributevalue.Marshal(v)
@@ -595,7 +595,7 @@ func uniqueIdentities(ids []domain.Identity) []domain.Identity {
 
 func (s *Store) newConversation(customerID string, ch domain.Channel, t time.Time) domain.Conversation {
 	return domain.Conversation{
-		ID:          s.newID(ConversationIDPrefix, t),
+		ID:          s.newID(domain.ConversationIDPrefix, t),
 		CustomerID:  customerID,
 		Status:      domain.ConversationOpen,
 		Priority:    domain.PriorityNormal,

@@ -9,7 +9,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/ddbmeter"
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Item types, stored in the "type" attribute so a partition read can tell them apart.
@@ -159,8 +159,8 @@ func unmarshalConversation(item map[string]types.AttributeValue) (domain.Convers
 }
 
 func addKeys(item map[string]types.AttributeValue, pk, sk, typ string) {
-	item[tabledef.PK] = &types.AttributeValueMemberS{Value: pk}
-	item[tabledef.SK] = &types.AttributeValueMemberS{Value: sk}
+	item[table.PK] = &types.AttributeValueMemberS{Value: pk}
+	item[table.SK] = &types.AttributeValueMemberS{Value: sk}
 	item["type"] = &types.AttributeValueMemberS{Value: typ}
 }
 

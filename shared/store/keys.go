@@ -4,7 +4,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Key prefixes of the single table. docs/table-design.md explains each.
@@ -34,8 +34,8 @@ func conversationPK(id string) string { return pfxConversation + id }
 
 func key(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		tabledef.PK: &types.AttributeValueMemberS{Value: pk},
-		tabledef.SK: &types.AttributeValueMemberS{Value: sk},
+		table.PK: &types.AttributeValueMemberS{Value: pk},
+		table.SK: &types.AttributeValueMemberS{Value: sk},
 	}
 }
 
@@ -59,7 +59,7 @@ func conversationKey(id string) map[string]types.AttributeValue {
 func identityFromKey(k string) (domain.Identity, bool) { return domain.ParseKey(k) }
 
 func pkOf(item map[string]types.AttributeValue) string {
-	if v, ok := item[tabledef.PK].(*types.AttributeValueMemberS); ok {
+	if v, ok := item[table.PK].(*types.AttributeValueMemberS); ok {
 		return v.Value
 	}
 	return ""

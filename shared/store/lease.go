@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // A lease item L#<name>/L lets one invocation of a scheduled job run at a
@@ -38,7 +38,7 @@ func (s *Store) AcquireLease(ctx context.Context, name string, ttl time.Duration
 	item["owner"] = &types.AttributeValueMemberS{Value: l.Owner}
 	item["expiresAtMs"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(l.ExpiresAt.UnixMilli(), 10)}
 	// The table's TTL removes leases nobody takes again (a day later).
-	item[tabledef.TTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(l.ExpiresAt.Add(24*time.Hour).Unix(), 10)}
+	item[table.TTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(l.ExpiresAt.Add(24*time.Hour).Unix(), 10)}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 &s.table,
 		Item:                      item,

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Merge moves everything of source under target: identities, touchpoints,
@@ -30,7 +30,7 @@ import (
 //
 // From step 1 on, the source id resolves to the target.
 func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Customer, error) {
-	if !ValidID(CustomerIDPrefix, targetID) || !ValidID(CustomerIDPrefix, sourceID) {
+	if !domain.ValidID(domain.CustomerIDPrefix, targetID) || !domain.ValidID(domain.CustomerIDPrefix, sourceID) {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	if targetID == sourceID {
@@ -189,7 +189,7 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 				TableName: &s.table,
 				Key:       conversationKey(conv.ID),
 				UpdateExpression: aws.String("SET #st = :resolved, resolvedAt = :now, updatedAt = :now, mergedInto = :into, version = version + :one " +
-					"REMOVE " + tabledef.GSI1PK + ", " + tabledef.GSI1SK + ", " + tabledef.GSI2PK + ", " + tabledef.GSI2SK),
+					"REMOVE " + table.GSI1PK + ", " + table.GSI1SK + ", " + table.GSI2PK + ", " + table.GSI2SK),
 				ConditionExpression:      aws.String("version = :v"),
 				ExpressionAttributeNames: map[string]string{"#st": "status"},
 				ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -330,7 +330,7 @@ func (s *Store) moveTouchpoints(ctx context.Context, from, to string) error {
 			for k, v := range item {
 				moved[k] = v
 			}
-			moved[tabledef.PK] = &types.AttributeValueMemberS{Value: customerPK(to)}
+			moved[table.PK] = &types.AttributeValueMemberS{Value: customerPK(to)}
 			moved["customerId"] = &types.AttributeValueMemberS{Value: to}
 			puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: moved}})
 			dels = append(dels, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: eventKey(from, t.ID)}})
@@ -399,7 +399,7 @@ func (s *Store) closeSuggestionItem(ctx context.Context, id, status string, now 
 	nowAV, _ := attributevalue.Marshal(now)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: suggestionKey(id),
-		UpdateExpression:         aws.String("SET #st = :st, closedAt = :now, " + tabledef.GSI2PK + " = :off"),
+		UpdateExpression:         aws.String("SET #st = :st, closedAt = :now, " + table.GSI2PK + " = :off"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :open"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{

@@ -2,12 +2,11 @@ package store
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 	"github.com/concierge-cx/concierge/shared/textfold"
 )
 
@@ -19,13 +18,9 @@ const namePrefixLen = 2
 // folded characters, sort by the folded name so a begins_with query finds
 // "Nguyễn Thị Lan" from "nguyen th".
 func nameIndexKeys(name, customerID string) (types.AttributeValue, types.AttributeValue) {
-	f := foldName(name)
+	f := textfold.Name(name)
 	return &types.AttributeValueMemberS{Value: "NAME#" + namePartition(f)},
 		&types.AttributeValueMemberS{Value: f + "#" + customerID}
-}
-
-func foldName(name string) string {
-	return strings.Join(strings.Fields(textfold.Fold(name)), " ")
 }
 
 func namePartition(folded string) string {
@@ -47,7 +42,7 @@ func (s *Store) nameWrite(customerID, name string) types.TransactWriteItem {
 	k["type"] = &types.AttributeValueMemberS{Value: typeName}
 	k["customerId"] = &types.AttributeValueMemberS{Value: customerID}
 	k["displayName"] = &types.AttributeValueMemberS{Value: name}
-	k[tabledef.GSI3PK], k[tabledef.GSI3SK] = nameIndexKeys(name, customerID)
+	k[table.GSI3PK], k[table.GSI3SK] = nameIndexKeys(name, customerID)
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: k}}
 }
 

@@ -13,10 +13,10 @@ import (
 // message id it also writes the dedup key, so delivery statuses find it and a
 // retried record of the same send is a no-op reported as a duplicate.
 func (s *Store) RecordOutbound(ctx context.Context, tp domain.Touchpoint) (domain.Touchpoint, bool, error) {
-	if !ValidID(CustomerIDPrefix, tp.CustomerID) {
+	if !domain.ValidID(domain.CustomerIDPrefix, tp.CustomerID) {
 		return tp, false, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
-	if tp.ConversationID != "" && !ValidID(ConversationIDPrefix, tp.ConversationID) {
+	if tp.ConversationID != "" && !domain.ValidID(domain.ConversationIDPrefix, tp.ConversationID) {
 		return tp, false, domain.Errorf(domain.CodeInvalid, "malformed conversation id")
 	}
 	if tp.Channel == "" || tp.Kind == "" {
@@ -31,7 +31,7 @@ func (s *Store) RecordOutbound(ctx context.Context, tp domain.Touchpoint) (domai
 	}
 	tp.OccurredAt = tp.OccurredAt.UTC().Truncate(1e6)
 	if tp.ID == "" {
-		tp.ID = s.newID(TouchpointIDPrefix, tp.OccurredAt)
+		tp.ID = s.newID(domain.TouchpointIDPrefix, tp.OccurredAt)
 	}
 	if tp.ProviderMessageID == "" {
 		item, err := marshalTouchpoint(tp)

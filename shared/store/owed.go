@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Owed side effects: a publish or a notification that must follow a change
@@ -49,7 +49,7 @@ func (s *Store) OweWrite(e OwedEffect) (OwedEffect, Write) {
 	item["event"] = &types.AttributeValueMemberS{Value: e.Event}
 	item["payload"] = &types.AttributeValueMemberB{Value: e.Payload}
 	// An effect still failing after two weeks is beyond saving; TTL keeps the partition small.
-	item[tabledef.TTL] = &types.AttributeValueMemberN{Value: itoa(now.Add(owedKeepFor).Unix())}
+	item[table.TTL] = &types.AttributeValueMemberN{Value: itoa(now.Add(owedKeepFor).Unix())}
 	return e, WriteOf(types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}})
 }
 
@@ -66,7 +66,7 @@ func (s *Store) Owe(ctx context.Context, e OwedEffect) error {
 func (s *Store) OwedEffects(ctx context.Context, limit int) ([]OwedEffect, error) {
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.table,
-		KeyConditionExpression:    aws.String(tabledef.PK + " = :p"),
+		KeyConditionExpression:    aws.String(table.PK + " = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pkOwed}},
 		Limit:                     aws.Int32(int32(limit)),
 	})
@@ -75,7 +75,7 @@ func (s *Store) OwedEffects(ctx context.Context, limit int) ([]OwedEffect, error
 	}
 	owed := make([]OwedEffect, 0, len(out.Items))
 	for _, it := range out.Items {
-		e := OwedEffect{Key: str(it, tabledef.SK), Kind: str(it, "kind"), ConversationID: str(it, "conversationId"), Event: str(it, "event")}
+		e := OwedEffect{Key: str(it, table.SK), Kind: str(it, "kind"), ConversationID: str(it, "conversationId"), Event: str(it, "event")}
 		if ts, _, ok := strings.Cut(e.Key, "#"); ok {
 			e.OwedAt, _ = time.Parse(owedLayout, ts)
 		}
@@ -94,7 +94,7 @@ func (s *Store) SettleOwed(ctx context.Context, sk string) (bool, error) {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:           &s.table,
 		Key:                 key(pkOwed, sk),
-		ConditionExpression: aws.String("attribute_exists(" + tabledef.PK + ")"),
+		ConditionExpression: aws.String("attribute_exists(" + table.PK + ")"),
 	})
 	if isConditionFailed(err) {
 		return false, nil

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // ErrOwedBusy says another attempt holds an owed effect (ClaimOwed): the
@@ -28,7 +28,7 @@ func (s *Store) ClaimOwed(ctx context.Context, sk string, d time.Duration) (bool
 		TableName:           &s.table,
 		Key:                 key(pkOwed, sk),
 		UpdateExpression:    aws.String("SET claimedUntil = :until"),
-		ConditionExpression: aws.String("attribute_exists(" + tabledef.PK + ") AND (attribute_not_exists(claimedUntil) OR claimedUntil <= :now)"),
+		ConditionExpression: aws.String("attribute_exists(" + table.PK + ") AND (attribute_not_exists(claimedUntil) OR claimedUntil <= :now)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":until": &types.AttributeValueMemberN{Value: itoa(now.Add(d).UnixMilli())},
 			":now":   &types.AttributeValueMemberN{Value: itoa(now.UnixMilli())},

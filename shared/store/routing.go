@@ -13,7 +13,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/stage"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Routing keys. A conversation waiting for an agent is in its team's queue
@@ -75,12 +75,12 @@ func marshalRoutedConversation(c domain.Conversation) (map[string]types.Attribut
 		if c.AssigneeID != "" {
 			pk = gsiAgentConvs + c.AssigneeID
 		}
-		item[tabledef.GSI1PK] = &types.AttributeValueMemberS{Value: pk}
-		item[tabledef.GSI1SK] = &types.AttributeValueMemberS{Value: queueSortKey(c)}
+		item[table.GSI1PK] = &types.AttributeValueMemberS{Value: pk}
+		item[table.GSI1SK] = &types.AttributeValueMemberS{Value: queueSortKey(c)}
 	}
 	if next := slaNextEvent(c); !next.IsZero() {
-		item[tabledef.GSI2PK] = &types.AttributeValueMemberS{Value: gsiSLA}
-		item[tabledef.GSI2SK] = &types.AttributeValueMemberS{Value: next.UTC().Format(sortTime) + "#" + c.ID}
+		item[table.GSI2PK] = &types.AttributeValueMemberS{Value: gsiSLA}
+		item[table.GSI2SK] = &types.AttributeValueMemberS{Value: next.UTC().Format(sortTime) + "#" + c.ID}
 	}
 	return item, nil
 }
@@ -196,8 +196,8 @@ func marshalAgent(a domain.Agent) (map[string]types.AttributeValue, error) {
 		return nil, err
 	}
 	addKeys(item, pfxAgent+a.ID, skAgent, typeAgent)
-	item[tabledef.GSI2PK] = &types.AttributeValueMemberS{Value: gsiAgentStatus + a.Status}
-	item[tabledef.GSI2SK] = &types.AttributeValueMemberS{Value: a.ID}
+	item[table.GSI2PK] = &types.AttributeValueMemberS{Value: gsiAgentStatus + a.Status}
+	item[table.GSI2SK] = &types.AttributeValueMemberS{Value: a.ID}
 	return item, nil
 }
 
@@ -224,8 +224,8 @@ func (s *Store) AgentsByStatus(ctx context.Context, status string) ([]domain.Age
 	var start map[string]types.AttributeValue
 	for {
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.table, IndexName: aws.String(tabledef.GSI2),
-			KeyConditionExpression:    aws.String(tabledef.GSI2PK + " = :p"),
+			TableName: &s.table, IndexName: aws.String(table.GSI2),
+			KeyConditionExpression:    aws.String(table.GSI2PK + " = :p"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: gsiAgentStatus + status}},
 			ExclusiveStartKey:         start,
 		})
@@ -257,7 +257,7 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string) (domain.A
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.table,
 		Key:                      agentKey(id),
-		UpdateExpression:         aws.String("SET #st = :s, updatedAt = :now, " + tabledef.GSI2PK + " = :g"),
+		UpdateExpression:         aws.String("SET #st = :s, updatedAt = :now, " + table.GSI2PK + " = :g"),
 		ConditionExpression:      aws.String("attribute_exists(PK) AND #st <> :inactive"),
 		ExpressionAttributeNames: map[string]string{"#st": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -387,8 +387,8 @@ func (s *Store) queryGSI1(ctx context.Context, pk string, limit int, cursor stri
 		return ConversationPage{}, domain.Errorf(domain.CodeInvalid, "limit must be at most %d", maxPageSize)
 	}
 	in := &dynamodb.QueryInput{
-		TableName: &s.table, IndexName: aws.String(tabledef.GSI1),
-		KeyConditionExpression:    aws.String(tabledef.GSI1PK + " = :p"),
+		TableName: &s.table, IndexName: aws.String(table.GSI1),
+		KeyConditionExpression:    aws.String(table.GSI1PK + " = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pk}},
 		Limit:                     aws.Int32(int32(limit)),
 	}
@@ -421,8 +421,8 @@ func (s *Store) queryGSI1(ctx context.Context, pk string, limit int, cursor stri
 // or before t, oldest first.
 func (s *Store) SLADue(ctx context.Context, t time.Time, limit int) ([]domain.Conversation, error) {
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName: &s.table, IndexName: aws.String(tabledef.GSI2),
-		KeyConditionExpression: aws.String(tabledef.GSI2PK + " = :p AND " + tabledef.GSI2SK + " <= :t"),
+		TableName: &s.table, IndexName: aws.String(table.GSI2),
+		KeyConditionExpression: aws.String(table.GSI2PK + " = :p AND " + table.GSI2SK + " <= :t"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":p": &types.AttributeValueMemberS{Value: gsiSLA},
 			":t": &types.AttributeValueMemberS{Value: t.UTC().Format(sortTime) + "#~"},
@@ -449,12 +449,12 @@ func (s *Store) ClaimQuietWindow(ctx context.Context, customerID string, window 
 	now := s.Now()
 	item := key(pfxQuiet+customerID, "Q")
 	item["type"] = &types.AttributeValueMemberS{Value: typeQuiet}
-	item[tabledef.TTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(window).Unix(), 10)}
+	item[table.TTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(window).Unix(), 10)}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 &s.table,
 		Item:                      item,
 		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #ttl < :now"),
-		ExpressionAttributeNames:  map[string]string{"#ttl": tabledef.TTL},
+		ExpressionAttributeNames:  map[string]string{"#ttl": table.TTL},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
 	})
 	if err != nil {

@@ -64,22 +64,6 @@ func (s *Store) newID(prefix string, t time.Time) string {
 	return prefix + id.String()
 }
 
-// ID prefixes make ids self-describing and let the API reject a malformed id early.
-const (
-	CustomerIDPrefix     = "cus_"
-	ConversationIDPrefix = "con_"
-	TouchpointIDPrefix   = "tp_"
-)
-
-// ValidID reports whether id has the prefix and a well-formed ULID.
-func ValidID(prefix, id string) bool {
-	if len(id) != len(prefix)+ulid.EncodedSize || id[:len(prefix)] != prefix {
-		return false
-	}
-	_, err := ulid.ParseStrict(id[len(prefix):])
-	return err == nil
-}
-
 // unavailable wraps an SDK error: a retryable storage failure (throttling,
 // timeouts, an outage, a lost race), unless DynamoDB refused the request
 // itself, which no retry mends: that is an internal error (500, details in

@@ -15,7 +15,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Possible-duplicate suggestions. A pair of customers that may be one person
@@ -63,7 +63,7 @@ type DuplicateNote struct {
 
 // SuggestionID is the id of the pair (a, b), whichever order they come in.
 func SuggestionID(a, b string) string {
-	x, y := strings.TrimPrefix(a, CustomerIDPrefix), strings.TrimPrefix(b, CustomerIDPrefix)
+	x, y := strings.TrimPrefix(a, domain.CustomerIDPrefix), strings.TrimPrefix(b, domain.CustomerIDPrefix)
 	if y < x {
 		x, y = y, x
 	}
@@ -76,8 +76,8 @@ func suggestionPair(id string) (string, string, bool) {
 	if !ok || len(rest) != 2*ulid.EncodedSize+1 || rest[ulid.EncodedSize] != '_' {
 		return "", "", false
 	}
-	a, b := CustomerIDPrefix+rest[:ulid.EncodedSize], CustomerIDPrefix+rest[ulid.EncodedSize+1:]
-	if !ValidID(CustomerIDPrefix, a) || !ValidID(CustomerIDPrefix, b) || a == b {
+	a, b := domain.CustomerIDPrefix+rest[:ulid.EncodedSize], domain.CustomerIDPrefix+rest[ulid.EncodedSize+1:]
+	if !domain.ValidID(domain.CustomerIDPrefix, a) || !domain.ValidID(domain.CustomerIDPrefix, b) || a == b {
 		return "", "", false
 	}
 	return a, b, true
@@ -115,8 +115,8 @@ func (s *Store) suggestionWrites(a, b string, reasons []string, now time.Time) [
 		TableName: &s.table,
 		Key:       suggestionKey(sid),
 		UpdateExpression: aws.String("SET #t = :typ, suggestionId = :sid, customerIds = :ids, firstSeen = if_not_exists(firstSeen, :now), lastSeen = :now, " +
-			"#st = if_not_exists(#st, :open), " + tabledef.GSI2PK + " = if_not_exists(" + tabledef.GSI2PK + ", :q), " +
-			tabledef.GSI2SK + " = if_not_exists(" + tabledef.GSI2SK + ", :qs) ADD reasons :r"),
+			"#st = if_not_exists(#st, :open), " + table.GSI2PK + " = if_not_exists(" + table.GSI2PK + ", :q), " +
+			table.GSI2SK + " = if_not_exists(" + table.GSI2SK + ", :qs) ADD reasons :r"),
 		ExpressionAttributeNames: map[string]string{"#t": "type", "#st": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":typ": &types.AttributeValueMemberS{Value: typeSuggestion}, ":sid": &types.AttributeValueMemberS{Value: sid},
@@ -203,8 +203,8 @@ func (s *Store) GetSuggestion(ctx context.Context, id string) (Suggestion, error
 func (s *Store) OpenSuggestions(ctx context.Context, limit int, cursor string) ([]Suggestion, string, error) {
 	in := &dynamodb.QueryInput{
 		TableName:              &s.table,
-		IndexName:              aws.String(tabledef.GSI2),
-		KeyConditionExpression: aws.String(tabledef.GSI2PK + " = :q"),
+		IndexName:              aws.String(table.GSI2),
+		KeyConditionExpression: aws.String(table.GSI2PK + " = :q"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":q": &types.AttributeValueMemberS{Value: gsiSuggestions},
 		},
@@ -217,8 +217,8 @@ func (s *Store) OpenSuggestions(ctx context.Context, limit int, cursor string) (
 			return nil, "", err
 		}
 		in.ExclusiveStartKey = map[string]types.AttributeValue{
-			tabledef.PK: &types.AttributeValueMemberS{Value: pfxSuggestion + sid}, tabledef.SK: &types.AttributeValueMemberS{Value: skSuggestion},
-			tabledef.GSI2PK: &types.AttributeValueMemberS{Value: gsiSuggestions}, tabledef.GSI2SK: &types.AttributeValueMemberS{Value: sk},
+			table.PK: &types.AttributeValueMemberS{Value: pfxSuggestion + sid}, table.SK: &types.AttributeValueMemberS{Value: skSuggestion},
+			table.GSI2PK: &types.AttributeValueMemberS{Value: gsiSuggestions}, table.GSI2SK: &types.AttributeValueMemberS{Value: sk},
 		}
 	}
 	out, err := s.db.Query(ctx, in)
@@ -236,7 +236,7 @@ func (s *Store) OpenSuggestions(ctx context.Context, limit int, cursor string) (
 	}
 	next := ""
 	if out.LastEvaluatedKey != nil {
-		next = encodeCursor(gsiSuggestions, str(out.LastEvaluatedKey, tabledef.GSI2SK))
+		next = encodeCursor(gsiSuggestions, str(out.LastEvaluatedKey, table.GSI2SK))
 	}
 	return list, next, nil
 }
@@ -287,7 +287,7 @@ func (s *Store) CloseSuggestion(ctx context.Context, id, status, by string) (Sug
 	err := s.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: suggestionKey(id),
-			UpdateExpression:         aws.String("SET #st = :st, closedBy = :by, closedAt = :now, " + tabledef.GSI2PK + " = :off"),
+			UpdateExpression:         aws.String("SET #st = :st, closedBy = :by, closedAt = :now, " + table.GSI2PK + " = :off"),
 			ConditionExpression:      aws.String("attribute_exists(PK) AND #st = :open"),
 			ExpressionAttributeNames: map[string]string{"#st": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{

@@ -12,7 +12,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/sla"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 	"github.com/concierge-cx/concierge/shared/teams"
 )
 
@@ -48,8 +48,8 @@ func marshalTeam(t teams.Team) (map[string]types.AttributeValue, error) {
 		return nil, err
 	}
 	addKeys(item, pfxTeam+t.ID, skTeam, typeTeam)
-	item[tabledef.GSI2PK] = &types.AttributeValueMemberS{Value: gsiTeams}
-	item[tabledef.GSI2SK] = &types.AttributeValueMemberS{Value: t.ID}
+	item[table.GSI2PK] = &types.AttributeValueMemberS{Value: gsiTeams}
+	item[table.GSI2SK] = &types.AttributeValueMemberS{Value: t.ID}
 	return item, nil
 }
 
@@ -87,8 +87,8 @@ func (s *Store) ListTeams(ctx context.Context) ([]teams.Team, error) {
 	var start map[string]types.AttributeValue
 	for {
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.table, IndexName: aws.String(tabledef.GSI2),
-			KeyConditionExpression:    aws.String(tabledef.GSI2PK + " = :p"),
+			TableName: &s.table, IndexName: aws.String(table.GSI2),
+			KeyConditionExpression:    aws.String(table.GSI2PK + " = :p"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: gsiTeams}},
 			ExclusiveStartKey:         start,
 		})

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Page is one page of a timeline, newest first. Next is an opaque cursor, empty
@@ -29,7 +29,7 @@ const (
 // Timeline returns a customer's touchpoints newest first. The cursor is bound to
 // the customer: one customer's cursor is refused on another's timeline.
 func (s *Store) Timeline(ctx context.Context, customerID string, limit int, cursor string) (Page, error) {
-	if !ValidID(CustomerIDPrefix, customerID) {
+	if !domain.ValidID(domain.CustomerIDPrefix, customerID) {
 		return Page{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	if limit <= 0 {
@@ -68,7 +68,7 @@ func (s *Store) Timeline(ctx context.Context, customerID string, limit int, curs
 		p.Items = append(p.Items, t)
 	}
 	if lek := out.LastEvaluatedKey; lek != nil {
-		if sk, ok := lek[tabledef.SK].(*types.AttributeValueMemberS); ok {
+		if sk, ok := lek[table.SK].(*types.AttributeValueMemberS); ok {
 			p.Next = encodeCursor(customerID, sk.Value)
 		}
 	}
@@ -88,7 +88,7 @@ func decodeCursor(customerID, cursor string) (string, error) {
 		return "", bad
 	}
 	rest, ok := strings.CutPrefix(string(raw), cursorVersion+customerID+".")
-	if !ok || !strings.HasPrefix(rest, pfxEvent) || !ValidID(TouchpointIDPrefix, strings.TrimPrefix(rest, pfxEvent)) {
+	if !ok || !strings.HasPrefix(rest, pfxEvent) || !domain.ValidID(domain.TouchpointIDPrefix, strings.TrimPrefix(rest, pfxEvent)) {
 		return "", bad
 	}
 	return rest, nil

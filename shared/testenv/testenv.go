@@ -27,7 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/concierge-cx/concierge/shared/tableddb"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Environment variables set by scripts/withemulators.
@@ -49,25 +49,25 @@ func DynamoDB(t testing.TB) *dynamodb.Client {
 	})
 }
 
-// NewTable creates a fresh Concierge table (shared/tabledef: keys, three GSIs, TTL) with a
+// NewTable creates a fresh Concierge table (shared/store/table: keys, three GSIs, TTL) with a
 // unique name, waits until it is active, and deletes it when the test ends.
-func NewTable(t testing.TB) (client *dynamodb.Client, table string) {
+func NewTable(t testing.TB) (client *dynamodb.Client, name string) {
 	t.Helper()
 	client = DynamoDB(t)
-	table = uniqueName(t, 255)
-	if err := tableddb.EnsureTable(t.Context(), client, table); err != nil {
+	name = uniqueName(t, 255)
+	if err := table.EnsureTable(t.Context(), client, name); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()
-		_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+		_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 		var notFound *dynamotypes.ResourceNotFoundException
 		if err != nil && !errors.As(err, &notFound) {
-			t.Errorf("testenv: deleting table %s: %v", table, err)
+			t.Errorf("testenv: deleting table %s: %v", name, err)
 		}
 	})
-	return client, table
+	return client, name
 }
 
 // SQS returns a client for fauxqs's SQS API.

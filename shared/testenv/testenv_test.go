@@ -18,16 +18,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/store/table"
 	"github.com/concierge-cx/concierge/shared/testenv"
 )
 
 func TestNewTableStoresItemsAndReportsCapacity(t *testing.T) {
 	t.Parallel()
-	client, table := testenv.NewTable(t)
+	client, name := testenv.NewTable(t)
 	ctx := t.Context()
 
-	desc, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	desc, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,31 +38,31 @@ func TestNewTableStoresItemsAndReportsCapacity(t *testing.T) {
 	for _, ix := range desc.Table.GlobalSecondaryIndexes {
 		indexes[aws.ToString(ix.IndexName)] = ix.Projection.ProjectionType
 	}
-	for _, want := range tabledef.Table().Indexes {
+	for _, want := range table.Table().Indexes {
 		if indexes[want.Name] != dynamotypes.ProjectionTypeAll {
 			t.Errorf("index %s: projection %q, want ALL (indexes: %v)", want.Name, indexes[want.Name], indexes)
 		}
 	}
-	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
+	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := ttl.TimeToLiveDescription; d == nil || aws.ToString(d.AttributeName) != tabledef.TTL ||
+	if d := ttl.TimeToLiveDescription; d == nil || aws.ToString(d.AttributeName) != table.TTL ||
 		d.TimeToLiveStatus != dynamotypes.TimeToLiveStatusEnabled {
-		t.Errorf("TTL = %+v, want enabled on %s", d, tabledef.TTL)
+		t.Errorf("TTL = %+v, want enabled on %s", d, table.TTL)
 	}
 
 	key := map[string]dynamotypes.AttributeValue{
-		tabledef.PK: &dynamotypes.AttributeValueMemberS{Value: "CUST#01"},
-		tabledef.SK: &dynamotypes.AttributeValueMemberS{Value: "PROFILE"},
+		table.PK: &dynamotypes.AttributeValueMemberS{Value: "CUST#01"},
+		table.SK: &dynamotypes.AttributeValueMemberS{Value: "PROFILE"},
 	}
 	item := map[string]dynamotypes.AttributeValue{
-		tabledef.PK: key[tabledef.PK],
-		tabledef.SK: key[tabledef.SK],
-		"name":      &dynamotypes.AttributeValueMemberS{Value: "Nguyễn Thị Hoa"},
+		table.PK: key[table.PK],
+		table.SK: key[table.SK],
+		"name":   &dynamotypes.AttributeValueMemberS{Value: "Nguyễn Thị Hoa"},
 	}
 	put, err := client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:              aws.String(table),
+		TableName:              aws.String(name),
 		Item:                   item,
 		ReturnConsumedCapacity: dynamotypes.ReturnConsumedCapacityTotal,
 	})
@@ -73,7 +73,7 @@ func TestNewTableStoresItemsAndReportsCapacity(t *testing.T) {
 		t.Errorf("PutItem ConsumedCapacity = %+v, want write units reported", put.ConsumedCapacity)
 	}
 	get, err := client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:              aws.String(table),
+		TableName:              aws.String(name),
 		Key:                    key,
 		ConsistentRead:         aws.Bool(true),
 		ReturnConsumedCapacity: dynamotypes.ReturnConsumedCapacityTotal,
@@ -81,8 +81,8 @@ func TestNewTableStoresItemsAndReportsCapacity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name, _ := get.Item["name"].(*dynamotypes.AttributeValueMemberS)
-	if name == nil || name.Value != "Nguyễn Thị Hoa" {
+	got, _ := get.Item["name"].(*dynamotypes.AttributeValueMemberS)
+	if got == nil || got.Value != "Nguyễn Thị Hoa" {
 		t.Errorf("GetItem name = %#v, want the stored name", get.Item["name"])
 	}
 	if get.ConsumedCapacity == nil || aws.ToFloat64(get.ConsumedCapacity.CapacityUnits) <= 0 {
@@ -92,14 +92,14 @@ func TestNewTableStoresItemsAndReportsCapacity(t *testing.T) {
 
 func TestNewTableIsDeletedAfterTheTest(t *testing.T) {
 	t.Parallel()
-	var table string
+	var name string
 	t.Run("inner", func(t *testing.T) {
-		_, table = testenv.NewTable(t)
+		_, name = testenv.NewTable(t)
 	})
-	_, err := testenv.DynamoDB(t).DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	_, err := testenv.DynamoDB(t).DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 	var notFound *dynamotypes.ResourceNotFoundException
 	if !errors.As(err, &notFound) {
-		t.Errorf("DescribeTable(%s) after the test = %v, want ResourceNotFoundException", table, err)
+		t.Errorf("DescribeTable(%s) after the test = %v, want ResourceNotFoundException", name, err)
 	}
 }
 

@@ -28,6 +28,13 @@ func Fold(s string) string {
 	return b.String()
 }
 
+// Name folds a person's name for comparison and lookup: Fold, with runs of
+// white space (tabs, no-break spaces) collapsed to one space and the ends
+// trimmed, so "  Nguyễn  Thị Lan" and "nguyen thi lan" are the same name.
+func Name(s string) string {
+	return strings.Join(strings.Fields(Fold(s)), " ")
+}
+
 // HasDiacritics reports whether s carries any combining mark or đ, i.e. was
 // typed with Vietnamese diacritics.
 func HasDiacritics(s string) bool {

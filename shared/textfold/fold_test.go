@@ -19,3 +19,15 @@ func TestFoldMatchesVietnameseTypedEitherWay(t *testing.T) {
 		t.Error("HasDiacritics")
 	}
 }
+
+func TestNameCollapsesSpacing(t *testing.T) {
+	for in, want := range map[string]string{
+		"  Nguyễn  Thị\tLan ": "nguyen thi lan",
+		"NGUYEN\u00a0THI LAN": "nguyen thi lan",
+		"":                    "",
+	} {
+		if got := Name(in); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -15,12 +15,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/channels/channelstest"
 	"github.com/concierge-cx/concierge/shared/channels/meta"
 	"github.com/concierge-cx/concierge/shared/channels/testsecrets"
 	"github.com/concierge-cx/concierge/shared/channels/twilio"
 	"github.com/concierge-cx/concierge/shared/channels/vonage"
-	"github.com/concierge-cx/concierge/shared/channels/webchat"
 	"github.com/concierge-cx/concierge/shared/channels/zalo"
 	"github.com/concierge-cx/concierge/shared/ddbmeter"
 	"github.com/concierge-cx/concierge/shared/domain"
@@ -75,7 +75,7 @@ var providers = []provider{
 	}},
 	{"webchat", "webchat-message.json", func(ev events.APIGatewayV2HTTPRequest, i int) events.APIGatewayV2HTTPRequest {
 		ev.Body = strings.Replace(ev.Body, `"text":"`, fmt.Sprintf(`"text":"(%d) `, i), 1)
-		ev.Headers["x-concierge-signature"] = webchat.Signature(testsecrets.WebchatSecret, ev.Headers["x-concierge-timestamp"], []byte(ev.Body))
+		ev.Headers["x-concierge-signature"] = channels.Signature(testsecrets.WebchatSecret, ev.Headers["x-concierge-timestamp"], []byte(ev.Body))
 		return ev
 	}},
 }
@@ -90,7 +90,7 @@ func BenchmarkWebhook(b *testing.B) {
 	q, url := testenv.NewQueue(b, testenv.QueueOptions{})
 	scorer, _ := urgency.NewScorer(urgency.DefaultConfig())
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	svc := &ingest.Service{Store: st, Jobs: queue.Lanes{Client: q, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
+	svc := &ingest.Service{Store: st, Jobs: queue.Publisher{Client: q, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
 	h := webhook.New(fullConfig(), svc, st, webhook.WithClock(func() time.Time { return time.Time{} }), webhook.WithLogger(log))
 	ctx := context.Background()
 	for _, p := range providers {

@@ -23,7 +23,6 @@ import (
 	"github.com/concierge-cx/concierge/shared/channels/meta"
 	"github.com/concierge-cx/concierge/shared/channels/testsecrets"
 	"github.com/concierge-cx/concierge/shared/channels/twilio"
-	"github.com/concierge-cx/concierge/shared/channels/webchat"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/queue"
@@ -64,7 +63,7 @@ func fixtureWith(t *testing.T, cfg webhook.Config, st *store.Store, q *sqs.Clien
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	svc := &ingest.Service{Store: st, Jobs: queue.Lanes{Client: q, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
+	svc := &ingest.Service{Store: st, Jobs: queue.Publisher{Client: q, NormalURL: url}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: log}
 	// A zero clock replays each recorded event at the time it was signed.
 	h := webhook.New(cfg, svc, st, webhook.WithClock(func() time.Time { return time.Time{} }), webhook.WithLogger(log))
 	return fixture{h: h, st: st, sqs: q, queueURL: url}
@@ -321,7 +320,7 @@ func TestRefusals(t *testing.T) {
 	malformed.Body = string(bad)
 	malformed.RequestContext.TimeEpoch = time.Now().UnixMilli()
 	malformed.Headers["x-concierge-timestamp"] = ts
-	malformed.Headers["x-concierge-signature"] = webchat.Signature(testsecrets.WebchatSecret, ts, bad)
+	malformed.Headers["x-concierge-signature"] = channels.Signature(testsecrets.WebchatSecret, ts, bad)
 
 	badB64 := channelstest.Event(t, "twilio-messages-whatsapp.json")
 	badB64.Body = "%%%not base64"
@@ -435,7 +434,7 @@ func TestOversizedProviderMessageIDIs400(t *testing.T) {
 	wc.Body = string(body)
 	wc.RequestContext.TimeEpoch = time.Now().UnixMilli()
 	wc.Headers["x-concierge-timestamp"] = ts
-	wc.Headers["x-concierge-signature"] = webchat.Signature(testsecrets.WebchatSecret, ts, body)
+	wc.Headers["x-concierge-signature"] = channels.Signature(testsecrets.WebchatSecret, ts, body)
 
 	for name, ev := range map[string]events.APIGatewayV2HTTPRequest{"whatsapp": wa, "twilio sms": sms, "webchat": wc} {
 		res := f.handle(t, ev)

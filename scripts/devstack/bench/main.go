@@ -40,8 +40,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/scripts/devstack/stack"
-	"github.com/concierge-cx/concierge/shared/channels/webchat"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/channels"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 const (
@@ -95,7 +95,7 @@ func main() {
 		req, _ := http.NewRequest(http.MethodPost, st.GatewayURL+"/webhooks/webchat", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Concierge-Timestamp", ts)
-		req.Header.Set("X-Concierge-Signature", webchat.Signature(secret, ts, body))
+		req.Header.Set("X-Concierge-Signature", channels.Signature(secret, ts, body))
 		began := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
@@ -143,7 +143,7 @@ func main() {
 		_, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: aws.String(st.Table),
 			Item: map[string]types.AttributeValue{
-				tabledef.PK: &types.AttributeValueMemberS{Value: k}, tabledef.SK: &types.AttributeValueMemberS{Value: "M"},
+				table.PK: &types.AttributeValueMemberS{Value: k}, table.SK: &types.AttributeValueMemberS{Value: "M"},
 				"customerId": &types.AttributeValueMemberS{Value: "cus_bench"},
 			},
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),

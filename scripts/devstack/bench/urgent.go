@@ -20,9 +20,9 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/concierge-cx/concierge/scripts/devstack/stack"
-	"github.com/concierge-cx/concierge/shared/channels/webchat"
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/lanes"
+	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -95,7 +95,7 @@ func urgentLatency(ctx context.Context, st *stack.Stack, client *http.Client, se
 		req, _ := http.NewRequest(http.MethodPost, st.GatewayURL+"/webhooks/webchat", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Concierge-Timestamp", ts)
-		req.Header.Set("X-Concierge-Signature", webchat.Signature(secret, ts, body))
+		req.Header.Set("X-Concierge-Signature", channels.Signature(secret, ts, body))
 		arrived := notes.wait(name)
 		sent := time.Now()
 		resp, err := client.Do(req)
@@ -136,7 +136,7 @@ func drained(ctx context.Context, st *stack.Stack, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
 		left := 0
-		for _, l := range lanes.All() {
+		for _, l := range queue.Lanes() {
 			out, err := st.SQS().GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(st.Queues[l.Key]),
 				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
 					sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})

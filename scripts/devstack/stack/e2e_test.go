@@ -27,9 +27,9 @@ import (
 	"github.com/concierge-cx/concierge/shared/channels/testsecrets"
 	"github.com/concierge-cx/concierge/shared/channels/webchat"
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/email"
 	"github.com/concierge-cx/concierge/shared/ingest"
-	"github.com/concierge-cx/concierge/shared/lanes"
-	"github.com/concierge-cx/concierge/shared/send"
+	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -46,7 +46,7 @@ const testSLAPolicy = `{"targets":{"urgent":{"firstResponse":"4m","nextResponse"
 type webchatBackend struct {
 	secret string
 	mu     sync.Mutex
-	got    []send.WebchatReply
+	got    []outbound.WebchatReply
 	bad    []string
 }
 
@@ -63,17 +63,17 @@ func (b *webchatBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	var m send.WebchatReply
+	var m outbound.WebchatReply
 	_ = json.Unmarshal(body, &m)
 	b.got = append(b.got, m)
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = io.WriteString(w, `{"ok":true}`)
 }
 
-func (b *webchatBackend) replies() ([]send.WebchatReply, []string) {
+func (b *webchatBackend) replies() ([]outbound.WebchatReply, []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]send.WebchatReply(nil), b.got...), append([]string(nil), b.bad...)
+	return append([]outbound.WebchatReply(nil), b.got...), append([]string(nil), b.bad...)
 }
 
 // TestDemoStoryThroughTheWholeStack starts the stack from scratch (the real bootstrap binaries, built as
@@ -271,21 +271,21 @@ func TestDemoStoryThroughTheWholeStack(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "550") {
 		t.Errorf("mail to another address: %v, want 550", err)
 	}
-	objs, err := st.S3().ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(st.Buckets[lanes.RawMail.Name]), Prefix: aws.String(lanes.RawMailPrefix)})
+	objs, err := st.S3().ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(st.Buckets[email.RawMail.Name]), Prefix: aws.String(email.RawMailPrefix)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(objs.Contents) != 1+boolInt(res.EmailSent) {
-		t.Fatalf("raw-mail bucket holds %d objects under %s", len(objs.Contents), lanes.RawMailPrefix)
+		t.Fatalf("raw-mail bucket holds %d objects under %s", len(objs.Contents), email.RawMailPrefix)
 	}
 	found := false
 	for _, o := range objs.Contents {
 		key := aws.ToString(o.Key)
-		id := strings.TrimPrefix(key, lanes.RawMailPrefix)
+		id := strings.TrimPrefix(key, email.RawMailPrefix)
 		if len(id) < 20 || strings.Trim(id, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
 			t.Errorf("object key %q: want the prefix and an SES-style message id", key)
 		}
-		obj, err := st.S3().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(st.Buckets[lanes.RawMail.Name]), Key: aws.String(key)})
+		obj, err := st.S3().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(st.Buckets[email.RawMail.Name]), Key: aws.String(key)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,7 +22,7 @@ import (
 
 	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
 	"github.com/concierge-cx/concierge/scripts/devstack/lambdahost"
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 )
 
 // Invoker runs one synchronous invocation; *lambdahost.Host is one.
@@ -42,7 +42,7 @@ const integrationTimeout = 30 * time.Second
 // Gateway builds API Gateway HTTP API (payload 2.0) events from local HTTP requests, authorizes the JWT
 // routes, invokes the route's function and maps its response back, as the deployed HTTP API does.
 type Gateway struct {
-	Routes    *routes.Table
+	Routes    *httpapi.RouteTable
 	Functions map[string]Invoker // by function name; a route whose function is missing answers 503
 	JWTSecret string
 	APIID     string
@@ -91,7 +91,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request) time.Duration {
 		return 0
 	}
 	if rt.LocalOnly() {
-		if rt.Path == routes.HealthPath && g.Health != nil {
+		if rt.Path == httpapi.HealthPath && g.Health != nil {
 			status, body := g.Health(r.Context())
 			writeJSON(w, status, body)
 			return 0
@@ -174,7 +174,7 @@ func (g *Gateway) authorize(r *http.Request) (devjwt.Verified, bool) {
 
 // EventContext is what the gateway knows beyond the HTTP request itself.
 type EventContext struct {
-	Route      routes.Route
+	Route      httpapi.Route
 	Params     map[string]string
 	Now        time.Time
 	APIID      string

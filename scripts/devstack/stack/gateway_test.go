@@ -16,7 +16,7 @@ import (
 
 	"github.com/concierge-cx/concierge/scripts/devstack/devjwt"
 	"github.com/concierge-cx/concierge/scripts/devstack/lambdahost"
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
 )
 
 const testSecret = "gateway-test-secret"
@@ -43,7 +43,7 @@ func okJSON(body string) lambdahost.Result {
 }
 
 func newGateway(fns map[string]Invoker) *httptest.Server {
-	gw := &Gateway{Routes: routes.NewTable(routes.All()), Functions: fns, JWTSecret: testSecret, APIID: "local", AccountID: "000000000000",
+	gw := &Gateway{Routes: httpapi.NewRouteTable(httpapi.Routes()), Functions: fns, JWTSecret: testSecret, APIID: "local", AccountID: "000000000000",
 		Sandbox: &Sandbox{}, Health: func(context.Context) (int, any) { return 200, map[string]string{"status": "up"} }}
 	return httptest.NewServer(gw)
 }
@@ -365,7 +365,7 @@ func TestGatewayRecordsTheHopsOfAnInvocation(t *testing.T) {
 	fn := &recorder{answer: okJSON(`{"ok":true}`)}
 	fn.answer.Waited, fn.answer.Duration = 7*time.Millisecond, 42*time.Millisecond
 	timings := &Timings{}
-	gw := &Gateway{Routes: routes.NewTable(routes.All()), Functions: map[string]Invoker{"webhooks": fn}, Timings: timings}
+	gw := &Gateway{Routes: httpapi.NewRouteTable(httpapi.Routes()), Functions: map[string]Invoker{"webhooks": fn}, Timings: timings}
 	srv := httptest.NewServer(gw)
 	defer srv.Close()
 	if resp, body := do(t, http.MethodPost, srv.URL+"/webhooks/webchat", "application/json", `{}`, nil); resp.StatusCode != 200 {

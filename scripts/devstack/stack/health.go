@@ -11,8 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/concierge-cx/concierge/shared/lanes"
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
+	"github.com/concierge-cx/concierge/shared/queue"
+	"github.com/concierge-cx/concierge/shared/sla"
 )
 
 // Part is one part's line in the health report.
@@ -49,7 +50,7 @@ func (s *Stack) health(ctx context.Context) (int, any) {
 	go func() {
 		defer wg.Done()
 		var firstErr error
-		for _, l := range lanes.All() {
+		for _, l := range queue.Lanes() {
 			out, err := s.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 				QueueUrl:       aws.String(s.Queues[l.Key]),
 				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages},
@@ -72,12 +73,12 @@ func (s *Stack) health(ctx context.Context) (int, any) {
 			"coldStarts": st.ColdStarts, "restarts": st.Restarts, "firstResponseMs": st.FirstResponse.Milliseconds(),
 		}}
 	}
-	for _, name := range routes.Functions() {
+	for _, name := range httpapi.RouteFunctions() {
 		if _, ok := s.Hosts[name]; !ok {
 			h.Functions[name] = Part{Up: false, Detail: "not built yet: no functions/" + name + "; its routes answer 503"}
 		}
 	}
-	for _, l := range lanes.All() {
+	for _, l := range queue.Lanes() {
 		queued, _ := depth.Load(l.Key)
 		p, ok := s.Pollers[l.Key]
 		if !ok {
@@ -96,7 +97,7 @@ func (s *Stack) health(ctx context.Context) (int, any) {
 		}
 	}
 	up = up && h.SMTP.Up
-	for _, sc := range lanes.Schedules() {
+	for _, sc := range sla.Schedules() {
 		st, ok := s.sched[sc.Function]
 		if !ok {
 			h.Schedules[sc.Function] = Part{Up: false, Detail: "functions/" + sc.Function + " not built yet"}

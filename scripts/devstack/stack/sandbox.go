@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"mime"
+	stdmime "mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,10 +22,10 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/channels/webchat"
-	"github.com/concierge-cx/concierge/shared/mail"
-	"github.com/concierge-cx/concierge/shared/mail/mailtest"
+	"github.com/concierge-cx/concierge/shared/mime"
+	"github.com/concierge-cx/concierge/shared/mime/mimetest"
 	"github.com/concierge-cx/concierge/shared/notify"
-	sender "github.com/concierge-cx/concierge/shared/send"
+	"github.com/concierge-cx/concierge/shared/outbound"
 )
 
 // Sent is one message the provider sandbox recorded instead of sending.
@@ -265,7 +265,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Text   string          `json:"text"`
 		}
 		to, text := "", ""
-		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
+		if ct, _, _ := stdmime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
 			if err := json.Unmarshal(body, &msg); err == nil {
 				to, text = strings.Trim(string(msg.ChatID), `"`), msg.Text
 			}
@@ -343,7 +343,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else if raw := msg.Content.Raw; raw != nil {
 			// Show what the customer reads, not the MIME: decoded with the
 			// same parser inbound mail goes through.
-			if parsed, err := mail.Parse(r.Context(), bytes.NewReader(raw.Data), mailtest.DiscardSink{}); err == nil {
+			if parsed, err := mime.Parse(r.Context(), bytes.NewReader(raw.Data), mimetest.DiscardSink{}); err == nil {
 				sent.Subject, sent.Text = parsed.Subject, strings.TrimSpace(parsed.FullText)
 				if len(parsed.To) > 0 && sent.To == "" {
 					sent.To = parsed.To[0].Email
@@ -360,7 +360,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"code": "bad_signature", "message": err.Error()})
 			return
 		}
-		var msg sender.WebchatReply
+		var msg outbound.WebchatReply
 		if err := json.Unmarshal(body, &msg); err != nil || msg.VisitorID == "" || msg.Text == "" {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"code": "invalid", "message": "visitorId and text are required"})
 			return

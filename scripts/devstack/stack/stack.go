@@ -37,11 +37,11 @@ import (
 	"github.com/concierge-cx/concierge/shared/connect"
 	"github.com/concierge-cx/concierge/shared/email"
 	"github.com/concierge-cx/concierge/shared/envconfig"
-	"github.com/concierge-cx/concierge/shared/lanes"
-	"github.com/concierge-cx/concierge/shared/routes"
+	"github.com/concierge-cx/concierge/shared/httpapi"
+	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
-	"github.com/concierge-cx/concierge/shared/tableddb"
-	"github.com/concierge-cx/concierge/shared/tabledef"
+	"github.com/concierge-cx/concierge/shared/sla"
+	"github.com/concierge-cx/concierge/shared/store/table"
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
@@ -217,8 +217,8 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	}
 	for _, name := range s.Functions {
 		timeout := DefaultTimeout
-		if name == lanes.Urgent.Consumer {
-			timeout = lanes.Urgent.ConsumerTimeout
+		if name == queue.Urgent.Consumer {
+			timeout = queue.Urgent.ConsumerTimeout
 		}
 		cfg := lambdahost.Config{
 			Name: name, Binary: s.Binaries[name], Env: s.FuncEnv, Concurrency: functionConcurrency(name, opts.Concurrency),
@@ -238,7 +238,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		fns[name] = h
 	}
 	gw := &Gateway{
-		Routes: routes.NewTable(routes.All()), Functions: fns, JWTSecret: s.jwtSecret(), APIID: apiID,
+		Routes: httpapi.NewRouteTable(httpapi.Routes()), Functions: fns, JWTSecret: s.jwtSecret(), APIID: apiID,
 		AccountID: accountID, Sandbox: s.Sandbox, Health: s.health, Timings: s.Timings,
 	}
 	if !opts.Quiet {
@@ -255,7 +255,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 
 	// SMTP.
 	s.Mail = &MailReceiver{
-		Addresses: s.SupportAddresses, Bucket: s.Buckets[lanes.RawMail.Name], Prefix: lanes.RawMailPrefix,
+		Addresses: s.SupportAddresses, Bucket: s.Buckets[email.RawMail.Name], Prefix: email.RawMailPrefix,
 		S3: s.s3, Region: s.region(), Log: s.log.With("part", "smtp"),
 		EmailARN: fmt.Sprintf("arn:aws:lambda:%s:%s:function:email", s.region(), accountID),
 	}
@@ -268,7 +268,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	s.SMTPAddr = s.Mail.Addr()
 
 	// Pollers, when their consumer exists.
-	for _, l := range lanes.All() {
+	for _, l := range queue.Lanes() {
 		h := s.Hosts[l.Consumer]
 		if h == nil {
 			continue
@@ -283,7 +283,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	}
 
 	// Schedules.
-	for _, sc := range lanes.Schedules() {
+	for _, sc := range sla.Schedules() {
 		if h := s.Hosts[sc.Function]; h != nil {
 			s.startSchedule(runCtx, sc, h)
 		}
@@ -304,14 +304,14 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 // reserved concurrency never runs more instances. Every other function scales with its requests in
 // Lambda; locally it is capped at Options.Concurrency.
 var (
-	laneConcurrency     = map[string]int{lanes.Urgent.Key: 5, lanes.Normal.Key: 2}
+	laneConcurrency     = map[string]int{queue.Urgent.Key: 5, queue.Normal.Key: 2}
 	reservedConcurrency = map[string]int{"email": 5}
 )
 
 // functionConcurrency is how many instances of a function run at once locally, at most limit.
 func functionConcurrency(name string, limit int) int {
 	n := 0
-	for _, l := range lanes.All() {
+	for _, l := range queue.Lanes() {
 		if l.Consumer == name {
 			n += min(laneConcurrency[l.Key], limit)
 		}
@@ -450,12 +450,12 @@ func (s *Stack) connect(ddbEP, fqEP string) {
 
 // ensureResources creates the table, the queues with their DLQs and the buckets, idempotently.
 func (s *Stack) ensureResources(ctx context.Context) error {
-	s.Table = s.opts.Prefix + tabledef.DefaultName
-	if err := tableddb.EnsureTable(ctx, s.ddb, s.Table); err != nil {
+	s.Table = s.opts.Prefix + table.DefaultName
+	if err := table.EnsureTable(ctx, s.ddb, s.Table); err != nil {
 		return err
 	}
 	s.Queues = map[string]string{}
-	for _, l := range lanes.All() {
+	for _, l := range queue.Lanes() {
 		dlqURL, err := s.ensureQueue(ctx, s.opts.Prefix+l.DLQ(), map[string]string{
 			// Fourteen days, the most SQS keeps a message: a dead letter is there to be looked at.
 			string(sqstypes.QueueAttributeNameMessageRetentionPeriod): "1209600",
@@ -475,7 +475,7 @@ func (s *Stack) ensureResources(ctx context.Context) error {
 		s.Queues[l.Key] = url
 	}
 	s.Buckets = map[string]string{}
-	for _, b := range lanes.Buckets() {
+	for _, b := range email.Buckets() {
 		name := s.opts.Prefix + b.Name
 		if _, err := s.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 			if _, herr := s.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name)}); herr != nil {
@@ -649,7 +649,7 @@ func (s *Stack) functionEnv() []string {
 		"PUBLIC_BASE_URL":           s.PublicBaseURL,
 		"LOCAL_JWT_SECRET":          s.jwtSecret(),
 		"SUPPORT_ADDRESSES":         strings.Join(s.SupportAddresses, ","),
-		lanes.RawMailPrefixEnv:      lanes.RawMailPrefix,
+		email.RawMailPrefixEnv:      email.RawMailPrefix,
 		"DYNAMODB_ENDPOINT":         s.DynamoDBEndpoint,
 		"SQS_ENDPOINT":              s.FauxqsEndpoint,
 		"S3_ENDPOINT":               s.FauxqsEndpoint,
@@ -661,10 +661,10 @@ func (s *Stack) functionEnv() []string {
 		"AWS_ACCESS_KEY_ID":         s.getenv("AWS_ACCESS_KEY_ID", "local"),
 		"AWS_SECRET_ACCESS_KEY":     s.getenv("AWS_SECRET_ACCESS_KEY", "local"),
 	}
-	for _, l := range lanes.All() {
+	for _, l := range queue.Lanes() {
 		vars[l.EnvVar] = s.Queues[l.Key]
 	}
-	for _, b := range lanes.Buckets() {
+	for _, b := range email.Buckets() {
 		vars[b.EnvVar] = s.Buckets[b.Name]
 	}
 	for k, v := range SandboxBases(s.GatewayURL) {
@@ -716,7 +716,7 @@ func (d *dropReports) Write(b []byte) (int, error) {
 	return d.w.Write(b)
 }
 
-func (s *Stack) startSchedule(ctx context.Context, sc lanes.Schedule, fn Invoker) {
+func (s *Stack) startSchedule(ctx context.Context, sc sla.Schedule, fn Invoker) {
 	st := &scheduleStats{Every: sc.Expression}
 	s.sched[sc.Function] = st
 	ruleARN := fmt.Sprintf("arn:aws:events:%s:%s:rule/concierge-%s-schedule", s.region(), accountID, sc.Function)

@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/concierge-cx/concierge/shared/channels/webchat"
+	"github.com/concierge-cx/concierge/shared/channels"
 )
 
 // Config is what the walk needs.
@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	})
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	status, body, err := w.do(ctx, http.MethodPost, "/webhooks/webchat", msg, map[string]string{
-		"X-Concierge-Timestamp": ts, "X-Concierge-Signature": webchat.Signature(cfg.WebchatSecret, ts, msg),
+		"X-Concierge-Timestamp": ts, "X-Concierge-Signature": channels.Signature(cfg.WebchatSecret, ts, msg),
 	})
 	if err = expect(status, body, err, http.StatusOK); err != nil {
 		return res, w.fail("send a signed web-chat message", err)

@@ -54,7 +54,7 @@ func (s *Store) RecordFeedback(_ context.Context, in store.FeedbackInput) (store
 		at = now
 	}
 	at = at.UTC().Truncate(time.Millisecond)
-	tp := domain.Touchpoint{ID: newID(store.TouchpointIDPrefix, at), CustomerID: cu.ID, ConversationID: req.ConversationID,
+	tp := domain.Touchpoint{ID: newID(domain.TouchpointIDPrefix, at), CustomerID: cu.ID, ConversationID: req.ConversationID,
 		Channel: ch, Direction: domain.DirectionIn, Kind: domain.KindFeedback, Text: in.Comment, Provider: in.Provider,
 		ProviderMessageID: in.ProviderMessageID, OccurredAt: at, ReceivedAt: now, Status: domain.StatusReceived,
 		Metadata: map[string]string{"score": strconv.Itoa(in.Score)}}
@@ -68,7 +68,7 @@ func (s *Store) RecordFeedback(_ context.Context, in store.FeedbackInput) (store
 	res := store.FeedbackResult{Request: req, Touchpoint: tp}
 	if in.FollowUp != nil {
 		c := *in.FollowUp
-		c.CustomerID, c.ID, c.Version, c.UpdatedAt = cu.ID, newID(store.ConversationIDPrefix, now), 1, now
+		c.CustomerID, c.ID, c.Version, c.UpdatedAt = cu.ID, newID(domain.ConversationIDPrefix, now), 1, now
 		s.convs[c.ID] = c
 		res.FollowUp = &c
 	}

@@ -79,7 +79,7 @@ func (s *Store) PutCustomer(c domain.Customer) domain.Customer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.ID == "" {
-		c.ID = newID(store.CustomerIDPrefix, s.Now())
+		c.ID = newID(domain.CustomerIDPrefix, s.Now())
 	}
 	if c.Version == 0 {
 		c.Version = 1
@@ -93,7 +93,7 @@ func (s *Store) PutConversation(c domain.Conversation) domain.Conversation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.ID == "" {
-		c.ID = newID(store.ConversationIDPrefix, s.Now())
+		c.ID = newID(domain.ConversationIDPrefix, s.Now())
 	}
 	if c.Version == 0 {
 		c.Version = 1
@@ -385,7 +385,7 @@ func (s *Store) GetTouchpoint(_ context.Context, customerID, id string) (domain.
 
 // RecordOutbound stores tp; one with a known id or provider message id is a duplicate.
 func (s *Store) RecordOutbound(_ context.Context, tp domain.Touchpoint) (domain.Touchpoint, bool, error) {
-	if !store.ValidID(store.CustomerIDPrefix, tp.CustomerID) {
+	if !domain.ValidID(domain.CustomerIDPrefix, tp.CustomerID) {
 		return tp, false, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	if tp.Channel == "" || tp.Kind == "" {
@@ -401,7 +401,7 @@ func (s *Store) RecordOutbound(_ context.Context, tp domain.Touchpoint) (domain.
 		tp.OccurredAt = tp.ReceivedAt
 	}
 	if tp.ID == "" {
-		tp.ID = newID(store.TouchpointIDPrefix, tp.OccurredAt)
+		tp.ID = newID(domain.TouchpointIDPrefix, tp.OccurredAt)
 	}
 	for _, have := range s.touchpoints[tp.CustomerID] {
 		if have.ID == tp.ID || tp.ProviderMessageID != "" && have.Provider == tp.Provider && have.ProviderMessageID == tp.ProviderMessageID {
@@ -417,7 +417,7 @@ func (s *Store) AddTouchpoint(tp domain.Touchpoint) domain.Touchpoint {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if tp.ID == "" {
-		tp.ID = newID(store.TouchpointIDPrefix, tp.OccurredAt)
+		tp.ID = newID(domain.TouchpointIDPrefix, tp.OccurredAt)
 	}
 	s.touchpoints[tp.CustomerID] = append(s.touchpoints[tp.CustomerID], tp)
 	return tp

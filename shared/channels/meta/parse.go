@@ -193,11 +193,11 @@ func parseWhatsApp(v waValue, wabaID string, res *channels.Result) {
 			OccurredAt:        seconds(m.Timestamp),
 			Metadata:          map[string]string{"type": m.Type},
 		}
-		setIf(in.Metadata, "phoneNumberId", v.Metadata.PhoneNumberID)
-		setIf(in.Metadata, "displayPhoneNumber", v.Metadata.DisplayPhoneNumber)
-		setIf(in.Metadata, "wabaId", wabaID)
+		channels.SetIf(in.Metadata, "phoneNumberId", v.Metadata.PhoneNumberID)
+		channels.SetIf(in.Metadata, "displayPhoneNumber", v.Metadata.DisplayPhoneNumber)
+		channels.SetIf(in.Metadata, "wabaId", wabaID)
 		if m.Context != nil {
-			setIf(in.Metadata, "replyTo", m.Context.ID)
+			channels.SetIf(in.Metadata, "replyTo", m.Context.ID)
 		}
 		var text string
 		switch {
@@ -211,16 +211,16 @@ func parseWhatsApp(v waValue, wabaID string, res *channels.Result) {
 			text = strings.TrimSpace(strings.Join(nonEmpty(l.Name, l.Address), ", ") + " (" + lat + ", " + lon + ")")
 		case m.Interactive != nil && m.Interactive.ButtonReply != nil:
 			text = m.Interactive.ButtonReply.Title
-			setIf(in.Metadata, "replyId", m.Interactive.ButtonReply.ID)
+			channels.SetIf(in.Metadata, "replyId", m.Interactive.ButtonReply.ID)
 		case m.Interactive != nil && m.Interactive.ListReply != nil:
 			text = m.Interactive.ListReply.Title
-			setIf(in.Metadata, "replyId", m.Interactive.ListReply.ID)
+			channels.SetIf(in.Metadata, "replyId", m.Interactive.ListReply.ID)
 		case m.Button != nil:
 			text = m.Button.Text
-			setIf(in.Metadata, "payload", m.Button.Payload)
+			channels.SetIf(in.Metadata, "payload", m.Button.Payload)
 		case m.Reaction != nil:
 			text = m.Reaction.Emoji
-			setIf(in.Metadata, "reactionTo", m.Reaction.MessageID)
+			channels.SetIf(in.Metadata, "reactionTo", m.Reaction.MessageID)
 		}
 		for _, md := range []*waMedia{m.Image, m.Audio, m.Video, m.Document, m.Sticker} {
 			if md == nil || md.ID == "" {
@@ -292,7 +292,7 @@ func parseMessenger(m messaging, pageID string, res *channels.Result) {
 		OccurredAt: at,
 		Metadata:   map[string]string{},
 	}
-	setIf(in.Metadata, "pageId", firstNonEmpty(string(m.Recipient.ID), pageID))
+	channels.SetIf(in.Metadata, "pageId", channels.FirstNonEmpty(string(m.Recipient.ID), pageID))
 	switch {
 	case m.Message != nil:
 		if m.Message.IsEcho || m.Message.Mid == "" {
@@ -301,10 +301,10 @@ func parseMessenger(m messaging, pageID string, res *channels.Result) {
 		in.ProviderMessageID = m.Message.Mid
 		in.Text = channels.Text(m.Message.Text)
 		if m.Message.QuickReply != nil {
-			setIf(in.Metadata, "payload", m.Message.QuickReply.Payload)
+			channels.SetIf(in.Metadata, "payload", m.Message.QuickReply.Payload)
 		}
 		if m.Message.ReplyTo != nil {
-			setIf(in.Metadata, "replyTo", m.Message.ReplyTo.Mid)
+			channels.SetIf(in.Metadata, "replyTo", m.Message.ReplyTo.Mid)
 		}
 		for _, a := range m.Message.Attachments {
 			if a.Payload.URL == "" {
@@ -319,7 +319,7 @@ func parseMessenger(m messaging, pageID string, res *channels.Result) {
 			in.ProviderMessageID = "postback:" + sender + ":" + string(m.Timestamp)
 		}
 		in.Text = channels.Text(m.Postback.Title)
-		setIf(in.Metadata, "payload", m.Postback.Payload)
+		channels.SetIf(in.Metadata, "payload", m.Postback.Payload)
 	default:
 		return
 	}
@@ -361,19 +361,4 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-func setIf(m map[string]string, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
 }

@@ -120,7 +120,7 @@ func Parse(req channels.Request) (channels.Result, error) {
 		ProviderMessageID: id,
 		Identities:        []domain.RawIdentity{{Kind: domain.KindTelegram, Value: string(m.From.ID)}},
 		ProfileName:       channels.Name(m.From.FirstName + " " + m.From.LastName),
-		Text:              channels.Text(firstNonEmpty(m.Text, m.Caption)),
+		Text:              channels.Text(channels.FirstNonBlank(m.Text, m.Caption)),
 		Metadata:          map[string]string{"chatId": string(m.Chat.ID), "messageId": string(m.MessageID)},
 	}
 	if m.Date > 0 {
@@ -132,9 +132,9 @@ func Parse(req channels.Request) (channels.Result, error) {
 			in.OccurredAt = channels.UnixSeconds(m.EditDate)
 		}
 	}
-	setIf(in.Metadata, "chatType", m.Chat.Type)
-	setIf(in.Metadata, "username", m.From.Username)
-	setIf(in.Metadata, "languageCode", m.From.Language)
+	channels.SetIf(in.Metadata, "chatType", m.Chat.Type)
+	channels.SetIf(in.Metadata, "username", m.From.Username)
+	channels.SetIf(in.Metadata, "languageCode", m.From.Language)
 	if m.ReplyTo != nil && m.ReplyTo.MessageID != "" {
 		in.Metadata["replyTo"] = string(m.Chat.ID) + ":" + string(m.ReplyTo.MessageID)
 	}
@@ -180,20 +180,5 @@ func Parse(req channels.Request) (channels.Result, error) {
 func FileURL(fileID string) string { return "telegram:file/" + fileID }
 
 func attachment(f file, contentType string) domain.Attachment {
-	return domain.Attachment{Name: f.FileName, ContentType: firstNonEmpty(f.MimeType, contentType), Size: f.FileSize, URL: FileURL(f.FileID)}
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-func setIf(m map[string]string, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
+	return domain.Attachment{Name: f.FileName, ContentType: channels.FirstNonBlank(f.MimeType, contentType), Size: f.FileSize, URL: FileURL(f.FileID)}
 }

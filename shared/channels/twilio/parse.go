@@ -96,10 +96,10 @@ func ParseMessage(req channels.Request) (channels.Result, error) {
 		}
 		in.Attachments = append(in.Attachments, domain.Attachment{URL: u, ContentType: f.Get("MediaContentType" + strconv.Itoa(i))})
 	}
-	setIf(in.Metadata, "to", f.Get("To"))
-	setIf(in.Metadata, "accountSid", f.Get("AccountSid"))
-	setIf(in.Metadata, "waId", f.Get("WaId"))
-	setIf(in.Metadata, "messagingServiceSid", f.Get("MessagingServiceSid"))
+	channels.SetIf(in.Metadata, "to", f.Get("To"))
+	channels.SetIf(in.Metadata, "accountSid", f.Get("AccountSid"))
+	channels.SetIf(in.Metadata, "waId", f.Get("WaId"))
+	channels.SetIf(in.Metadata, "messagingServiceSid", f.Get("MessagingServiceSid"))
 	return channels.Result{Messages: []domain.Inbound{in}}, nil
 }
 
@@ -215,8 +215,8 @@ func ParseRecording(req channels.Request) (channels.Result, error) {
 	in := callEvent(f, domain.KindVoicemail, recSid, from)
 	in.OccurredAt = parseTime(f.Get("RecordingStartTime"))
 	in.Attachments = []domain.Attachment{{Name: recSid, URL: recURL, ContentType: recordingType(recURL)}}
-	setIf(in.Metadata, "callSid", f.Get("CallSid"))
-	setIf(in.Metadata, "durationSeconds", f.Get("RecordingDuration"))
+	channels.SetIf(in.Metadata, "callSid", f.Get("CallSid"))
+	channels.SetIf(in.Metadata, "durationSeconds", f.Get("RecordingDuration"))
 	return channels.Result{Messages: []domain.Inbound{in}}, nil
 }
 
@@ -241,8 +241,8 @@ func ParseTranscription(req channels.Request) (channels.Result, error) {
 	}
 	in := callEvent(f, domain.KindTranscript, sid, from)
 	in.Text = channels.Text(f.Get("TranscriptionText"))
-	setIf(in.Metadata, "callSid", f.Get("CallSid"))
-	setIf(in.Metadata, "recordingSid", f.Get("RecordingSid"))
+	channels.SetIf(in.Metadata, "callSid", f.Get("CallSid"))
+	channels.SetIf(in.Metadata, "recordingSid", f.Get("RecordingSid"))
 	if u := f.Get("RecordingUrl"); u != "" {
 		in.Attachments = []domain.Attachment{{Name: f.Get("RecordingSid"), URL: u, ContentType: recordingType(u)}}
 	}
@@ -258,9 +258,9 @@ func callEvent(f url.Values, kind domain.TouchpointKind, id, from string) domain
 		Identities:        []domain.RawIdentity{{Kind: domain.KindPhone, Value: from}},
 		Metadata:          map[string]string{},
 	}
-	setIf(in.Metadata, "to", f.Get("To"))
-	setIf(in.Metadata, "callStatus", f.Get("CallStatus"))
-	setIf(in.Metadata, "accountSid", f.Get("AccountSid"))
+	channels.SetIf(in.Metadata, "to", f.Get("To"))
+	channels.SetIf(in.Metadata, "callStatus", f.Get("CallStatus"))
+	channels.SetIf(in.Metadata, "accountSid", f.Get("AccountSid"))
 	return in
 }
 
@@ -325,9 +325,3 @@ func first(f url.Values, names ...string) string {
 }
 
 func hasPrefixFold(s, p string) bool { return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) }
-
-func setIf(m map[string]string, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
-}

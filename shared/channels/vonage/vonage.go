@@ -192,10 +192,10 @@ func Parse(req channels.Request) (channels.Result, error) {
 	if p.Profile != nil {
 		in.ProfileName = channels.Name(p.Profile.Name)
 	}
-	setIf(in.Metadata, "to", p.To)
-	setIf(in.Metadata, "type", p.MessageType)
+	channels.SetIf(in.Metadata, "to", p.To)
+	channels.SetIf(in.Metadata, "type", p.MessageType)
 	if p.Context != nil {
-		setIf(in.Metadata, "replyTo", p.Context.MessageUUID)
+		channels.SetIf(in.Metadata, "replyTo", p.Context.MessageUUID)
 	}
 	text := p.Text
 	for _, m := range []*media{p.Image, p.Audio, p.Video, p.File, p.Sticker, p.Vcard} {
@@ -215,12 +215,12 @@ func Parse(req channels.Request) (channels.Result, error) {
 			text = strings.TrimSpace(strings.TrimSpace(l.Name+" "+l.Address) + " (" + string(l.Lat) + ", " + string(l.Long) + ")")
 		}
 	case p.Reply != nil:
-		setIf(in.Metadata, "replyId", p.Reply.ID)
+		channels.SetIf(in.Metadata, "replyId", p.Reply.ID)
 		if text == "" {
 			text = p.Reply.Title
 		}
 	case p.Button != nil:
-		setIf(in.Metadata, "payload", p.Button.Payload)
+		channels.SetIf(in.Metadata, "payload", p.Button.Payload)
 		if text == "" {
 			text = p.Button.Text
 		}
@@ -257,10 +257,4 @@ func digitsOnly(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-func setIf(m map[string]string, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
 }

@@ -3,7 +3,6 @@
 package webchat
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
@@ -30,18 +29,6 @@ const Tolerance = 5 * time.Minute
 // maxIDLen bounds client-chosen ids; they become table keys.
 const maxIDLen = 128
 
-// Signature is the X-Concierge-Signature value:
-// "sha256=" + hex(HMAC-SHA256(secret, timestamp + "." + body)). Signing the
-// timestamp with the body stops a captured request being replayed later with
-// a fresh timestamp.
-func Signature(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte("."))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
 // Verify checks X-Concierge-Timestamp (unix seconds, within Tolerance of the
 // request time) and X-Concierge-Signature over timestamp and raw body.
 func Verify(req channels.Request, secret string) error {
@@ -53,7 +40,7 @@ func Verify(req channels.Request, secret string) error {
 	if secret == "" {
 		return channels.Forbidden("no webchat secret configured")
 	}
-	if !channels.Equal(Signature(secret, ts, req.Body), sig) {
+	if !channels.Equal(channels.Signature(secret, ts, req.Body), sig) {
 		return channels.Forbidden("bad webchat signature")
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)

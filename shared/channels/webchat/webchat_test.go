@@ -22,7 +22,7 @@ func TestVerify(t *testing.T) {
 		r := req
 		s := strconv.FormatInt(ts.Unix(), 10)
 		r.Body = body
-		r.Headers = map[string]string{TimestampHeader: s, SignatureHeader: Signature(testsecrets.WebchatSecret, s, body)}
+		r.Headers = map[string]string{TimestampHeader: s, SignatureHeader: channels.Signature(testsecrets.WebchatSecret, s, body)}
 		return r
 	}
 	tampered := req

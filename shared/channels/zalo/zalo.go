@@ -156,9 +156,9 @@ func Parse(req channels.Request) (channels.Result, error) {
 			OccurredAt:        at,
 			Metadata:          map[string]string{"event": e.EventName},
 		}
-		setIf(in.Metadata, "oaId", firstNonEmpty(string(e.OAID), string(e.Sender.ID)))
-		setIf(in.Metadata, "source", e.Source)
-		setIf(in.Metadata, "userIdByApp", string(e.UserIDByApp))
+		channels.SetIf(in.Metadata, "oaId", channels.FirstNonEmpty(string(e.OAID), string(e.Sender.ID)))
+		channels.SetIf(in.Metadata, "source", e.Source)
+		channels.SetIf(in.Metadata, "userIdByApp", string(e.UserIDByApp))
 		return channels.Result{Messages: []domain.Inbound{in}}, nil
 
 	case e.EventName == "user_submit_info":
@@ -182,8 +182,8 @@ func Parse(req channels.Request) (channels.Result, error) {
 			in.Identities = append(in.Identities, domain.RawIdentity{Kind: domain.KindPhone, Value: p, Proof: domain.ProofVerified})
 			in.Text = "Shared phone " + p
 		}
-		setIf(in.Metadata, "oaId", string(e.Recipient.ID))
-		setIf(in.Metadata, "userIdByApp", string(e.UserIDByApp))
+		channels.SetIf(in.Metadata, "oaId", string(e.Recipient.ID))
+		channels.SetIf(in.Metadata, "userIdByApp", string(e.UserIDByApp))
 		return channels.Result{Messages: []domain.Inbound{in}}, nil
 
 	case e.EventName == "user_received_message" || e.EventName == "user_seen_message":
@@ -216,8 +216,8 @@ func Parse(req channels.Request) (channels.Result, error) {
 			OccurredAt:        at,
 			Metadata:          map[string]string{"event": e.EventName},
 		}
-		setIf(in.Metadata, "oaId", string(e.Recipient.ID))
-		setIf(in.Metadata, "userIdByApp", string(e.UserIDByApp))
+		channels.SetIf(in.Metadata, "oaId", string(e.Recipient.ID))
+		channels.SetIf(in.Metadata, "userIdByApp", string(e.UserIDByApp))
 		text := e.Message.Text
 		for _, a := range e.Message.Attachments {
 			p := a.Payload
@@ -260,19 +260,4 @@ func contentType(kind, fileType string) string {
 		return "application/octet-stream"
 	}
 	return ""
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-func setIf(m map[string]string, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
 }

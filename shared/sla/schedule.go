@@ -1,0 +1,15 @@
+package sla
+
+import "time"
+
+// Schedule runs a function on an EventBridge schedule.
+type Schedule struct {
+	Function   string
+	Every      time.Duration
+	Expression string // the EventBridge schedule expression of Every
+}
+
+// Schedules lists the scheduled functions: the SLA sweeper every minute (functions/sla).
+func Schedules() []Schedule {
+	return []Schedule{{Function: "sla", Every: time.Minute, Expression: "rate(1 minute)"}}
+}

@@ -1,0 +1,69 @@
+// Package table is the single definition of the Concierge table: its keys,
+// indexes and TTL attribute (definition.go, SDK-free), and the DynamoDB calls
+// that create it (create.go). The store, the tests, the local stack and the CDK
+// stack all build the table from here, so they cannot drift apart.
+package table
+
+// Attribute names of the base table and its indexes. Keys are generic strings
+// (single-table design); see docs/table-design.md for what each holds.
+const (
+	PK     = "PK"
+	SK     = "SK"
+	GSI1PK = "GSI1PK"
+	GSI1SK = "GSI1SK"
+	GSI2PK = "GSI2PK"
+	GSI2SK = "GSI2SK"
+	GSI3PK = "GSI3PK"
+	GSI3SK = "GSI3SK"
+	// TTL is the epoch-seconds attribute DynamoDB expires items by (feedback
+	// tokens, quiet-window markers).
+	TTL = "expiresAt"
+)
+
+// Index names.
+const (
+	GSI1 = "GSI1" // work queues: open conversations by team/assignee, priority and due time
+	GSI2 = "GSI2" // time-ordered sweeps: SLA due times, agents by availability
+	GSI3 = "GSI3" // lookups by folded customer name prefix
+)
+
+// DefaultName is the table name when TABLE_NAME is not set (local development).
+const DefaultName = "concierge"
+
+// Index describes one global secondary index; every index projects all attributes.
+type Index struct {
+	Name         string
+	PartitionKey string
+	SortKey      string
+}
+
+// Definition is the table's shape, independent of any SDK.
+type Definition struct {
+	PartitionKey string
+	SortKey      string
+	Indexes      []Index
+	TTLAttribute string
+}
+
+// Table returns the definition. All key attributes are strings.
+func Table() Definition {
+	return Definition{
+		PartitionKey: PK,
+		SortKey:      SK,
+		Indexes: []Index{
+			{Name: GSI1, PartitionKey: GSI1PK, SortKey: GSI1SK},
+			{Name: GSI2, PartitionKey: GSI2PK, SortKey: GSI2SK},
+			{Name: GSI3, PartitionKey: GSI3PK, SortKey: GSI3SK},
+		},
+		TTLAttribute: TTL,
+	}
+}
+
+// KeyAttributes lists every attribute used in a key of the table or an index.
+func (d Definition) KeyAttributes() []string {
+	out := []string{d.PartitionKey, d.SortKey}
+	for _, ix := range d.Indexes {
+		out = append(out, ix.PartitionKey, ix.SortKey)
+	}
+	return out
+}
