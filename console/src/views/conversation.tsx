@@ -20,6 +20,11 @@ export function ConversationView({ id }: { id: string }) {
   const [err, setErr] = useState("");
   const [info, setInfo] = useState("");
   const now = useNow(1000);
+  const tl = useRef<HTMLOListElement>(null);
+  // The newest touchpoint in view whenever a new one arrives (not when older ones are loaded).
+  useEffect(() => {
+    if (tl.current) tl.current.scrollTop = tl.current.scrollHeight;
+  }, [items[0]?.id]);
 
   const loadCustomer = async (customerId: string) => {
     const [c, tl] = await Promise.all([
@@ -115,7 +120,7 @@ export function ConversationView({ id }: { id: string }) {
           {sup && conv.status !== "resolved" && <Transfer conv={conv} act={act} />}
           {sup && conv.status !== "resolved" && <Assign conv={conv} act={act} />}
         </div>
-        <ol class="timeline" aria-label="Timeline">
+        <ol class="timeline" aria-label="Timeline" tabIndex={0} ref={tl}>
           {next && (
             <li class="older">
               <button type="button" onClick={() => void older()}>
@@ -131,7 +136,7 @@ export function ConversationView({ id }: { id: string }) {
             ))}
         </ol>
         {conv.status !== "resolved" && cust && (
-          <Composer conv={conv} cust={cust} onSent={() => void load()} setErr={setErr} />
+          <Composer conv={conv} cust={cust} lastIn={items.find((tp) => tp.direction === "in" && tp.channel !== "agent" && tp.conversationId === conv.id)} onSent={() => void load()} setErr={setErr} />
         )}
       </section>
       {cust && <CustomerPanel cust={cust} onChange={() => void loadCustomer(conv.customerId)} />}
@@ -268,24 +273,32 @@ const replyKind: Record<string, Identity["kind"]> = {
   telegram: "telegram",
   messenger: "messenger",
   webchat: "webchat",
-  viber: "phone",
+  viber: "vonage",
 };
 
-function Composer({ conv, cust, onSent, setErr }: { conv: Conversation; cust: CustomerContext; onSent: () => void; setErr: (s: string) => void }) {
+function Composer(props: { conv: Conversation; cust: CustomerContext; lastIn?: Touchpoint; onSent: () => void; setErr: (s: string) => void }) {
+  const { conv, cust, lastIn, onSent, setErr } = props;
   const [mode, setMode] = useState<"reply" | "note">("reply");
   const [text, setText] = useState(drafts.get(conv.id));
   const [busy, setBusy] = useState(false);
-  const channel = conv.lastChannel && conv.lastChannel !== "agent" ? conv.lastChannel : cust.lastChannel;
+  // Where the API sends a reply: the channel of the customer's latest message in the conversation (a call
+  // is answered by SMS), to the trusted identity that wrote it, else the one the profile remembers.
+  let channel = lastIn?.channel || conv.lastChannel || cust.lastChannel;
+  if (channel === "voice") channel = "sms";
   const kind = channel ? replyKind[channel] : undefined;
-  const defaultAddr = channel ? cust.lastFrom?.[channel] || "" : "";
+  const trusted = (k: string) => cust.identityProof?.[k] === "verified" || cust.identityProof?.[k] === "staff";
+  const fromKey = lastIn?.from && lastIn.from.kind === kind ? `${lastIn.from.kind}#${lastIn.from.value}` : "";
   const choices = (cust.identities || [])
     .filter((i) => i.kind === kind)
     .map((i) => `${i.kind}#${i.value}`)
-    .filter((k) => cust.identityProof?.[k] === "verified" || cust.identityProof?.[k] === "staff" || k === defaultAddr);
-  const [to, setTo] = useState(defaultAddr || choices[0] || "");
+    .filter(trusted);
+  const remembered = channel ? cust.lastFrom?.[channel] || "" : "";
+  const defaultAddr = fromKey && trusted(fromKey) ? fromKey : remembered && trusted(remembered) ? remembered : choices[0] || "";
+  const [to, setTo] = useState(defaultAddr);
+  useEffect(() => setTo(defaultAddr), [defaultAddr]);
   const ta = useRef<HTMLTextAreaElement>(null);
   const waClosed =
-    channel === "whatsapp" && (!conv.lastInboundAt || Date.now() - Date.parse(conv.lastInboundAt) > 24 * 3600 * 1000);
+    channel === "whatsapp" && Date.now() - Date.parse(lastIn?.occurredAt || conv.lastInboundAt || "1970-01-01T00:00:00Z") > 24 * 3600 * 1000;
 
   const submit = async () => {
     const body = text.trim();

@@ -1,0 +1,296 @@
+// The console's walk in headless Chromium (playwright-core, the system's browser), run by e2e_test.go
+// against the stack it started. Every screen gets axe-core (zero serious or critical violations) and a
+// screenshot in $SHOTS. Ends with the figures as "name: value unit" lines. Exits 1 on the first failure.
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { createHmac } from "node:crypto";
+
+const env = process.env;
+const BASE = env.BASE_URL;
+const CONSOLE = BASE + "/console/";
+const LAN = env.LAN_ID;
+const LAN_CONV = env.LAN_CONVERSATION;
+const REPLY = env.REPLY_TEXT;
+const SHOTS = env.SHOTS;
+const axeSource = readFileSync(new URL("../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const started = Date.now();
+const axeReport = [];
+
+function step(msg) {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error("assertion failed: " + msg);
+}
+
+async function axe(page, screen) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+  });
+  const bad = r.filter((v) => v.impact === "serious" || v.impact === "critical");
+  console.log(`axe ${screen}: ${bad.length} serious/critical, ${r.length - bad.length} minor/moderate`);
+  for (const v of r) console.log(`  ${v.impact} ${v.id}: ${v.help} (${v.nodes.join(", ")})`);
+  axeReport.push({ screen, bad: bad.length });
+  assert(bad.length === 0, `axe on ${screen}: ${bad.map((v) => v.id).join(", ")}`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+// Presses Tab until the focused element matches selector: the keyboard-only path.
+async function tabTo(page, selector, max = 80) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+async function signIn(page, sub) {
+  await page.goto(CONSOLE);
+  await page.locator(`button[data-sub="${sub}"]`).click();
+}
+
+async function outbox() {
+  const r = await fetch(BASE + "/_sandbox/outbox");
+  const j = await r.json();
+  return Array.isArray(j) ? j : j.items || j.messages || [];
+}
+
+async function waitUntil(what, ms, fn) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: env.CHROMIUM,
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+let failed = false;
+let current = null; // the page in use, for a screenshot on failure
+try {
+  const figures = {};
+  // ---- the day-one agent, a supervisor too ----
+  const agentCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const page = await agentCtx.newPage();
+  current = page;
+  page.on("pageerror", (e) => console.log("page error:", e.message));
+  await page.goto(CONSOLE);
+  await page.locator('button[data-sub="agent-minh-anh"]').waitFor();
+  await shot(page, "01-sign-in");
+  await axe(page, "sign-in");
+  await page.locator('button[data-sub="agent-minh-anh"]').click();
+  await page.locator("#inbox-h").waitFor();
+  step("signed in as Trần Minh Anh");
+  // Before she is available, Lan's urgent conversation waits first in the team's queue.
+  const queueFirst = page.locator('[data-list="queue-support"] li.row').first();
+  await queueFirst.waitFor();
+  assert((await queueFirst.getAttribute("data-conversation")) === LAN_CONV, "Lan's urgent conversation is first in the queue");
+  await page.selectOption("#my-status", "available");
+  const mineFirst = page.locator('[data-list="mine"] li.row').first();
+  await page.locator(`[data-list="mine"] li[data-conversation="${LAN_CONV}"]`).waitFor({ timeout: 5000 });
+  assert((await mineFirst.getAttribute("data-conversation")) === LAN_CONV, "the urgent conversation is first in mine");
+  assert((await mineFirst.getAttribute("data-priority")) === "urgent", "first is urgent");
+  const sla = mineFirst.locator(".sla");
+  const level = await sla.getAttribute("data-level");
+  const countdown = await sla.textContent();
+  assert(/^-?\d+:\d\d(:\d\d)?$/.test(countdown || "") && ["green", "amber", "red"].includes(level), `countdown ${countdown} ${level}`);
+  await page.locator(`[data-list="mine"] li[data-conversation="${LAN_CONV}"] .row-name`).filter({ hasText: "Nguyễn Thị Lan" }).waitFor();
+  assert(/urgent/.test(await page.title()), `tab title shows new urgent work: ${await page.title()}`);
+  const reasons = await mineFirst.locator(".prio").getAttribute("title");
+  assert(reasons && reasons.length > 10, "priority reasons on hover");
+  step(`available: urgent conversation first, countdown ${countdown} (${level}), title "${await page.title()}"`);
+  await shot(page, "02-inbox");
+  await axe(page, "inbox");
+
+  // The inbox's time to interactive on this stack: a reload with the session kept.
+  await page.reload();
+  await page.waitForFunction(() => performance.getEntriesByName("inbox-interactive").length > 0);
+  figures.inbox = await page.evaluate(() => performance.getEntriesByName("inbox-interactive")[0].startTime);
+
+  // Keyboard only: open her conversation, reply, resolve.
+  await page.locator(`[data-list="mine"] li[data-conversation="${LAN_CONV}"]`).waitFor();
+  await tabTo(page, `a[href="#/c/${LAN_CONV}"]`);
+  await page.keyboard.press("Enter");
+  await page.locator("#conv-h").waitFor();
+  for (const [ch, kind] of [["zalo", "message"], ["whatsapp", "message"], ["voice", "missed_call"], ["email", "email"]]) {
+    await page.locator(`.timeline li[data-channel="${ch}"][data-kind="${kind}"]`).first().waitFor({ timeout: 5000 });
+  }
+  assert((await page.locator("#reply-to").inputValue()) === "phone#+84912345678", "the reply goes to the WhatsApp number she wrote from");
+  assert((await page.locator(".timeline li[data-kind=email] .subject").first().textContent()).includes("DH1024"), "the email's subject");
+  step("conversation: Zalo, WhatsApp, missed call and email on one timeline; reply preselects WhatsApp +84912345678");
+  await shot(page, "03-conversation");
+  await axe(page, "conversation");
+
+  await tabTo(page, "#composer-text");
+  await page.keyboard.insertText(REPLY);
+  await page.keyboard.press("Control+Enter");
+  await page.locator(".timeline li.d-out .text", { hasText: REPLY }).waitFor({ timeout: 10000 });
+  await waitUntil("the WhatsApp reply in the sandbox outbox", 10000, async () =>
+    (await outbox()).some((m) => m.channel === "whatsapp" && m.text === REPLY),
+  );
+  step("replied by keyboard: the sandbox outbox has the WhatsApp reply");
+
+  await page.locator(".modes label", { hasText: "Internal note" }).click();
+  await page.fill("#composer-text", "Khách hẹn gọi lại trước 17h.");
+  await page.click("#send");
+  await page.locator('.timeline li[data-kind="note"] .text', { hasText: "trước 17h" }).waitFor();
+  await page.locator(".modes label", { hasText: "Reply" }).click();
+
+  // The 360 panel's edit (If-Match): tags, one of which shares her with the partner.
+  await page.click("#edit-customer");
+  await page.fill("#edit-tags", `vip, partner:${env.PARTNER_ID}`);
+  await page.click("#save-customer");
+  await page.locator(".panel .tag", { hasText: `partner:${env.PARTNER_ID}` }).waitFor();
+  step("note added; customer tags edited with If-Match");
+
+  await tabTo(page, "#resolve");
+  await page.keyboard.press("Enter");
+  await page.locator(".notice", { hasText: "Survey sent on WhatsApp" }).waitFor({ timeout: 10000 });
+  step("resolved by keyboard: the survey went out on WhatsApp");
+  await shot(page, "04-conversation-resolved");
+
+  // Search, the customer page and teams.
+  await page.goto(CONSOLE + "#/search");
+  await page.fill("#search-input", "0912 345 678");
+  await page.keyboard.press("Enter");
+  await page.locator(`.results a[href="#/customer/${LAN}"]`).waitFor();
+  await shot(page, "05-search");
+  await axe(page, "search");
+  await page.click(`.results a[href="#/customer/${LAN}"]`);
+  await page.locator(".panel").waitFor();
+  await shot(page, "06-customer");
+  await axe(page, "customer");
+  await page.goto(CONSOLE + "#/teams");
+  await page.locator("#teams-h").waitFor();
+  await page.locator("article.team").first().waitFor();
+  await shot(page, "07-teams");
+  await axe(page, "teams");
+  step("search by phone finds her; customer page and teams shown");
+
+  // Supervisor: create an agent, merge the suggested duplicate, read the dashboard.
+  await page.goto(CONSOLE + "#/roster");
+  await page.locator('tr[data-agent="agent-minh-anh"]').waitFor();
+  await page.fill("#new-id", "agent-linh");
+  await page.fill("#new-name", "Lê Thu Linh");
+  await page.fill("#new-languages", "vi, en");
+  await page.click("#new-submit");
+  await page.locator('tr[data-agent="agent-linh"]').waitFor();
+  await shot(page, "08-roster");
+  await axe(page, "roster");
+  step("supervisor created agent-linh");
+
+  await page.goto(CONSOLE + "#/duplicates");
+  const dup = page.locator("li[data-suggestion]", { hasText: "lan.work@example.com" });
+  await dup.waitFor();
+  await shot(page, "09-duplicates");
+  await axe(page, "duplicates");
+  await dup.locator("button.merge").click();
+  await dup.waitFor({ state: "detached" });
+  await page.goto(CONSOLE + `#/customer/${LAN}`);
+  await page.locator(".identities li", { hasText: "lan.work@example.com" }).waitFor();
+  step("supervisor merged the suggested duplicate: her work address is on her profile");
+
+  await page.goto(CONSOLE + "#/dashboard");
+  await page.locator("#kpi-resolved").waitFor();
+  const resolved = Number(await page.locator("#kpi-resolved").textContent());
+  assert(resolved >= 1, `dashboard resolved ${resolved}`);
+  const frt = await page.locator("#kpi-frt").textContent();
+  await page.locator("figure.chart svg").first().waitFor();
+  await shot(page, "10-dashboard");
+  await axe(page, "dashboard");
+  step(`dashboard: ${resolved} resolved, first response p50 ${frt}`);
+
+  // Vietnamese: the agent picks it; relative times read "… trước".
+  await page.goto(CONSOLE + "#/inbox");
+  await page.selectOption('header select[aria-label="Language"]', "vi");
+  await page.locator("nav a", { hasText: "Hộp thư" }).waitFor();
+  await page.goto(CONSOLE + "#/customer/" + LAN);
+  await page.locator(".panel time").first().waitFor();
+  await page.goto(CONSOLE + "#/inbox");
+  await page.locator("#inbox-h", { hasText: "Hộp thư" }).waitFor();
+  await page.locator("li.row time", { hasText: "trước" }).first().waitFor();
+  assert((await page.locator(".zone").textContent()).includes("Giờ theo"), "zone named");
+  await shot(page, "11-inbox-vi");
+  await axe(page, "inbox (vi)");
+  step(`Vietnamese UI: "${await page.locator("li.row time").first().textContent()}", ${await page.locator(".zone").textContent()}`);
+  await page.selectOption("#my-status", "offline");
+  await agentCtx.close();
+
+  // ---- a second agent: new work within 5 s, a keyboard claim, a draft kept across a 401 ----
+  const samCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const sam = await samCtx.newPage();
+  current = sam;
+  await signIn(sam, "agent-sam");
+  await sam.locator("#inbox-h").waitFor();
+  await sam.selectOption("#my-status", "available");
+  const before = await sam.locator('[data-list="queue-support"] li.row').count();
+  // A Vietnamese web-chat visitor: Sam speaks English only, so routing leaves it in the queue for a claim.
+  const body = JSON.stringify({ visitorId: "v_console_" + Date.now(), name: "Phạm Văn Hùng", text: "Chào shop, cho mình hỏi hôm nay cửa hàng mở cửa đến mấy giờ vậy ạ?", sentAt: new Date().toISOString() });
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = "sha256=" + createHmac("sha256", env.WEBCHAT_SECRET).update(ts + "." + body).digest("hex");
+  const wh = await fetch(BASE + "/webhooks/webchat", { method: "POST", headers: { "Content-Type": "application/json", "X-Concierge-Timestamp": ts, "X-Concierge-Signature": sig }, body });
+  assert(wh.status === 200, `webchat webhook ${wh.status}`);
+  const sentAt = Date.now();
+  await sam.locator(`[data-list="queue-support"] li.row >> nth=${before}`).waitFor({ timeout: 5000 });
+  step(`new web-chat work in Sam's queue ${Date.now() - sentAt} ms after the webhook, without a reload`);
+  await sam.locator('[data-list="queue-support"] li.row .row-name', { hasText: "Phạm Văn Hùng" }).waitFor();
+  await tabTo(sam, '[data-list="queue-support"] button.claim');
+  await sam.keyboard.press("Enter");
+  await sam.locator("#conv-h", { hasText: "Phạm Văn Hùng" }).waitFor();
+  step("Sam claimed it from the row by keyboard");
+  const draft = "Dạ shop mở cửa đến 21h ạ.";
+  await sam.fill("#composer-text", draft);
+  // The session ends (a 401): sign-in comes back, and the typed reply is still there afterwards.
+  await sam.route("**/conversations/**", (r) => r.fulfill({ status: 401, contentType: "application/json", body: '{"message":"Unauthorized"}' }));
+  await sam.reload();
+  await sam.locator(".signin .notice").waitFor();
+  await sam.unroute("**/conversations/**");
+  await sam.locator('button[data-sub="agent-sam"]').click();
+  await sam.locator("#composer-text").waitFor();
+  assert((await sam.locator("#composer-text").inputValue()) === draft, "the draft survived the 401");
+  step("a 401 returned Sam to sign-in; after signing in again the draft is still in the reply box");
+  await samCtx.close();
+
+  // ---- a partner: one masked card and nothing else ----
+  const pCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const partner = await pCtx.newPage();
+  current = partner;
+  await signIn(partner, "partner-demo");
+  await partner.locator("#partner-h").waitFor();
+  assert((await partner.locator("nav a").count()) === 1, "a partner's navigation has one entry");
+  await partner.goto(CONSOLE + "#/partner/" + LAN);
+  await partner.locator(".partner-card").waitFor();
+  const ids = await partner.locator(".partner-card .identity").allTextContents();
+  assert(ids.length > 0 && ids.every((s) => s.includes("*")), `identities masked: ${ids.join(" | ")}`);
+  assert(!ids.some((s) => s.includes("+84912345678") || s.includes("lan.nguyen@example.com")), "no full phone or email");
+  assert((await partner.locator(".timeline, .composer, .inbox").count()) === 0, "no timeline, reply box or inbox");
+  await shot(partner, "12-partner");
+  await axe(partner, "partner");
+  await partner.goto(CONSOLE + "#/inbox");
+  await partner.locator("#partner-h").waitFor();
+  assert((await partner.locator("#inbox-h").count()) === 0, "a partner has no inbox");
+  step(`partner sees one masked card: ${ids.join(" | ")}`);
+  await pCtx.close();
+
+  const js = readFileSync(new URL("../dist/app.js", import.meta.url));
+  console.log(`axe: ${axeReport.length} screens, ${axeReport.reduce((n, r) => n + r.bad, 0)} serious/critical violations`);
+  console.log(`console.js_gzip_kb: ${(gzipSync(js, { level: 9 }).length / 1024).toFixed(1)} KB`);
+  console.log(`console.inbox_interactive_ms: ${figures.inbox.toFixed(0)} ms`);
+} catch (e) {
+  failed = true;
+  console.log("FAIL:", e.stack || e);
+  if (current) await current.screenshot({ path: `${SHOTS}/failure.png`, fullPage: true }).catch(() => {});
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
