@@ -80,7 +80,7 @@ let current = null; // the page in use, for a screenshot on failure
 try {
   const figures = {};
   // ---- the day-one agent, a supervisor too ----
-  const agentCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const agentCtx = await browser.newContext({ locale: "en-US", timezoneId: "Asia/Ho_Chi_Minh", viewport: { width: 1280, height: 900 } });
   const page = await agentCtx.newPage();
   current = page;
   page.on("pageerror", (e) => console.log("page error:", e.message));
@@ -219,7 +219,7 @@ try {
   await page.goto(CONSOLE + "#/inbox");
   await page.locator("#inbox-h", { hasText: "Hộp thư" }).waitFor();
   await page.locator("li.row time", { hasText: "trước" }).first().waitFor();
-  assert((await page.locator(".zone").textContent()).includes("Giờ theo"), "zone named");
+  assert((await page.locator(".zone").textContent()).includes("Giờ theo Asia/Ho_Chi_Minh"), "zone named");
   await shot(page, "11-inbox-vi");
   await axe(page, "inbox (vi)");
   step(`Vietnamese UI: "${await page.locator("li.row time").first().textContent()}", ${await page.locator(".zone").textContent()}`);
@@ -227,7 +227,7 @@ try {
   await agentCtx.close();
 
   // ---- a second agent: new work within 5 s, a keyboard claim, a draft kept across a 401 ----
-  const samCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const samCtx = await browser.newContext({ locale: "en-US", timezoneId: "Asia/Ho_Chi_Minh", viewport: { width: 1280, height: 900 } });
   const sam = await samCtx.newPage();
   current = sam;
   await signIn(sam, "agent-sam");
@@ -262,7 +262,7 @@ try {
   await samCtx.close();
 
   // ---- a partner: one masked card and nothing else ----
-  const pCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const pCtx = await browser.newContext({ locale: "en-US", timezoneId: "Asia/Ho_Chi_Minh", viewport: { width: 1280, height: 900 } });
   const partner = await pCtx.newPage();
   current = partner;
   await signIn(partner, "partner-demo");

@@ -18,6 +18,7 @@ async function start() {
     root.textContent = String(e);
     return;
   }
+  root.textContent = ""; // the static "loading" line
   render(<App />, root);
 }
 

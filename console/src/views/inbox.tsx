@@ -146,7 +146,8 @@ function Table(props: { title: string; id: string; items: Conversation[]; now: n
         <ul class="rows">
           {props.items.map((c) => {
             const cust = customers.get(c.customerId)?.c;
-            const lastIn = cust?.recentTouchpoints.find((tp) => tp.direction === "in" && tp.text);
+            const texts = cust?.recentTouchpoints.filter((tp) => tp.direction === "in" && (tp.text || tp.subject)) || [];
+            const lastIn = texts.find((tp) => tp.conversationId === c.id) || texts[0];
             const isUnread = unread(c);
             return (
               <li class={"row" + (isUnread ? " unread" : "") + " p-" + c.priority} data-conversation={c.id} data-priority={c.priority}>
