@@ -1,7 +1,7 @@
 // The shell: sign-in, the header (navigation by role, status, language, the team's zone) and the routes.
 import { useEffect, useState } from "preact/hooks";
 import { app, teamZone } from "./state";
-import { devIdentities, isPartner, isStaff, isSupervisor, onSession, session, signInCognito, signInLocal, signOut, type DevIdentity, type Session } from "./auth";
+import { devIdentities, expired, isPartner, isStaff, isSupervisor, onSession, session, signInCognito, signInLocal, signOut, type DevIdentity, type Session } from "./auth";
 import { getLang, setLang, setZone, t, zoneLabel, type Lang } from "./i18n";
 import { errText } from "./api/client";
 import { ErrorLine } from "./ui";
@@ -30,15 +30,7 @@ export function App() {
   const [, setLangState] = useState<Lang>(getLang());
   const [ready, setReady] = useState(false);
   const [err, setErr] = useState("");
-  const [expired, setExpired] = useState(false);
-  useEffect(
-    () =>
-      onSession((n) => {
-        if (!n && session() === null) setExpired(true);
-        setS(n);
-      }),
-    [],
-  );
+  useEffect(() => onSession(setS), []);
   // Who am I, my teams and their zone: once per sign-in.
   useEffect(() => {
     setReady(false);
@@ -68,7 +60,7 @@ export function App() {
     setLang(l);
     setLangState(l);
   };
-  if (!s) return <SignIn expired={expired} onLang={pickLang} />;
+  if (!s) return <SignIn expired={expired()} onLang={pickLang} />;
   if (err) return <ErrorLine msg={err} />;
   if (!ready) return <p class="loading">{t("loading")}</p>;
   return (

@@ -86,12 +86,21 @@ export async function restore(cfg: Config): Promise<void> {
   }
 }
 
-/** Drops the session (a 401, or signing out); what the agent typed stays in its draft. */
+let expiredFlag = false;
+/** Whether the last session ended on a 401 rather than by signing out. */
+export function expired(): boolean {
+  return expiredFlag;
+}
+
+/** Drops the session on a 401; what the agent typed stays in its draft. */
 export function expire() {
-  if (current) set(null);
+  if (!current) return;
+  expiredFlag = true;
+  set(null);
 }
 
 export async function signOut(cfg: Config) {
+  expiredFlag = false;
   set(null);
   if (cfg.auth.mode === "cognito") {
     const u = new URL(cfg.auth.domain.replace(/\/+$/, "") + "/logout");
@@ -123,6 +132,7 @@ export async function signInLocal(cfg: Config, sub: string): Promise<void> {
     body: JSON.stringify({ sub }),
   });
   if (!res.ok) throw new Error(`/_dev/token: HTTP ${res.status}`);
+  expiredFlag = false;
   set(fromToken(((await res.json()) as { token: string }).token));
 }
 
