@@ -80,7 +80,7 @@ let current = null; // the page in use, for a screenshot on failure
 try {
   const figures = {};
   // ---- the day-one agent, a supervisor too ----
-  const agentCtx = await browser.newContext({ locale: "en-US", timezoneId: "Asia/Ho_Chi_Minh", viewport: { width: 1280, height: 900 } });
+  const agentCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
   const page = await agentCtx.newPage();
   current = page;
   page.on("pageerror", (e) => console.log("page error:", e.message));
@@ -175,7 +175,12 @@ try {
   await page.locator("article.team").first().waitFor();
   await shot(page, "07-teams");
   await axe(page, "teams");
-  step("search by phone finds her; customer page and teams shown");
+  await page.locator("article.team button", { hasText: "Edit" }).first().click();
+  await page.fill('.team-form input[aria-label="urgent First response"]', "10m");
+  await axe(page, "team edit");
+  await page.locator(".team-form button.primary").click();
+  await page.locator("article.team td", { hasText: /^10m0s$/ }).first().waitFor();
+  step("search by phone finds her; customer page shown; the supervisor edited the team's urgent target (If-Match)");
 
   // Supervisor: create an agent, merge the suggested duplicate, read the dashboard.
   await page.goto(CONSOLE + "#/roster");
@@ -227,7 +232,7 @@ try {
   await agentCtx.close();
 
   // ---- a second agent: new work within 5 s, a keyboard claim, a draft kept across a 401 ----
-  const samCtx = await browser.newContext({ locale: "en-US", timezoneId: "Asia/Ho_Chi_Minh", viewport: { width: 1280, height: 900 } });
+  const samCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
   const sam = await samCtx.newPage();
   current = sam;
   await signIn(sam, "agent-sam");
@@ -262,7 +267,7 @@ try {
   await samCtx.close();
 
   // ---- a partner: one masked card and nothing else ----
-  const pCtx = await browser.newContext({ locale: "en-US", timezoneId: "Asia/Ho_Chi_Minh", viewport: { width: 1280, height: 900 } });
+  const pCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
   const partner = await pCtx.newPage();
   current = partner;
   await signIn(partner, "partner-demo");

@@ -48,8 +48,7 @@ export function App() {
       app.me = me.data;
       app.teams = teams.data.items;
       app.defaultTeam = teams.data.defaultTeam;
-      const z = teamZone();
-      if (z) setZone(z);
+      setZone(teamZone());
       setErr("");
       setReady(true);
     })();

@@ -10,9 +10,13 @@ export const app = {
   defaultTeam: "",
 };
 
-export function teamZone(teamId?: string): string | undefined {
+// The SLA calendar's zone when a team has none (shared/sla: a calendar without a location is in Vietnam).
+const defaultZone = "Asia/Ho_Chi_Minh";
+
+/** The zone the team's hours and SLA clocks are kept in: every time is shown in it. */
+export function teamZone(teamId?: string): string {
   const team = app.teams.find((x) => x.id === (teamId || app.me?.teams[0] || app.defaultTeam)) || app.teams.find((x) => x.id === app.defaultTeam);
-  return team?.sla.calendar?.timeZone;
+  return team?.sla.calendar?.timeZone || defaultZone;
 }
 
 /** Drafts per conversation, in localStorage: a reload or a 401 never loses a typed reply. */

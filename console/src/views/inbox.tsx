@@ -44,6 +44,22 @@ function unread(c: Conversation): boolean {
   return !!last && (!s || Date.parse(s) < Date.parse(last));
 }
 
+let audio: AudioContext | null = null;
+function beep() {
+  try {
+    audio ??= new AudioContext();
+    const o = audio.createOscillator();
+    const g = audio.createGain();
+    o.frequency.value = 880;
+    g.gain.value = 0.08;
+    o.connect(g).connect(audio.destination);
+    o.start();
+    o.stop(audio.currentTime + 0.15);
+  } catch {
+    /* no audio: the title still says it */
+  }
+}
+
 export function Inbox() {
   const [lists, setLists] = useState<Lists | null>(null);
   const [err, setErr] = useState("");
@@ -103,8 +119,12 @@ export function Inbox() {
   const urgentNew = lists
     ? [...lists.mine, ...lists.queues.flatMap((q) => q.items)].filter((c) => c.priority === "urgent" && unread(c)).length
     : 0;
+  const [sound, setSound] = useState(localStorage.getItem("concierge.sound") === "1");
+  const prevUrgent = useRef(0);
   useEffect(() => {
     document.title = (urgentNew ? `(${t("newUrgent", { n: urgentNew })}) ` : "") + t("inbox") + " · Concierge";
+    if (sound && urgentNew > prevUrgent.current) beep();
+    prevUrgent.current = urgentNew;
   }, [urgentNew]);
 
   const claim = async (c: Conversation) => {
@@ -119,6 +139,19 @@ export function Inbox() {
   return (
     <section class="inbox" aria-labelledby="inbox-h">
       <h1 id="inbox-h">{t("inbox")}</h1>
+      <label class="check sound">
+        <input
+          type="checkbox"
+          checked={sound}
+          onChange={(e) => {
+            const on = (e.target as HTMLInputElement).checked;
+            setSound(on);
+            localStorage.setItem("concierge.sound", on ? "1" : "0");
+            if (on) beep(); // also unlocks audio: browsers allow it after a user gesture
+          }}
+        />{" "}
+        {t("sound")}
+      </label>
       <ErrorLine msg={err} />
       {!lists ? (
         <p>{t("loading")}</p>
