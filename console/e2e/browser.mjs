@@ -55,6 +55,22 @@ async function signIn(page, sub) {
   await page.locator(`button[data-sub="${sub}"]`).click();
 }
 
+// One WhatsApp message from Lan, signed as the WhatsApp Cloud API signs it.
+async function whatsApp(text) {
+  const body = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [{ id: "102290129340398", changes: [{ field: "messages", value: {
+      messaging_product: "whatsapp",
+      metadata: { display_phone_number: "18335550143", phone_number_id: env.META_PHONE_ID },
+      contacts: [{ profile: { name: "Nguyễn Thị Lan" }, wa_id: env.LAN_WA_ID }],
+      messages: [{ from: env.LAN_WA_ID, id: "wamid.browser" + Date.now(), timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+    } }] }],
+  });
+  const sig = "sha256=" + createHmac("sha256", env.META_APP_SECRET).update(body).digest("hex");
+  const r = await fetch(BASE + "/webhooks/meta", { method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": sig }, body });
+  assert(r.status === 200, `meta webhook ${r.status}`);
+}
+
 async function outbox() {
   const r = await fetch(BASE + "/_sandbox/outbox");
   const j = await r.json();
@@ -130,6 +146,12 @@ try {
   step("conversation: Zalo, WhatsApp, missed call and email on one timeline; reply preselects WhatsApp +84912345678");
   await shot(page, "03-conversation");
   await axe(page, "conversation");
+  // She writes again while the agent has the conversation open: it shows without a reload.
+  const again = "Shop ơi, mình vẫn đang chờ nè.";
+  await whatsApp(again);
+  const wroteAt = Date.now();
+  await page.locator(".timeline li.d-in .text", { hasText: again }).waitFor({ timeout: 8000 });
+  step(`her new WhatsApp message appeared in the open conversation ${Date.now() - wroteAt} ms after the webhook`);
 
   await tabTo(page, "#composer-text");
   await page.keyboard.insertText(REPLY);
@@ -157,6 +179,7 @@ try {
   await page.keyboard.press("Enter");
   await page.locator(".notice", { hasText: "Survey sent on WhatsApp" }).waitFor({ timeout: 10000 });
   step("resolved by keyboard: the survey went out on WhatsApp");
+  await whatsApp("5"); // her answer to the survey: a bare score on the channel
   await shot(page, "04-conversation-resolved");
 
   // Search, the customer page and teams.
@@ -207,13 +230,18 @@ try {
 
   await page.goto(CONSOLE + "#/dashboard");
   await page.locator("#kpi-resolved").waitFor();
+  await waitUntil("her score on the dashboard", 10000, async () => {
+    if ((await page.locator("#kpi-csat").textContent()).startsWith("5.00/5")) return true;
+    await page.locator("form.inline button[type=submit]").click();
+    return false;
+  });
   const resolved = Number(await page.locator("#kpi-resolved").textContent());
   assert(resolved >= 1, `dashboard resolved ${resolved}`);
   const frt = await page.locator("#kpi-frt").textContent();
   await page.locator("figure.chart svg").first().waitFor();
   await shot(page, "10-dashboard");
   await axe(page, "dashboard");
-  step(`dashboard: ${resolved} resolved, first response p50 ${frt}`);
+  step(`dashboard: ${resolved} resolved, first response p50 ${frt}, CSAT ${await page.locator("#kpi-csat").textContent()}`);
 
   // Vietnamese: the agent picks it; relative times read "… trước".
   await page.goto(CONSOLE + "#/inbox");

@@ -154,7 +154,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"BASE_URL="+st.GatewayURL, "CHROMIUM="+chromium, "SHOTS="+shots,
 		"LAN_ID="+res.Customer.ID, "LAN_CONVERSATION="+res.Customer.OpenConversationID, "REPLY_TEXT="+replyText,
-		"WEBCHAT_SECRET="+st.Secret("WEBCHAT_SIGNING_SECRET"), "PARTNER_ID="+stack.DevPartnerID)
+		"WEBCHAT_SECRET="+st.Secret("WEBCHAT_SIGNING_SECRET"), "PARTNER_ID="+stack.DevPartnerID,
+		"META_APP_SECRET="+st.Secret("META_APP_SECRET"), "META_PHONE_ID="+metaPhoneID, "LAN_WA_ID="+story.WaID)
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

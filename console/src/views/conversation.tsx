@@ -49,6 +49,24 @@ export function ConversationView({ id }: { id: string }) {
   useEffect(() => {
     void load();
   }, [id]);
+  // New messages and changes by others show without a reload: the conversation is polled, and the
+  // customer and timeline are read again only when it moved.
+  const stamp = (c: Conversation) => [c.version, c.updatedAt, c.lastMessageAt, c.lastInboundAt].join("|");
+  const seenStamp = useRef("");
+  useEffect(() => {
+    seenStamp.current = conv ? stamp(conv) : "";
+  }, [conv && stamp(conv)]);
+  useEffect(() => {
+    const tick = setInterval(async () => {
+      const r = await app.api.GET("/conversations/{id}", { params: { path: { id } } });
+      if (!r.data || stamp(r.data) === seenStamp.current) return;
+      setConv(r.data);
+      setFetchedAt(Date.now());
+      markSeen(r.data);
+      await loadCustomer(r.data.customerId);
+    }, 3000);
+    return () => clearInterval(tick);
+  }, [id]);
   useEffect(() => {
     if (cust) document.title = (cust.displayName || cust.id) + " · Concierge";
   }, [cust?.displayName]);
