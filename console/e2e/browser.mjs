@@ -4,7 +4,8 @@
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { createHmac } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import http from "node:http";
 
 const env = process.env;
 const BASE = env.BASE_URL;
@@ -84,6 +85,68 @@ async function waitUntil(what, ms, fn) {
     if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+// A stand-in for Cognito's hosted UI speaking its documented endpoints (/oauth2/authorize, /oauth2/token,
+// /logout): it checks PKCE (S256) and the redirect URI, and issues id tokens the local gateway accepts
+// (signed by the local signer's secret, with Cognito's claim names).
+async function fakeHostedUI() {
+  const clientId = "console-e2e";
+  const codes = new Map();
+  const refresh = new Set();
+  const calls = { authorize: 0, code: 0, refresh: 0, logout: 0 };
+  const b64 = (b) => Buffer.from(b).toString("base64url");
+  const idToken = (ttl) => {
+    const now = Math.floor(Date.now() / 1000);
+    const head = b64(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+    const body = b64(JSON.stringify({ sub: "agent-sam", "cognito:groups": ["agent"], name: "Sam Carter", iss: "concierge-local", aud: "concierge-agents", iat: now, exp: now + ttl, token_use: "id" }));
+    return `${head}.${body}.${createHmac("sha256", env.JWT_SECRET).update(`${head}.${body}`).digest("base64url")}`;
+  };
+  const srv = http.createServer(async (req, res) => {
+    const u = new URL(req.url, "http://x");
+    const send = (status, obj, headers = {}) => {
+      res.writeHead(status, { "Content-Type": "application/json", "Access-Control-Allow-Origin": "*", ...headers });
+      res.end(obj === undefined ? "" : JSON.stringify(obj));
+    };
+    if (u.pathname === "/oauth2/authorize") {
+      const q = u.searchParams;
+      if (q.get("response_type") !== "code" || q.get("client_id") !== clientId || q.get("code_challenge_method") !== "S256" || !q.get("code_challenge") || q.get("redirect_uri") !== CONSOLE)
+        return send(400, { error: "invalid_request" });
+      calls.authorize++;
+      const code = randomBytes(12).toString("hex");
+      codes.set(code, { challenge: q.get("code_challenge"), redirect: q.get("redirect_uri") });
+      return send(302, undefined, { Location: `${q.get("redirect_uri")}?code=${code}&state=${encodeURIComponent(q.get("state"))}` });
+    }
+    if (u.pathname === "/logout") {
+      calls.logout++;
+      return send(302, undefined, { Location: u.searchParams.get("logout_uri") });
+    }
+    if (u.pathname === "/oauth2/token" && req.method === "POST") {
+      let raw = "";
+      for await (const c of req) raw += c;
+      const f = new URLSearchParams(raw);
+      if (f.get("client_id") !== clientId) return send(400, { error: "invalid_client" });
+      if (f.get("grant_type") === "authorization_code") {
+        const c = codes.get(f.get("code"));
+        codes.delete(f.get("code"));
+        const verifier = f.get("code_verifier") || "";
+        if (!c || c.redirect !== f.get("redirect_uri") || createHash("sha256").update(verifier).digest("base64url") !== c.challenge)
+          return send(400, { error: "invalid_grant" });
+        calls.code++;
+        const rt = randomBytes(16).toString("hex");
+        refresh.add(rt);
+        return send(200, { id_token: idToken(4), access_token: "unused", refresh_token: rt, expires_in: 4, token_type: "Bearer" });
+      }
+      if (f.get("grant_type") === "refresh_token" && refresh.has(f.get("refresh_token"))) {
+        calls.refresh++;
+        return send(200, { id_token: idToken(3600), access_token: "unused", expires_in: 3600, token_type: "Bearer" });
+      }
+      return send(400, { error: "invalid_grant" });
+    }
+    send(404, { error: "not_found" });
+  });
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${srv.address().port}`, clientId, calls, close: () => srv.close() };
 }
 
 const browser = await chromium.launch({
@@ -314,6 +377,31 @@ try {
   assert((await partner.locator("#inbox-h").count()) === 0, "a partner has no inbox");
   step(`partner sees one masked card: ${ids.join(" | ")}`);
   await pCtx.close();
+
+  // ---- Cognito's hosted UI: the authorization-code flow with PKCE, a silent refresh, sign-out ----
+  const idp = await fakeHostedUI();
+  const cCtx = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 900 } });
+  const cog = await cCtx.newPage();
+  current = cog;
+  await cog.route("**/console/config.json", (r) =>
+    r.fulfill({ contentType: "application/json", body: JSON.stringify({ apiBase: "", auth: { mode: "cognito", domain: idp.url, clientId: idp.clientId, redirectUri: CONSOLE, logoutUri: CONSOLE } }) }),
+  );
+  await cog.goto(CONSOLE + "#/search");
+  await cog.locator(".signin button.primary").click();
+  await cog.locator("#search-h").waitFor();
+  assert(idp.calls.authorize === 1 && idp.calls.code === 1, `hosted UI calls ${JSON.stringify(idp.calls)}`);
+  assert(new URL(cog.url()).search === "" && new URL(cog.url()).hash === "#/search", `back on the route, no code in the URL: ${cog.url()}`);
+  // The first id token lives 4 s: after it expires a reload renews it with the refresh token, silently.
+  await new Promise((r) => setTimeout(r, 4500));
+  await cog.reload();
+  await cog.locator("#search-h").waitFor();
+  assert(idp.calls.refresh >= 1, `refresh_token grant used: ${JSON.stringify(idp.calls)}`);
+  await cog.locator("header button", { hasText: "Sign out" }).click();
+  await cog.locator(".signin button.primary").waitFor();
+  assert(idp.calls.logout === 1, "signed out through /logout");
+  step(`Cognito hosted UI: code flow with PKCE (S256 checked), refresh_token grant on an expired token, /logout: ${JSON.stringify(idp.calls)}`);
+  await cCtx.close();
+  idp.close();
 
   const js = readFileSync(new URL("../dist/app.js", import.meta.url));
   console.log(`axe: ${axeReport.length} screens, ${axeReport.reduce((n, r) => n + r.bad, 0)} serious/critical violations`);

@@ -155,7 +155,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		"BASE_URL="+st.GatewayURL, "CHROMIUM="+chromium, "SHOTS="+shots,
 		"LAN_ID="+res.Customer.ID, "LAN_CONVERSATION="+res.Customer.OpenConversationID, "REPLY_TEXT="+replyText,
 		"WEBCHAT_SECRET="+st.Secret("WEBCHAT_SIGNING_SECRET"), "PARTNER_ID="+stack.DevPartnerID,
-		"META_APP_SECRET="+st.Secret("META_APP_SECRET"), "META_PHONE_ID="+metaPhoneID, "LAN_WA_ID="+story.WaID)
+		"META_APP_SECRET="+st.Secret("META_APP_SECRET"), "META_PHONE_ID="+metaPhoneID, "LAN_WA_ID="+story.WaID, "JWT_SECRET="+st.JWTSecret())
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
