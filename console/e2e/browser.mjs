@@ -278,7 +278,15 @@ try {
   await page.locator('tr[data-agent="agent-linh"]').waitFor();
   await shot(page, "08-roster");
   await axe(page, "roster");
-  step("supervisor created agent-linh");
+  // Edit (If-Match), then deactivate in two clicks.
+  await page.locator('tr[data-agent="agent-linh"] button', { hasText: "Edit" }).click();
+  await page.fill("#edit-capacity", "3");
+  await page.click("#edit-submit");
+  await page.locator('tr[data-agent="agent-linh"] td', { hasText: "0/3" }).waitFor();
+  await page.locator('tr[data-agent="agent-linh"] button', { hasText: "Deactivate" }).click();
+  await page.locator('tr[data-agent="agent-linh"] button', { hasText: "Confirm deactivation" }).click();
+  await page.locator('tr[data-agent="agent-linh"] .st-inactive').waitFor();
+  step("supervisor created agent-linh, set her capacity to 3 and deactivated her");
 
   await page.goto(CONSOLE + "#/duplicates");
   const dup = page.locator("li[data-suggestion]", { hasText: "lan.work@example.com" });
