@@ -22,7 +22,7 @@ SMOKE_BIN         := .local/bin/smoke
 
 # Emulators are started by devstack itself (data kept in .local/dev), or reused when DYNAMODB_ENDPOINT and
 # SQS_ENDPOINT already point at running ones.
-dev: emulators-install
+dev: emulators-install console
 	@mkdir -p .local/bin
 	$(GO) build -o $(DEV_BIN) ./scripts/devstack
 	@exec $(DEV_BIN)

@@ -72,6 +72,7 @@ func banner(st *stack.Stack, took time.Duration) {
 	line("  HTTP API        %s   (public base URL %s)", st.GatewayURL, st.PublicBaseURL)
 	line("  health          %s%s", st.GatewayURL, httpapi.HealthPath)
 	line("  provider outbox %s/_sandbox/outbox", st.GatewayURL)
+	line("  agent console   %s%s   (one click signs in as a seeded agent)", st.GatewayURL, stack.ConsolePrefix)
 	line("  SMTP            %s   (accepts mail for %s)", st.SMTPAddr, strings.Join(st.SupportAddresses, ", "))
 	line("  DynamoDB Local  %s   table %s", st.DynamoDBEndpoint, st.Table)
 	line("  fauxqs          %s   queues %s, %s; buckets %s, %s", st.FauxqsEndpoint,

@@ -244,7 +244,7 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 	if !opts.Quiet {
 		gw.Log = slog.New(slog.NewTextHandler(opts.Out, nil)).With("part", "gateway")
 	}
-	s.http.Handler = gw
+	s.http.Handler = s.withConsole(gw)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
