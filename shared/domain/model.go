@@ -191,6 +191,17 @@ type Conversation struct {
 	// its customer was merged (written by store.Merge); carried here so a
 	// whole-item save never drops it. A merged-away conversation is closed.
 	MergedInto string `json:"mergedInto,omitempty" dynamodbav:"mergedInto,omitempty"`
+
+	// Owed lists the side effects a change of this conversation owes and
+	// that are not done yet ("ack", "notify:assigned:<agent id>"): written in
+	// the same write as the change, removed once done, so a crash between
+	// the two leaves them here for the retry (routing.Router).
+	Owed []string `json:"-" dynamodbav:"owed,stringset,omitempty"`
+
+	// IndexKeys are the index keys the stored item carries, set by the store
+	// when it reads or saves the conversation, so that a save rewrites only
+	// the index entries that move. Nil: unknown (every key is written).
+	IndexKeys map[string]string `json:"-" dynamodbav:"-"`
 }
 
 // Closed says the conversation takes no more work: resolved, or merged away.
@@ -219,6 +230,24 @@ type SLA struct {
 	MetAt       time.Time     `json:"metAt,omitzero" dynamodbav:"metAt,omitempty"`
 	// Breaches lists every target missed in this conversation ("first_response@2026-...").
 	Breaches []string `json:"breaches,omitempty" dynamodbav:"breaches,omitempty"`
+}
+
+// QueueDue is the time a conversation waits against in a work queue: its
+// SLA due time, or when it opened while no clock runs.
+func QueueDue(c Conversation) time.Time {
+	if !c.SLA.DueAt.IsZero() {
+		return c.SLA.DueAt
+	}
+	return c.OpenedAt
+}
+
+// QueueOrder is the one order of a work queue (the index's sort key follows
+// it too): urgent first, then the earliest due. A comparison for slices.SortFunc.
+func QueueOrder(a, b Conversation) int {
+	if ra, rb := PriorityRank(a.Priority), PriorityRank(b.Priority); ra != rb {
+		return ra - rb
+	}
+	return QueueDue(a).Compare(QueueDue(b))
 }
 
 // PriorityRank orders priorities: urgent first.

@@ -1,16 +1,15 @@
-// Package queue sends routing jobs to the SQS lanes.
+// Package queue sends jobs (shared/jobs) to the SQS lanes.
 package queue
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/jobs"
 )
 
 // Lanes publishes urgent and high-priority jobs to the urgent lane and the
@@ -25,7 +24,7 @@ type Lanes struct {
 
 // Publish sends one job as JSON, with its priority as a message attribute so
 // a queue consumer can see it without decoding the body.
-func (l Lanes) Publish(ctx context.Context, job ingest.Job) error {
+func (l Lanes) Publish(ctx context.Context, job jobs.Routing) error {
 	url := l.NormalURL
 	if job.Priority == domain.PriorityUrgent || job.Priority == domain.PriorityHigh {
 		url = l.urgent()
@@ -33,10 +32,10 @@ func (l Lanes) Publish(ctx context.Context, job ingest.Job) error {
 	return l.send(ctx, url, job)
 }
 
-// PublishUrgent sends a job to the urgent lane whatever its priority (an SLA
-// escalation must be assigned at once), or to the normal lane when no urgent
-// lane is configured.
-func (l Lanes) PublishUrgent(ctx context.Context, job ingest.Job) error {
+// PublishUrgent sends any job to the urgent lane whatever its priority (an
+// SLA escalation must be assigned at once), or to the normal lane when no
+// urgent lane is configured.
+func (l Lanes) PublishUrgent(ctx context.Context, job jobs.Job) error {
 	return l.send(ctx, l.urgent(), job)
 }
 
@@ -47,8 +46,8 @@ func (l Lanes) urgent() string {
 	return l.NormalURL
 }
 
-func (l Lanes) send(ctx context.Context, url string, job ingest.Job) error {
-	body, err := json.Marshal(job)
+func (l Lanes) send(ctx context.Context, url string, job jobs.Job) error {
+	body, err := jobs.Encode(job)
 	if err != nil {
 		return domain.Wrap(err, domain.CodeInternal, "encode routing job")
 	}
@@ -56,7 +55,7 @@ func (l Lanes) send(ctx context.Context, url string, job ingest.Job) error {
 		QueueUrl:    aws.String(url),
 		MessageBody: aws.String(string(body)),
 		MessageAttributes: map[string]types.MessageAttributeValue{
-			"priority": {DataType: aws.String("String"), StringValue: aws.String(string(job.Priority))},
+			"priority": {DataType: aws.String("String"), StringValue: aws.String(string(jobs.PriorityOf(job)))},
 		},
 	})
 	if err != nil {
