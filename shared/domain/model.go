@@ -219,17 +219,32 @@ type Urgency struct {
 // target it measures and when it warns and breaches. The sla package does the
 // business-time arithmetic.
 type SLA struct {
-	Metric      string        `json:"metric,omitempty" dynamodbav:"metric,omitempty"` // first_response, next_response, resolution
-	StartedAt   time.Time     `json:"startedAt,omitzero" dynamodbav:"startedAt,omitempty"`
-	PausedTotal time.Duration `json:"pausedTotal,omitempty" dynamodbav:"pausedTotal,omitempty"`
-	PausedSince time.Time     `json:"pausedSince,omitzero" dynamodbav:"pausedSince,omitempty"`
-	DueAt       time.Time     `json:"dueAt,omitzero" dynamodbav:"dueAt,omitempty"`
-	WarnAt      time.Time     `json:"warnAt,omitzero" dynamodbav:"warnAt,omitempty"`
-	WarnedAt    time.Time     `json:"warnedAt,omitzero" dynamodbav:"warnedAt,omitempty"`
-	BreachedAt  time.Time     `json:"breachedAt,omitzero" dynamodbav:"breachedAt,omitempty"`
-	MetAt       time.Time     `json:"metAt,omitzero" dynamodbav:"metAt,omitempty"`
+	Metric string `json:"metric,omitempty" dynamodbav:"metric,omitempty"` // first_response, next_response, resolution
+	// SLAClock is the running target's state, stored inline; sla.Clock
+	// computes with it (the one SLA state type, no copy between two).
+	SLAClock
 	// Breaches lists every target missed in this conversation ("first_response@2026-...").
 	Breaches []string `json:"breaches,omitempty" dynamodbav:"breaches,omitempty"`
+}
+
+// SLAClock is the state of one SLA target: when it started, how long it
+// waited on the customer, when it is due, warned, breached or met. DueAt and
+// WarnAt include every finished pause, so an index can sort on them.
+type SLAClock struct {
+	StartedAt time.Time `json:"startedAt,omitzero" dynamodbav:"startedAt,omitempty"`
+	// PausedTotal is the business time spent waiting on the customer.
+	PausedTotal time.Duration `json:"pausedTotal,omitempty" dynamodbav:"pausedTotal,omitempty"`
+	// PausedSince is set while the conversation is pending on the customer.
+	PausedSince time.Time `json:"pausedSince,omitzero" dynamodbav:"pausedSince,omitempty"`
+	DueAt       time.Time `json:"dueAt,omitzero" dynamodbav:"dueAt,omitempty"`
+	WarnAt      time.Time `json:"warnAt,omitzero" dynamodbav:"warnAt,omitempty"`
+	// WarnedAt and BreachedAt record the events already raised, so each
+	// happens once even if the sweeper runs again (they are saved under the
+	// conversation's version).
+	WarnedAt   time.Time `json:"warnedAt,omitzero" dynamodbav:"warnedAt,omitempty"`
+	BreachedAt time.Time `json:"breachedAt,omitzero" dynamodbav:"breachedAt,omitempty"`
+	// MetAt is when the target was met (the agent answered); the clock stops.
+	MetAt time.Time `json:"metAt,omitzero" dynamodbav:"metAt,omitempty"`
 }
 
 // QueueDue is the time a conversation waits against in a work queue: its
