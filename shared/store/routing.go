@@ -461,13 +461,18 @@ func (s *Store) ClaimAck(ctx context.Context, customerID, conversationID string,
 }
 
 // ReleaseAck gives back a claim whose send is known to have failed, if it is
-// still conversationID's.
+// still conversationID's: it expires at once (an update, so the router needs
+// no DeleteItem permission).
 func (s *Store) ReleaseAck(ctx context.Context, customerID, conversationID string) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 &s.table,
-		Key:                       key(pfxQuiet+customerID, "Q"),
-		ConditionExpression:       aws.String("conversationId = :c"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: conversationID}},
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      key(pfxQuiet+customerID, "Q"),
+		UpdateExpression:         aws.String("SET #ttl = :zero REMOVE conversationId"),
+		ConditionExpression:      aws.String("conversationId = :c"),
+		ExpressionAttributeNames: map[string]string{"#ttl": tabledef.TTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":c": &types.AttributeValueMemberS{Value: conversationID}, ":zero": &types.AttributeValueMemberN{Value: "0"},
+		},
 	})
 	if isConditionFailed(err) {
 		return nil
