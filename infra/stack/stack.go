@@ -298,12 +298,16 @@ func (b *builder) buildTable() {
 		TimeToLiveAttribute: jsii.String(def.TTLAttribute),
 	})
 	for _, ix := range def.Indexes {
-		b.table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		props := &awsdynamodb.GlobalSecondaryIndexProps{
 			IndexName:      jsii.String(ix.Name),
 			PartitionKey:   str(ix.PartitionKey),
 			SortKey:        str(ix.SortKey),
-			ProjectionType: awsdynamodb.ProjectionType_ALL,
-		})
+			ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
+		}
+		if len(ix.Include) > 0 {
+			props.ProjectionType, props.NonKeyAttributes = awsdynamodb.ProjectionType_INCLUDE, jsii.Strings(ix.Include...)
+		}
+		b.table.AddGlobalSecondaryIndex(props)
 	}
 }
 

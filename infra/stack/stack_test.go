@@ -312,10 +312,18 @@ func TestTableFromTabledef(t *testing.T) {
 	def := table.Table()
 	var gsis []map[string]any
 	for _, ix := range def.Indexes {
+		proj := map[string]any{"ProjectionType": "KEYS_ONLY"}
+		if len(ix.Include) > 0 {
+			attrs := make([]any, len(ix.Include))
+			for i, a := range ix.Include {
+				attrs[i] = a
+			}
+			proj = map[string]any{"ProjectionType": "INCLUDE", "NonKeyAttributes": attrs}
+		}
 		gsis = append(gsis, map[string]any{
 			"IndexName":  ix.Name,
 			"KeySchema":  []any{map[string]any{"AttributeName": ix.PartitionKey, "KeyType": "HASH"}, map[string]any{"AttributeName": ix.SortKey, "KeyType": "RANGE"}},
-			"Projection": map[string]any{"ProjectionType": "ALL"},
+			"Projection": proj,
 		})
 	}
 	hasResource(t, ("AWS::DynamoDB::Table"), map[string]any{

@@ -3,6 +3,8 @@ package ddbmeter
 import (
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -53,14 +55,26 @@ func indexesIn(item map[string]types.AttributeValue) int {
 	return n
 }
 
+// indexesUpdated counts the indexes an update writes: those whose keys or
+// projected attributes (table.Index.Include) it names. An update that
+// touches neither leaves a keys-only or INCLUDE index alone.
 func indexesUpdated(u *types.Update) int {
+	named := map[string]bool{}
+	for _, name := range u.ExpressionAttributeNames {
+		named[name] = true
+	}
+	for _, tok := range strings.FieldsFunc(aws.ToString(u.UpdateExpression), func(r rune) bool {
+		return !(r == '_' || r == '#' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) {
+		named[tok] = true
+	}
 	n := 0
 	for _, ix := range table.Table().Indexes {
-		hit := false
-		for _, name := range u.ExpressionAttributeNames {
-			hit = hit || name == ix.PartitionKey || name == ix.SortKey
+		hit := named[ix.PartitionKey] || named[ix.SortKey]
+		for _, a := range ix.Include {
+			hit = hit || named[a]
 		}
-		if hit || strings.Contains(*u.UpdateExpression, ix.PartitionKey) {
+		if hit {
 			n++
 		}
 	}

@@ -26,6 +26,12 @@ func TestTransactionWriteUnitsFollowAWSBilling(t *testing.T) {
 		{"a 2.5 KB put is 3 KB", []types.TransactWriteItem{{Put: &types.Put{Item: big}}}, 6},
 		{"a put with an index key also writes the index", []types.TransactWriteItem{{Put: &types.Put{Item: indexed}}}, 3},
 		{"a condition check", []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{Key: small}}}, 2},
+		{"an update of an attribute an index projects also writes the index", []types.TransactWriteItem{{Update: &types.Update{Key: small,
+			UpdateExpression: aws.String("SET #load = #load + :one"), ExpressionAttributeNames: map[string]string{"#load": "load"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}}}}, 3},
+		{"an update of an attribute no index projects writes none", []types.TransactWriteItem{{Update: &types.Update{Key: small,
+			UpdateExpression: aws.String("SET #a0 = :a0"), ExpressionAttributeNames: map[string]string{"#a0": "lastMessageAt"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":a0": s("2026-01-01T00:00:00.000Z")}}}}, 2},
 	}
 	for _, c := range cases {
 		if got := TransactionWriteUnits(&dynamodb.TransactWriteItemsInput{TransactItems: c.items}); got != c.want {

@@ -191,6 +191,17 @@ type Conversation struct {
 	// its customer was merged (written by store.Merge); carried here so a
 	// whole-item save never drops it. A merged-away conversation is closed.
 	MergedInto string `json:"mergedInto,omitempty" dynamodbav:"mergedInto,omitempty"`
+
+	// Owed lists the side effects a change of this conversation owes and
+	// that are not done yet ("ack", "notify:assigned:<agent id>"): written in
+	// the same write as the change, removed once done, so a crash between
+	// the two leaves them here for the retry (routing.Router).
+	Owed []string `json:"-" dynamodbav:"owed,stringset,omitempty"`
+
+	// IndexKeys are the index keys the stored item carries, set by the store
+	// when it reads or saves the conversation, so that a save rewrites only
+	// the index entries that move. Nil: unknown (every key is written).
+	IndexKeys map[string]string `json:"-" dynamodbav:"-"`
 }
 
 // Closed says the conversation takes no more work: resolved, or merged away.
@@ -208,17 +219,50 @@ type Urgency struct {
 // target it measures and when it warns and breaches. The sla package does the
 // business-time arithmetic.
 type SLA struct {
-	Metric      string        `json:"metric,omitempty" dynamodbav:"metric,omitempty"` // first_response, next_response, resolution
-	StartedAt   time.Time     `json:"startedAt,omitzero" dynamodbav:"startedAt,omitempty"`
-	PausedTotal time.Duration `json:"pausedTotal,omitempty" dynamodbav:"pausedTotal,omitempty"`
-	PausedSince time.Time     `json:"pausedSince,omitzero" dynamodbav:"pausedSince,omitempty"`
-	DueAt       time.Time     `json:"dueAt,omitzero" dynamodbav:"dueAt,omitempty"`
-	WarnAt      time.Time     `json:"warnAt,omitzero" dynamodbav:"warnAt,omitempty"`
-	WarnedAt    time.Time     `json:"warnedAt,omitzero" dynamodbav:"warnedAt,omitempty"`
-	BreachedAt  time.Time     `json:"breachedAt,omitzero" dynamodbav:"breachedAt,omitempty"`
-	MetAt       time.Time     `json:"metAt,omitzero" dynamodbav:"metAt,omitempty"`
+	Metric string `json:"metric,omitempty" dynamodbav:"metric,omitempty"` // first_response, next_response, resolution
+	// SLAClock is the running target's state, stored inline; sla.Clock
+	// computes with it (the one SLA state type, no copy between two).
+	SLAClock
 	// Breaches lists every target missed in this conversation ("first_response@2026-...").
 	Breaches []string `json:"breaches,omitempty" dynamodbav:"breaches,omitempty"`
+}
+
+// SLAClock is the state of one SLA target: when it started, how long it
+// waited on the customer, when it is due, warned, breached or met. DueAt and
+// WarnAt include every finished pause, so an index can sort on them.
+type SLAClock struct {
+	StartedAt time.Time `json:"startedAt,omitzero" dynamodbav:"startedAt,omitempty"`
+	// PausedTotal is the business time spent waiting on the customer.
+	PausedTotal time.Duration `json:"pausedTotal,omitempty" dynamodbav:"pausedTotal,omitempty"`
+	// PausedSince is set while the conversation is pending on the customer.
+	PausedSince time.Time `json:"pausedSince,omitzero" dynamodbav:"pausedSince,omitempty"`
+	DueAt       time.Time `json:"dueAt,omitzero" dynamodbav:"dueAt,omitempty"`
+	WarnAt      time.Time `json:"warnAt,omitzero" dynamodbav:"warnAt,omitempty"`
+	// WarnedAt and BreachedAt record the events already raised, so each
+	// happens once even if the sweeper runs again (they are saved under the
+	// conversation's version).
+	WarnedAt   time.Time `json:"warnedAt,omitzero" dynamodbav:"warnedAt,omitempty"`
+	BreachedAt time.Time `json:"breachedAt,omitzero" dynamodbav:"breachedAt,omitempty"`
+	// MetAt is when the target was met (the agent answered); the clock stops.
+	MetAt time.Time `json:"metAt,omitzero" dynamodbav:"metAt,omitempty"`
+}
+
+// QueueDue is the time a conversation waits against in a work queue: its
+// SLA due time, or when it opened while no clock runs.
+func QueueDue(c Conversation) time.Time {
+	if !c.SLA.DueAt.IsZero() {
+		return c.SLA.DueAt
+	}
+	return c.OpenedAt
+}
+
+// QueueOrder is the one order of a work queue (the index's sort key follows
+// it too): urgent first, then the earliest due. A comparison for slices.SortFunc.
+func QueueOrder(a, b Conversation) int {
+	if ra, rb := PriorityRank(a.Priority), PriorityRank(b.Priority); ra != rb {
+		return ra - rb
+	}
+	return QueueDue(a).Compare(QueueDue(b))
 }
 
 // PriorityRank orders priorities: urgent first.

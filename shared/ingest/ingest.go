@@ -23,6 +23,9 @@ type Recorder interface {
 	RecordInbound(ctx context.Context, in store.Inbound) (store.InboundResult, error)
 	UpdateDeliveryStatus(ctx context.Context, u domain.StatusUpdate) (domain.Touchpoint, bool, error)
 	Owe(ctx context.Context, e store.OwedEffect) error
+	// TouchFollowUp applies a follow-up in place when it changes nothing
+	// but its conversation's timestamps (false: it needs the router).
+	TouchFollowUp(ctx context.Context, f store.FollowUp) (bool, error)
 }
 
 // Publisher sends a routing job to its lane.
@@ -83,6 +86,10 @@ type Outcome struct {
 	// Survey is set when the message was a survey answer, stored as feedback
 	// and neither recorded as a request nor routed.
 	Survey bool
+	// InPlace is set when the message was a follow-up that changed nothing
+	// but its assigned conversation's timestamps, applied here without a
+	// routing job (Job is still filled in, for logs and tests).
+	InPlace bool
 }
 
 // Ingest records one inbound event and sends its routing job. A redelivered
@@ -172,7 +179,11 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 	})
 	job.Priority, job.Score, job.Reasons = score.Priority, score.Score, score.Reasons
 	// Status events (a follow) and quarantined mail are kept but not routed.
+	inPlace := false
 	if !job.Quarantined && tp.Kind != domain.KindStatus {
+		inPlace = s.applyInPlace(ctx, res, job)
+	}
+	if !job.Quarantined && tp.Kind != domain.KindStatus && !inPlace {
 		if err := s.Jobs.Publish(ctx, job); err != nil {
 			s.park(ctx, job)
 			return Outcome{}, err
@@ -183,8 +194,30 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 		"customer", tp.CustomerID, "touchpoint", tp.ID, "conversation", tp.ConversationID,
 		"sender", from.Kind, "senderMasked", from.MaskedValue(), "senderVerified", trustedFrom, "claims", len(claims),
 		"newCustomer", res.NewCustomer, "duplicate", res.Duplicate,
-		"priority", job.Priority, "score", job.Score)
-	return Outcome{InboundResult: res, Job: job}, nil
+		"priority", job.Priority, "score", job.Score, "inPlace", inPlace)
+	return Outcome{InboundResult: res, Job: job, InPlace: inPlace}, nil
+}
+
+// applyInPlace spares the queue hop (a publish, a Lambda invocation, a
+// read and a transaction) for the commonest message: a follow-up in an
+// assigned conversation that changes nothing but its timestamps. One
+// conditional update applies it when the stored conversation shows it
+// changes nothing else; otherwise (or on any error) the router does it.
+// A redelivered message always goes to the router, which applies it
+// idempotently.
+func (s *Service) applyInPlace(ctx context.Context, res store.InboundResult, job Job) bool {
+	if res.NewConversation || res.Duplicate || job.ConversationID == "" || job.Kind != domain.KindMessage {
+		return false
+	}
+	done, err := s.Store.TouchFollowUp(ctx, store.FollowUp{
+		ConversationID: job.ConversationID, OccurredAt: job.OccurredAt, Channel: job.Channel,
+		Priority: job.Priority, Score: job.Score, Language: job.Language,
+	})
+	if err != nil {
+		s.logger().Warn("follow-up not applied in place; routed instead", "conversation", job.ConversationID, "error", err.Error())
+		return false
+	}
+	return done
 }
 
 // EffectRoute is the owed effect of a routing job whose publish failed: the

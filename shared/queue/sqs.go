@@ -1,17 +1,16 @@
 // Package queue is the routing lanes: their one definition (lanes.go), read by the code, the local stack and
-// the CDK stack, and the Publisher that sends routing jobs to them (sqs.go).
+// the CDK stack, and the Publisher that sends jobs (shared/jobs) to them (sqs.go).
 package queue
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/jobs"
 )
 
 // Publisher publishes urgent and high-priority jobs to the urgent lane and the
@@ -26,7 +25,7 @@ type Publisher struct {
 
 // Publish sends one job as JSON, with its priority as a message attribute so
 // a queue consumer can see it without decoding the body.
-func (l Publisher) Publish(ctx context.Context, job ingest.Job) error {
+func (l Publisher) Publish(ctx context.Context, job jobs.Routing) error {
 	url := l.NormalURL
 	if job.Priority == domain.PriorityUrgent || job.Priority == domain.PriorityHigh {
 		url = l.urgent()
@@ -34,10 +33,10 @@ func (l Publisher) Publish(ctx context.Context, job ingest.Job) error {
 	return l.send(ctx, url, job)
 }
 
-// PublishUrgent sends a job to the urgent lane whatever its priority (an SLA
-// escalation must be assigned at once), or to the normal lane when no urgent
-// lane is configured.
-func (l Publisher) PublishUrgent(ctx context.Context, job ingest.Job) error {
+// PublishUrgent sends any job to the urgent lane whatever its priority (an
+// SLA escalation must be assigned at once), or to the normal lane when no
+// urgent lane is configured.
+func (l Publisher) PublishUrgent(ctx context.Context, job jobs.Job) error {
 	return l.send(ctx, l.urgent(), job)
 }
 
@@ -48,8 +47,8 @@ func (l Publisher) urgent() string {
 	return l.NormalURL
 }
 
-func (l Publisher) send(ctx context.Context, url string, job ingest.Job) error {
-	body, err := json.Marshal(job)
+func (l Publisher) send(ctx context.Context, url string, job jobs.Job) error {
+	body, err := jobs.Encode(job)
 	if err != nil {
 		return domain.Wrap(err, domain.CodeInternal, "encode routing job")
 	}
@@ -57,7 +56,7 @@ func (l Publisher) send(ctx context.Context, url string, job ingest.Job) error {
 		QueueUrl:    aws.String(url),
 		MessageBody: aws.String(string(body)),
 		MessageAttributes: map[string]types.MessageAttributeValue{
-			"priority": {DataType: aws.String("String"), StringValue: aws.String(string(job.Priority))},
+			"priority": {DataType: aws.String("String"), StringValue: aws.String(string(jobs.PriorityOf(job)))},
 		},
 	})
 	if err != nil {

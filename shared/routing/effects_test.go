@@ -12,15 +12,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/jobs"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // PublishUrgent lets parkingLanes (fault_test.go) stand in for the urgent
 // lane: it fails while down, then records.
-func (p *parkingLanes) PublishUrgent(ctx context.Context, j ingest.Job) error {
-	return p.Publish(ctx, j)
+func (p *parkingLanes) PublishUrgent(_ context.Context, j jobs.Job) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.down {
+		return domain.Errorf(domain.CodeUnavailable, "urgent lane unavailable")
+	}
+	p.urgent = append(p.urgent, j)
+	return nil
 }
 
 // flakyNotifier fails while down, then records what it delivers.
@@ -80,8 +86,8 @@ func TestSLAEffectsLostAfterTheSaveAreDoneOnceByTheNextSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !conv.Escalated || conv.Priority != domain.PriorityHigh || len(sup.got) != 0 || len(esc.got) != 0 {
-		t.Fatalf("after the failed effects: escalated %v priority %s, notified %v, published %d", conv.Escalated, conv.Priority, sup.got, len(esc.got))
+	if !conv.Escalated || conv.Priority != domain.PriorityHigh || len(sup.got) != 0 || len(esc.urgent) != 0 {
+		t.Fatalf("after the failed effects: escalated %v priority %s, notified %v, published %d", conv.Escalated, conv.Priority, sup.got, len(esc.urgent))
 	}
 	setDown(&sup.mu, &sup.down, false)
 	setDown(&esc.mu, &esc.down, false)
@@ -96,12 +102,12 @@ func TestSLAEffectsLostAfterTheSaveAreDoneOnceByTheNextSweep(t *testing.T) {
 	if sup.got["sla_warning"] != 1 || sup.got["escalated"] != 1 || len(sup.got) != 2 {
 		t.Fatalf("supervisor notified %v, want one warning and one escalation", sup.got)
 	}
-	if len(esc.got) != 1 {
-		t.Fatalf("%d escalations published, want 1", len(esc.got))
+	if len(esc.urgent) != 1 || len(esc.got) != 0 {
+		t.Fatalf("%d jobs published on the urgent lane and %d by priority, want 1 escalation on the urgent lane", len(esc.urgent), len(esc.got))
 	}
-	job := esc.got[0]
-	if job.Kind != routing.KindEscalation || job.ConversationID != conv.ID || job.Priority != domain.PriorityHigh {
-		t.Fatalf("escalation job %+v", job)
+	job, ok := esc.urgent[0].(jobs.Escalation)
+	if !ok || job.ConversationID != conv.ID || job.Priority != domain.PriorityHigh {
+		t.Fatalf("escalation job %#v", esc.urgent[0])
 	}
 
 	// The urgent lane may deliver the escalation twice: one assignment.
@@ -109,11 +115,11 @@ func TestSLAEffectsLostAfterTheSaveAreDoneOnceByTheNextSweep(t *testing.T) {
 		MaxConcurrent: 3, Status: domain.AgentAvailable}); err != nil {
 		t.Fatal(err)
 	}
-	first, err := e.router.Route(ctx, job)
+	first, err := e.router.Handle(ctx, job)
 	if err != nil || !first.Assigned || first.Conversation.AssigneeID != "an" {
 		t.Fatalf("first delivery: %+v %v, want assigned to an", first, err)
 	}
-	second, err := e.router.Route(ctx, job)
+	second, err := e.router.Handle(ctx, job)
 	if err != nil || second.Assigned || !second.AlreadyDone {
 		t.Fatalf("second delivery: %+v %v, want already done", second, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/jobs"
 	"github.com/concierge-cx/concierge/shared/routing"
 )
 
@@ -67,15 +68,15 @@ func TestConcurrentCopiesOfAFirstMessageAreAcknowledgedOnce(t *testing.T) {
 			}
 		}
 	}
-	jobs := append([]ingest.Job(nil), e.jobs.list...)
-	if len(jobs) != customers*3 {
-		t.Fatalf("%d routing jobs, want one per copy (%d)", len(jobs), customers*3)
+	all := append([]ingest.Job(nil), e.jobs.list...)
+	if len(all) != customers*3 {
+		t.Fatalf("%d routing jobs, want one per copy (%d)", len(all), customers*3)
 	}
 	// The duplicates' jobs (NewConversation=false) first, then the rest shuffled and concurrent.
 	rng := rand.New(rand.NewPCG(1, 2))
-	rng.Shuffle(len(jobs), func(a, b int) { jobs[a], jobs[b] = jobs[b], jobs[a] })
+	rng.Shuffle(len(all), func(a, b int) { all[a], all[b] = all[b], all[a] })
 	var dup, first []ingest.Job
-	for _, j := range jobs {
+	for _, j := range all {
 		if j.NewConversation {
 			first = append(first, j)
 		} else {
@@ -111,9 +112,10 @@ func TestConcurrentCopiesOfAFirstMessageAreAcknowledgedOnce(t *testing.T) {
 
 // parkingLanes fails while down, then records what is published.
 type parkingLanes struct {
-	mu   sync.Mutex
-	down bool
-	got  []ingest.Job
+	mu     sync.Mutex
+	down   bool
+	got    []ingest.Job
+	urgent []jobs.Job // PublishUrgent's
 }
 
 func (p *parkingLanes) Publish(_ context.Context, j ingest.Job) error {

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/jobs"
 )
 
 // HandleSQS routes a batch from either lane and reports partial batch
@@ -20,8 +20,8 @@ import (
 func (r *Router) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	for _, m := range ev.Records {
-		var job ingest.Job
-		if err := json.Unmarshal([]byte(m.Body), &job); err != nil || job.ConversationID == "" {
+		job, err := jobs.Decode([]byte(m.Body))
+		if err != nil {
 			// A job that can never be read is failed, so that after the
 			// queue's max receive count it lands in the DLQ for a person
 			// to look at, without holding up the rest of the batch.
@@ -29,8 +29,8 @@ func (r *Router) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSE
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 			continue
 		}
-		if _, err := r.Route(ctx, job); err != nil {
-			logger(r.Log).Warn("routing failed; will retry", "messageId", m.MessageId, "conversation", job.ConversationID,
+		if _, err := r.Handle(ctx, job); err != nil {
+			logger(r.Log).Warn("routing failed; will retry", "messageId", m.MessageId,
 				"code", domain.ErrorCode(err), "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}

@@ -3,21 +3,47 @@ package routing
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"slices"
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/jobs"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
+// Store is what routing needs of storage (*store.Store in production; an
+// in-memory implementation in the fast tests). Changes to a conversation go
+// through UpdateLoadedConversation, with the named writes of package store
+// (store.TakeAgentSlot) committing with them.
+type Store interface {
+	Now() time.Time
+	GetConversation(ctx context.Context, id string) (domain.Conversation, error)
+	UpdateLoadedConversation(ctx context.Context, c domain.Conversation, change store.Change) (domain.Conversation, error)
+	GetCustomer(ctx context.Context, id string) (domain.Customer, error)
+	GetAgent(ctx context.Context, id string) (domain.Agent, error)
+	// AvailableAgents lists available agents with what routing chooses by.
+	AvailableAgents(ctx context.Context) ([]domain.Agent, error)
+	Queue(ctx context.Context, team string, limit int, cursor string) (store.ConversationPage, error)
+	Acknowledgements
+}
+
+// Acknowledgements is what sending an acknowledgement records.
+type Acknowledgements interface {
+	ClaimAck(ctx context.Context, customerID, conversationID string, window time.Duration) (store.AckClaim, error)
+	ReleaseAck(ctx context.Context, customerID, conversationID string) error
+	RecordOutbound(ctx context.Context, tp domain.Touchpoint) (domain.Touchpoint, bool, error)
+	IndexMessageIDs(ctx context.Context, conversationID, customerID string, ids ...string) error
+}
+
 // Router handles routing jobs. All fields but Log are required.
 type Router struct {
-	Store    *store.Store
+	Store    Store
 	Sender   Sender
 	Notifier Notifier
 	Config   Config
@@ -51,73 +77,106 @@ func (r *Router) policy(ctx context.Context, team string) (sla.Policy, error) {
 // Outcome says what routing one job did.
 type Outcome struct {
 	Conversation domain.Conversation
-	AlreadyDone  bool // the job was a redelivery of one already routed
+	AlreadyDone  bool // the job's message was already applied: nothing changed
 	Assigned     bool
 	Acknowledged bool
 }
 
 // Route applies one inbound message to its conversation, assigns it and
-// acknowledges the customer. It is idempotent: a redelivered job finds its
-// touchpoint marked routed and does nothing. It returns an error only for a
-// failure worth retrying (storage unavailable).
-func (r *Router) Route(ctx context.Context, job ingest.Job) (Outcome, error) {
+// acknowledges the customer. The message's state change and the assignment
+// are one write, together with the effects they owe (the acknowledgement,
+// the agent's notification) as markers on the conversation; the effects are
+// then done and their markers cleared. A job that dies or fails between the
+// two is redelivered and finds the markers (see effects.go). Applying a
+// message is idempotent, so a redelivered job changes nothing else. It
+// returns an error only for a failure worth retrying.
+func (r *Router) Route(ctx context.Context, job jobs.Routing) (Outcome, error) {
 	if job.ConversationID == "" || job.Quarantined || job.Kind == domain.KindStatus {
 		return Outcome{AlreadyDone: true}, nil
 	}
-	if job.Kind == KindEscalation {
-		return r.reroute(ctx, job)
-	}
-	// opened: this message is the first the conversation routes (its clock has
-	// not started). Decided from the stored state, not from the job, so that
-	// whichever copy of a first message routes first acknowledges it: a
-	// provider's duplicate delivery carries NewConversation=false.
-	var opened bool
-	conv, err := r.Store.UpdateConversation(ctx, job.ConversationID, func(c *domain.Conversation) ([]store.Write, error) {
-		opened = c.SLA.StartedAt.IsZero() && !c.Closed()
-		team := c.Team
-		if team == "" {
-			team = r.team(job)
-		}
-		pol, err := r.policy(ctx, team)
-		if err != nil {
-			return nil, err
-		}
-		*c = r.apply(*c, job, pol)
-		return []store.Write{r.Store.MarkRouted(job.CustomerID, job.TouchpointID, r.Store.Now())}, nil
-	})
-	if errors.Is(err, store.ErrAlreadyRouted) {
-		return Outcome{Conversation: conv, AlreadyDone: true}, nil
-	}
+	conv, err := r.Store.GetConversation(ctx, job.ConversationID)
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := Outcome{Conversation: conv}
-	if conv.AssigneeID == "" && !conv.Closed() {
-		assigned, err := r.AssignBest(ctx, conv, job.Language)
+	var (
+		agents  []domain.Agent
+		listed  bool
+		refused = map[string]bool{}
+		changed bool
+		chosen  string
+	)
+	for {
+		saved, err := r.Store.UpdateLoadedConversation(ctx, conv, func(c *domain.Conversation) ([]store.Write, error) {
+			before := *c
+			// opened: this message is the first the conversation routes (its
+			// clock has not started): decided from the stored state, so that
+			// whichever copy of a first message routes first acknowledges it.
+			opened := c.SLA.StartedAt.IsZero() && !c.Closed()
+			team := c.Team
+			if team == "" {
+				team = r.team(job)
+			}
+			pol, err := r.policy(ctx, team)
+			if err != nil {
+				return nil, err
+			}
+			*c = r.apply(*c, job, pol)
+			if changed, chosen = !reflect.DeepEqual(before, *c), ""; !changed {
+				return nil, store.ErrNoChange
+			}
+			if opened && r.ackWanted(job) {
+				c.Owed = addOwed(c.Owed, effectAck)
+			}
+			if c.AssigneeID != "" || c.Closed() {
+				return nil, nil
+			}
+			if !listed {
+				if agents, err = r.Store.AvailableAgents(ctx); err != nil {
+					return nil, err
+				}
+				listed = true
+			}
+			for _, a := range eligible(agents, c.Team, job.Language) {
+				if !refused[a.ID] {
+					chosen = a.ID
+					return []store.Write{r.assign(c, a.ID)}, nil
+				}
+			}
+			return nil, nil // no one free: it waits in its team queue
+		})
+		if errors.Is(err, store.ErrAgentUnavailable) {
+			refused[chosen], conv = true, saved // that agent filled up or went away meanwhile: the next
+			continue
+		}
 		if err != nil {
+			return Outcome{}, err
+		}
+		out := Outcome{Conversation: saved, AlreadyDone: !changed, Assigned: chosen != "" && saved.AssigneeID == chosen}
+		if out.Conversation, out.Acknowledged, err = r.settle(ctx, saved, &job); err != nil {
 			return out, err
 		}
-		if assigned.AssigneeID != "" {
-			out.Conversation, out.Assigned = assigned, true
-			r.notify(ctx, Event{
-				Kind: "assigned", ConversationID: conv.ID, CustomerID: conv.CustomerID, CustomerName: job.CustomerName,
-				Priority: assigned.Priority, Channel: job.Channel, AgentID: assigned.AssigneeID,
-				Reasons: reasonTexts(job), DueAt: assigned.SLA.DueAt,
-			})
-		}
+		logger(r.Log).Info("routed", "conversation", saved.ID, "priority", saved.Priority, "assignee", saved.AssigneeID,
+			"acknowledged", out.Acknowledged, "score", job.Score, "alreadyDone", out.AlreadyDone)
+		return out, nil
 	}
-	acked, conv2, err := r.acknowledge(ctx, out.Conversation, job, opened)
-	if err != nil {
-		return out, err
-	}
-	out.Acknowledged, out.Conversation = acked, conv2
-	logger(r.Log).Info("routed", "conversation", conv.ID, "priority", out.Conversation.Priority,
-		"assignee", out.Conversation.AssigneeID, "acknowledged", acked, "score", job.Score)
-	return out, nil
 }
 
-// apply folds one inbound message into the conversation's state.
-func (r *Router) apply(c domain.Conversation, job ingest.Job, pol sla.Policy) domain.Conversation {
+// assign gives c to agentID in the change being made, with the agent's slot
+// and the notification the assignment owes.
+func (r *Router) assign(c *domain.Conversation, agentID string) store.Write {
+	c.AssigneeID, c.AssignedAt = agentID, r.Store.Now()
+	if r.Notifier != nil {
+		c.Owed = addOwed(c.Owed, effectNotifyAssigned+agentID)
+	}
+	return store.TakeAgentSlot(agentID)
+}
+
+// apply folds one inbound message into the conversation's state. It is
+// idempotent and tolerates order: priority and urgency only rise, times only
+// move forward, and a message received before the agent answered (or before
+// the conversation went pending) does not restart the clock, so a
+// redelivered or late job changes nothing it should not.
+func (r *Router) apply(c domain.Conversation, job jobs.Routing, pol sla.Policy) domain.Conversation {
 	now := r.Store.Now()
 	if domain.PriorityRank(job.Priority) < domain.PriorityRank(c.Priority) {
 		c.Priority = job.Priority
@@ -125,11 +184,12 @@ func (r *Router) apply(c domain.Conversation, job ingest.Job, pol sla.Policy) do
 	} else if c.Urgency == nil || job.Score > c.Urgency.Score {
 		c.Urgency = &domain.Urgency{Score: job.Score, Reasons: reasonTexts(job)}
 	}
-	if job.OccurredAt.After(c.LastMessageAt) {
-		c.LastMessageAt, c.LastChannel = job.OccurredAt, job.Channel
+	at := job.OccurredAt.UTC().Truncate(time.Millisecond) // as stored
+	if at.After(c.LastMessageAt) {
+		c.LastMessageAt, c.LastChannel = at, job.Channel
 	}
-	if job.OccurredAt.After(c.LastInboundAt) {
-		c.LastInboundAt = job.OccurredAt
+	if at.After(c.LastInboundAt) {
+		c.LastInboundAt = at
 	}
 	if c.Team == "" {
 		c.Team = r.team(job)
@@ -139,17 +199,23 @@ func (r *Router) apply(c domain.Conversation, job ingest.Job, pol sla.Policy) do
 	}
 	clock := ClockOf(pol, c.SLA)
 	switch {
-	case c.Status == domain.ConversationPending:
+	case c.Status == domain.ConversationPending && job.ReceivedAt.After(c.SLA.PausedSince):
 		// The customer answered: the clock waiting on them runs again.
 		c.Status = domain.ConversationOpen
 		clock.Resume(now)
+	case c.Status == domain.ConversationPending:
+		// Sent before the agent asked: the answer is still awaited.
 	case c.SLA.StartedAt.IsZero():
 		if started, err := pol.Start(c.Priority, sla.FirstResponse, job.ReceivedAt); err == nil {
 			clock = started
 			c.SLA.Metric = string(sla.FirstResponse)
 		}
 	case clock.Met() && c.SLA.Metric != string(sla.Resolution):
-		// The agent had answered; this follow-up starts the next-response clock.
+		// The agent had answered; a follow-up sent after that starts the
+		// next-response clock (one sent before was part of what they answered).
+		if !job.ReceivedAt.After(c.SLA.MetAt) {
+			break
+		}
 		if started, err := pol.Start(c.Priority, sla.NextResponse, job.ReceivedAt); err == nil {
 			clock = started
 			c.SLA.Metric = string(sla.NextResponse)
@@ -164,7 +230,7 @@ func (r *Router) apply(c domain.Conversation, job ingest.Job, pol sla.Policy) do
 	return c
 }
 
-func (r *Router) team(job ingest.Job) string {
+func (r *Router) team(job jobs.Routing) string {
 	for _, reason := range job.Reasons {
 		if t, ok := r.Config.TeamByCategory[reason.Category]; ok && reason.Points > 0 {
 			return t
@@ -176,7 +242,7 @@ func (r *Router) team(job ingest.Job) string {
 	return stage.DefaultTeam
 }
 
-func reasonTexts(job ingest.Job) []string {
+func reasonTexts(job jobs.Routing) []string {
 	var out []string
 	for _, r := range job.Reasons {
 		if r.Points == 0 {
@@ -191,23 +257,13 @@ func reasonTexts(job ingest.Job) []string {
 	return out
 }
 
-func (r *Router) notify(ctx context.Context, e Event) {
-	if r.Notifier == nil {
-		return
-	}
-	if err := r.Notifier.Notify(ctx, e); err != nil {
-		// A notification that failed after its retries is logged, not fatal:
-		// the conversation is already assigned and visible in the queue.
-		logger(r.Log).Warn("agent notification failed", "event", e.Kind, "conversation", e.ConversationID, "error", err.Error())
-	}
-}
-
 // AssignBest assigns conv to the best available agent: one who has the
 // conversation's team as a skill and speaks the customer's language, lowest
-// load first, then longest idle. With no such agent the conversation stays in
-// its team queue. It returns the conversation as it now stands.
+// load first, then longest idle; the agent's notification is owed in the
+// same write and then sent. With no such agent the conversation stays in its
+// team queue. It returns the conversation as it now stands.
 func (r *Router) AssignBest(ctx context.Context, conv domain.Conversation, language string) (domain.Conversation, error) {
-	agents, err := r.Store.AgentsByStatus(ctx, domain.AgentAvailable)
+	agents, err := r.Store.AvailableAgents(ctx)
 	if err != nil {
 		return conv, err
 	}
@@ -216,9 +272,9 @@ func (r *Router) AssignBest(ctx context.Context, conv domain.Conversation, langu
 			if c.AssigneeID != "" || c.Closed() {
 				return nil, store.ErrNoChange // taken or closed meanwhile
 			}
-			return []store.Write{r.Store.AssignChange(c, a.ID)}, nil
+			return []store.Write{r.assign(c, a.ID)}, nil
 		})
-		if domain.ErrorCode(err) == domain.CodeConflict {
+		if errors.Is(err, store.ErrAgentUnavailable) {
 			conv = assigned
 			continue // that agent filled up or went away meanwhile: try the next
 		}
@@ -226,7 +282,8 @@ func (r *Router) AssignBest(ctx context.Context, conv domain.Conversation, langu
 			return conv, err
 		}
 		if assigned.AssigneeID != "" || assigned.Closed() {
-			return assigned, nil
+			done, _, err := r.settle(ctx, assigned, nil)
+			return done, err
 		}
 		conv = assigned
 	}
@@ -270,7 +327,7 @@ func (r *Router) Pull(ctx context.Context, agentID string) ([]domain.Conversatio
 	}
 	teams := agent.Teams
 	if len(teams) == 0 {
-		teams = []string{r.team(ingest.Job{})}
+		teams = []string{r.team(jobs.Routing{})}
 	}
 	var waiting []domain.Conversation
 	for _, t := range teams {
@@ -280,12 +337,7 @@ func (r *Router) Pull(ctx context.Context, agentID string) ([]domain.Conversatio
 		}
 		waiting = append(waiting, page.Items...)
 	}
-	slices.SortStableFunc(waiting, func(a, b domain.Conversation) int {
-		if ra, rb := domain.PriorityRank(a.Priority), domain.PriorityRank(b.Priority); ra != rb {
-			return ra - rb
-		}
-		return dueOf(a).Compare(dueOf(b))
-	})
+	slices.SortStableFunc(waiting, domain.QueueOrder)
 	var got []domain.Conversation
 	free := agent.MaxConcurrent - agent.Load
 	for _, c := range waiting {
@@ -299,20 +351,27 @@ func (r *Router) Pull(ctx context.Context, agentID string) ([]domain.Conversatio
 		if lang != "" && len(agent.Languages) > 0 && !slices.Contains(agent.Languages, lang) {
 			continue
 		}
-		assigned, err := r.Store.Assign(ctx, c, agent.ID)
-		if err != nil {
-			switch domain.ErrorCode(err) {
-			case domain.CodeStale:
-				continue // taken or changed meanwhile
-			case domain.CodeConflict:
-				return got, nil // the agent filled up or went away meanwhile
+		taken := false
+		assigned, err := r.Store.UpdateLoadedConversation(ctx, c, func(c *domain.Conversation) ([]store.Write, error) {
+			if taken = c.AssigneeID == "" && !c.Closed(); !taken {
+				return nil, store.ErrNoChange // taken or closed meanwhile
 			}
+			return []store.Write{r.assign(c, agent.ID)}, nil
+		})
+		if errors.Is(err, store.ErrAgentUnavailable) {
+			return got, nil // the agent filled up or went away meanwhile
+		}
+		if err != nil {
+			return got, err
+		}
+		if !taken {
+			continue
+		}
+		if assigned, _, err = r.settle(ctx, assigned, nil); err != nil {
 			return got, err
 		}
 		got = append(got, assigned)
 		free--
-		r.notify(ctx, Event{Kind: "assigned", ConversationID: c.ID, CustomerID: c.CustomerID, Priority: c.Priority,
-			Channel: c.LastChannel, AgentID: agent.ID, DueAt: c.SLA.DueAt})
 	}
 	return got, nil
 }
@@ -331,22 +390,17 @@ func (r *Router) languageOf(ctx context.Context, conv domain.Conversation) (stri
 	return c.Language, nil
 }
 
-func dueOf(c domain.Conversation) time.Time {
-	if !c.SLA.DueAt.IsZero() {
-		return c.SLA.DueAt
-	}
-	return c.OpenedAt
-}
-
-// reroute tries at once to assign a conversation the SLA sweeper escalated.
-// Assignment is conditional, so a redelivered escalation changes nothing.
-func (r *Router) reroute(ctx context.Context, job ingest.Job) (Outcome, error) {
-	c, err := r.Store.GetConversation(ctx, job.ConversationID)
+// reroute assigns at once a conversation the SLA sweeper escalated, or one
+// sent back to be assigned again. Assignment is conditional, so a
+// redelivered job changes nothing.
+func (r *Router) reroute(ctx context.Context, conversationID string) (Outcome, error) {
+	c, err := r.Store.GetConversation(ctx, conversationID)
 	if err != nil {
 		return Outcome{}, err
 	}
 	if c.AssigneeID != "" || c.Closed() {
-		return Outcome{Conversation: c, AlreadyDone: true}, nil
+		done, _, err := r.settle(ctx, c, nil) // what an earlier try still owes
+		return Outcome{Conversation: done, AlreadyDone: true}, err
 	}
 	lang, err := r.languageOf(ctx, c)
 	if err != nil {
@@ -356,10 +410,18 @@ func (r *Router) reroute(ctx context.Context, job ingest.Job) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := Outcome{Conversation: assigned, Assigned: assigned.AssigneeID != ""}
-	if out.Assigned {
-		r.notify(ctx, Event{Kind: "assigned", ConversationID: c.ID, CustomerID: c.CustomerID, Priority: assigned.Priority,
-			Channel: c.LastChannel, AgentID: assigned.AssigneeID, DueAt: assigned.SLA.DueAt, Text: "escalated after an SLA breach"})
+	return Outcome{Conversation: assigned, Assigned: assigned.AssigneeID != ""}, nil
+}
+
+// Handle routes any job a lane carries.
+func (r *Router) Handle(ctx context.Context, j jobs.Job) (Outcome, error) {
+	switch j := j.(type) {
+	case jobs.Routing:
+		return r.Route(ctx, j)
+	case jobs.Escalation:
+		return r.reroute(ctx, j.ConversationID)
+	case jobs.Reroute:
+		return r.reroute(ctx, j.ConversationID)
 	}
-	return out, nil
+	return Outcome{}, fmt.Errorf("routing: unknown job %T", j)
 }

@@ -33,12 +33,12 @@ func quiet() *slog.Logger                { return slog.New(slog.NewJSONHandler(i
 func (c *clock) String() string          { return c.now().Format(time.RFC3339) }
 
 // jobs collects what ingest publishes (routing's input).
-type jobs struct {
+type published struct {
 	mu   sync.Mutex
 	list []ingest.Job
 }
 
-func (j *jobs) Publish(_ context.Context, job ingest.Job) error {
+func (j *published) Publish(_ context.Context, job ingest.Job) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.list = append(j.list, job)
@@ -73,7 +73,7 @@ type env struct {
 	table  string
 	st     *store.Store
 	ing    *ingest.Service
-	jobs   *jobs
+	jobs   *published
 	notes  *notes
 	router *routing.Router
 	clk    *clock
@@ -88,7 +88,7 @@ func newEnv(t *testing.T, cfg routing.Config) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &jobs{}
+	j := &published{}
 	n := &notes{}
 	ing := &ingest.Service{Store: st, Jobs: j, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: quiet()}
 	r := &routing.Router{Store: st, Notifier: n, Config: cfg, Log: quiet()}
@@ -362,12 +362,11 @@ func TestSLAFollowsBusinessHoursHolidaysAndThePendingPause(t *testing.T) {
 		t.Fatalf("the holiday counted against the SLA: %+v %v", res, err)
 	}
 	// The agent asks the customer something: pending pauses the clock.
-	conv.Status = domain.ConversationPending
-	c := conv.SLA
 	clockPaused := time.Date(2026, 11, 24, 8, 0, 0, 0, loc)
-	c.PausedSince = clockPaused
-	conv.SLA = c
-	if conv, err = e.st.SaveConversation(ctx, conv); err != nil {
+	if conv, err = e.st.UpdateLoadedConversation(ctx, conv, func(c *domain.Conversation) ([]store.Write, error) {
+		c.Status, c.SLA.PausedSince = domain.ConversationPending, clockPaused
+		return nil, nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if res, err := sw.Sweep(ctx, want.Add(time.Hour)); err != nil || res.Breaches != 0 {

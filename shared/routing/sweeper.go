@@ -11,6 +11,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/jobs"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/store"
 )
@@ -18,7 +19,27 @@ import (
 // Escalator moves an escalated conversation to the urgent lane, whatever its
 // priority (queue.Publisher in production).
 type Escalator interface {
-	PublishUrgent(ctx context.Context, job ingest.Job) error
+	PublishUrgent(ctx context.Context, job jobs.Job) error
+}
+
+// Republisher publishes again the routing jobs ingest owed while a lane was
+// down (queue.Lanes in production).
+type Republisher interface {
+	Publish(ctx context.Context, job jobs.Routing) error
+}
+
+// SweepStore is what the sweeper needs of storage (*store.Store in
+// production).
+type SweepStore interface {
+	Now() time.Time
+	AcquireLease(ctx context.Context, name string, ttl time.Duration) (store.Lease, bool, error)
+	ReleaseLease(ctx context.Context, l store.Lease) error
+	// SLADueIDs lists conversations whose next SLA event is due, oldest first.
+	SLADueIDs(ctx context.Context, t time.Time, limit int) ([]string, error)
+	UpdateConversation(ctx context.Context, id string, change store.Change) (domain.Conversation, error)
+	OweWrite(e store.OwedEffect) (store.OwedEffect, store.Write)
+	OwedEffects(ctx context.Context, limit int) ([]store.OwedEffect, error)
+	SettleOwed(ctx context.Context, key string) (bool, error)
 }
 
 // Sweeper runs on a schedule: it warns when a conversation has used 80% of its
@@ -29,11 +50,11 @@ type Escalator interface {
 // effect, see store.OweWrite), so a failed publish or a crash after the
 // save is retried by the next sweep until done.
 type Sweeper struct {
-	Store     *store.Store
+	Store     SweepStore
 	Notifier  Notifier
 	Escalator Escalator
 	// Lanes publishes again the routing jobs ingest owed when a lane was down.
-	Lanes  ingest.Publisher
+	Lanes  Republisher
 	Config Config
 	// Teams gives each team's SLA policy (see Router.Teams).
 	Teams Policies
@@ -80,19 +101,19 @@ func (s *Sweeper) Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 	}
 	seen := map[string]bool{}
 	for {
-		due, err := s.Store.SLADue(ctx, now, 100)
+		due, err := s.Store.SLADueIDs(ctx, now, 100)
 		if err != nil {
 			return res, err
 		}
 		progressed := false
-		for _, c := range due {
-			if seen[c.ID] {
+		for _, id := range due {
+			if seen[id] {
 				continue
 			}
-			seen[c.ID] = true
+			seen[id] = true
 			progressed = true
 			res.Examined++
-			st, left, err := s.handle(ctx, c.ID, now)
+			st, left, err := s.handle(ctx, id, now)
 			if err != nil {
 				return res, err
 			}
@@ -185,7 +206,7 @@ func (s *Sweeper) effects(c domain.Conversation, st sla.Status, due time.Time) [
 		out = append(out, store.OwedEffect{Kind: effectNotify, ConversationID: c.ID, Event: event, Payload: body})
 	}
 	if st == sla.StatusBreach && s.Escalator != nil && c.AssigneeID == "" {
-		body, _ := json.Marshal(ingest.Job{Kind: KindEscalation, ConversationID: c.ID, CustomerID: c.CustomerID, Channel: c.LastChannel, Priority: c.Priority})
+		body, _ := jobs.Encode(jobs.Escalation{ConversationID: c.ID, CustomerID: c.CustomerID, Channel: c.LastChannel, Priority: c.Priority, Event: event})
 		out = append(out, store.OwedEffect{Kind: effectEscalate, ConversationID: c.ID, Event: event, Payload: body})
 	}
 	return out
@@ -222,15 +243,15 @@ func (s *Sweeper) perform(ctx context.Context, e store.OwedEffect) error {
 		}
 		return s.Notifier.Notify(ctx, ev)
 	case effectEscalate:
-		var job ingest.Job
-		if err := json.Unmarshal(e.Payload, &job); err != nil || s.Escalator == nil {
+		job, err := jobs.Decode(e.Payload)
+		if err != nil || s.Escalator == nil {
 			return s.undeliverable(e, err)
 		}
 		return s.Escalator.PublishUrgent(ctx, job)
 	case ingest.EffectRoute:
 		// A message stored while its lane was down: routing is idempotent by
 		// touchpoint, so a job published twice is harmless.
-		var job ingest.Job
+		var job jobs.Routing
 		if err := json.Unmarshal(e.Payload, &job); err != nil {
 			return s.undeliverable(e, err)
 		}
@@ -273,9 +294,6 @@ func (s *Sweeper) retryOwed(ctx context.Context) (int, error) {
 	}
 	return left, nil
 }
-
-// KindEscalation marks a routing job that re-routes an escalated conversation.
-const KindEscalation domain.TouchpointKind = "escalation"
 
 // emit writes one CloudWatch Embedded Metric Format line.
 func (s *Sweeper) emit(metric, priority string, now time.Time) {

@@ -1,27 +1,17 @@
 package sla
 
-import "time"
+import (
+	"time"
 
-// Clock tracks one SLA target of a conversation. Its exported fields are
-// what a conversation stores; the sweeper rebuilds a Clock from them and
-// calls Evaluate. DueAt and WarnAt already include every finished pause, so
-// the sweeper needs no calendar and a GSI can sort on them.
+	"github.com/concierge-cx/concierge/shared/domain"
+)
+
+// Clock computes with one SLA target's stored state (domain.SLAClock, which
+// a conversation keeps in its SLA): the sweeper rebuilds a Clock from it
+// (Policy.Bind) and calls Evaluate. DueAt and WarnAt already include every
+// finished pause, so the sweeper needs no calendar and a GSI can sort on them.
 type Clock struct {
-	StartedAt time.Time `json:"startedAt" dynamodbav:"slaStartedAt"`
-	// PausedTotal is the business time spent waiting on the customer.
-	PausedTotal time.Duration `json:"pausedTotal,omitempty" dynamodbav:"slaPausedTotal,omitempty"`
-	// PausedSince is set while the conversation is pending on the customer.
-	PausedSince time.Time `json:"pausedSince,omitzero" dynamodbav:"slaPausedSince,omitempty"`
-	DueAt       time.Time `json:"dueAt" dynamodbav:"slaDueAt"`
-	WarnAt      time.Time `json:"warnAt" dynamodbav:"slaWarnAt"`
-	// WarnedAt and BreachedAt record the events already raised, so each
-	// happens once even if the sweeper runs again or twice at a time (store
-	// them with a condition that they are still absent).
-	WarnedAt   time.Time `json:"warnedAt,omitzero" dynamodbav:"slaWarnedAt,omitempty"`
-	BreachedAt time.Time `json:"breachedAt,omitzero" dynamodbav:"slaBreachedAt,omitempty"`
-	// MetAt is when the target was met (the agent answered); the clock stops.
-	MetAt time.Time `json:"metAt,omitzero" dynamodbav:"slaMetAt,omitempty"`
-
+	domain.SLAClock
 	// Calendar measures paused and elapsed business time; nil is 24x7.
 	// Not stored: Policy.Bind sets it on a loaded clock.
 	Calendar *Calendar `json:"-" dynamodbav:"-"`

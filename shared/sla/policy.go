@@ -146,10 +146,8 @@ func (p Policy) Start(pr domain.Priority, m Metric, at time.Time) (Clock, error)
 		return Clock{}, err
 	}
 	return Clock{
-		StartedAt: at,
-		DueAt:     p.Calendar.Add(at, d),
-		WarnAt:    p.Calendar.Add(at, p.warnShare(d)),
-		Calendar:  p.Calendar,
+		SLAClock: domain.SLAClock{StartedAt: at, DueAt: p.Calendar.Add(at, d), WarnAt: p.Calendar.Add(at, p.warnShare(d))},
+		Calendar: p.Calendar,
 	}, nil
 }
 
@@ -157,6 +155,11 @@ func (p Policy) Start(pr domain.Priority, m Metric, at time.Time) (Clock, error)
 func (p Policy) Bind(c Clock) Clock {
 	c.Calendar = p.Calendar
 	return c
+}
+
+// ClockOf is the clock of a stored SLA state, bound to the policy's calendar.
+func (p Policy) ClockOf(s domain.SLAClock) Clock {
+	return Clock{SLAClock: s, Calendar: p.Calendar}
 }
 
 // Retarget moves a clock to a new priority (a conversation escalated or

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -236,33 +237,26 @@ func (s *Store) DeactivateAgent(ctx context.Context, id string) (domain.Agent, [
 // one transaction. done is false when it was no longer theirs (the index
 // lags, or someone reassigned it meanwhile).
 func (s *Store) requeue(ctx context.Context, convID, agentID string) (domain.Conversation, bool, error) {
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		c, err := s.GetConversation(ctx, convID)
-		if err != nil {
-			return c, false, err
-		}
-		if c.AssigneeID != agentID || c.Closed() {
-			return c, false, nil
-		}
-		c.AssigneeID, c.AssignedAt = "", time.Time{}
-		saved, err := s.SaveConversation(ctx, c, s.ReleaseAgentWrite(agentID))
-		switch {
-		case err == nil:
-			return saved, true, nil
-		case RefusedIndex(err) == 1:
+	var done bool
+	release := true
+	for {
+		saved, err := s.UpdateConversation(ctx, convID, func(c *domain.Conversation) ([]Write, error) {
+			done = false
+			if c.AssigneeID != agentID || c.Closed() {
+				return nil, ErrNoChange
+			}
+			c.AssigneeID, c.AssignedAt, done = "", time.Time{}, true
+			if !release {
+				return nil, nil
+			}
+			return []Write{ReleaseAgentSlot(agentID)}, nil
+		})
+		if errors.Is(err, ErrAgentHoldsNothing) && release {
 			// The agent's load is already zero (counted elsewhere): put the
 			// conversation back without releasing what is not held.
-			saved, err = s.SaveConversation(ctx, c)
-			if err == nil {
-				return saved, true, nil
-			}
+			release = false
+			continue
 		}
-		if domain.ErrorCode(err) != domain.CodeStale && domain.ErrorCode(err) != domain.CodeConflict {
-			return c, false, err
-		}
-		if err := backoff(ctx, attempt); err != nil {
-			return c, false, unavailable(err, "requeue")
-		}
+		return saved, done && err == nil, err
 	}
-	return domain.Conversation{}, false, errTooManyAttempts("requeue")
 }

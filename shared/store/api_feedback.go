@@ -38,7 +38,7 @@ type FeedbackRequest struct {
 }
 
 // FeedbackRequestWrites store a request and point the customer's index at it
-// (replacing an older one): extra writes for the resolving SaveConversation.
+// (replacing an older one): extra writes for the resolving UpdateConversation.
 func (s *Store) FeedbackRequestWrites(r FeedbackRequest) ([]types.TransactWriteItem, error) {
 	item, err := attributevalue.MarshalMap(r)
 	if err != nil {

@@ -52,7 +52,7 @@ type FeedbackMetric struct {
 func metricsDayPK(t time.Time) string { return pfxMetricsDay + t.UTC().Format(metricsDayLayout) }
 
 // ConversationMetricWrite records a resolved conversation in its day: an
-// extra write for the resolving SaveConversation.
+// extra write for the resolving UpdateConversation.
 func (s *Store) ConversationMetricWrite(m ConversationMetric) (types.TransactWriteItem, error) {
 	item, err := attributevalue.MarshalMap(m)
 	if err != nil {

@@ -36,12 +36,16 @@ type OwedEffect struct {
 	Payload        []byte    // what to publish or send
 }
 
-// OweWrite is a write for a Change recording e as owed
-// in the same transaction as the change it follows. It returns e with its
-// Key and OwedAt set.
+// OweWrite is a write for a Change recording e as owed in the same
+// transaction as the change it follows. It returns e with its Key and
+// OwedAt set.
 func (s *Store) OweWrite(e OwedEffect) (OwedEffect, Write) {
-	now := s.Now()
-	e.OwedAt, e.Key = now, now.Format(owedLayout)+"#"+e.ConversationID+"#"+e.Kind+"#"+e.Event
+	e.OwedAt = s.Now()
+	e.Key = e.OwedAt.Format(owedLayout) + "#" + e.ConversationID + "#" + e.Kind + "#" + e.Event
+	return e, Write{intent: EffectOwed{Effect: e}}
+}
+
+func (s *Store) owedItem(e OwedEffect) map[string]types.AttributeValue {
 	item := key(pkOwed, e.Key)
 	item["type"] = &types.AttributeValueMemberS{Value: typeOwed}
 	item["kind"] = &types.AttributeValueMemberS{Value: e.Kind}
@@ -49,16 +53,16 @@ func (s *Store) OweWrite(e OwedEffect) (OwedEffect, Write) {
 	item["event"] = &types.AttributeValueMemberS{Value: e.Event}
 	item["payload"] = &types.AttributeValueMemberB{Value: e.Payload}
 	// An effect still failing after two weeks is beyond saving; TTL keeps the partition small.
-	item[table.TTL] = &types.AttributeValueMemberN{Value: itoa(now.Add(owedKeepFor).Unix())}
-	return e, WriteOf(types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}})
+	item[table.TTL] = &types.AttributeValueMemberN{Value: itoa(e.OwedAt.Add(owedKeepFor).Unix())}
+	return item
 }
 
 // Owe records e as owed on its own, for an effect that follows a write
 // already made (a routing job whose publish failed after its message was
 // stored).
 func (s *Store) Owe(ctx context.Context, e OwedEffect) error {
-	_, w := s.OweWrite(e)
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: w.item.Put.Item})
+	e, _ = s.OweWrite(e)
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: s.owedItem(e)})
 	return unavailable(err, "record an owed side effect")
 }
 

@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,13 +37,10 @@ const (
 
 func agentKey(id string) map[string]types.AttributeValue { return key(pfxAgent+id, skAgent) }
 
-// queueSortKey orders a work queue: urgent first, then the earliest due.
+// queueSortKey orders a work queue as domain.QueueOrder does: urgent first,
+// then the earliest due.
 func queueSortKey(c domain.Conversation) string {
-	due := c.SLA.DueAt
-	if due.IsZero() {
-		due = c.OpenedAt
-	}
-	return strconv.Itoa(domain.PriorityRank(c.Priority)) + "#" + due.UTC().Format(sortTime) + "#" + c.ID
+	return strconv.Itoa(domain.PriorityRank(c.Priority)) + "#" + domain.QueueDue(c).UTC().Format(sortTime) + "#" + c.ID
 }
 
 // slaNextEvent is when the sweeper must next look at the conversation.
@@ -83,85 +80,6 @@ func marshalRoutedConversation(c domain.Conversation) (map[string]types.Attribut
 		item[table.GSI2SK] = &types.AttributeValueMemberS{Value: next.UTC().Format(sortTime) + "#" + c.ID}
 	}
 	return item, nil
-}
-
-// conversationPut writes the whole conversation if its stored version is
-// still prev (0: as created by the store, version 1, or absent).
-func (s *Store) conversationPut(c domain.Conversation, prev int64) (types.TransactWriteItem, domain.Conversation, error) {
-	c.Version = prev + 1
-	c.UpdatedAt = s.Now()
-	item, err := marshalRoutedConversation(c)
-	if err != nil {
-		return types.TransactWriteItem{}, c, err
-	}
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName:                 &s.table,
-		Item:                      item,
-		ConditionExpression:       aws.String("version = :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: itoa(prev)}},
-	}}, c, nil
-}
-
-// Refused says which write of a transaction refused its condition.
-type Refused struct{ Index int }
-
-func (r *Refused) Error() string { return fmt.Sprintf("write %d refused its condition", r.Index) }
-
-// SaveConversation writes conv if its stored version is still conv.Version,
-// together with extra writes, atomically. It returns the saved conversation
-// (version bumped). A refused condition is a *domain.Error with CodeStale
-// (the conversation changed) or CodeConflict wrapping *Refused{Index: i+1}
-// for extra write i.
-func (s *Store) SaveConversation(ctx context.Context, conv domain.Conversation, extra ...types.TransactWriteItem) (domain.Conversation, error) {
-	w, saved, err := s.conversationPut(conv, conv.Version)
-	if err != nil {
-		return conv, err
-	}
-	if err := s.transact(ctx, append([]types.TransactWriteItem{w}, extra...), "save conversation"); err != nil {
-		return conv, err
-	}
-	return saved, nil
-}
-
-// transact runs a transaction and reports a refused condition by index.
-func (s *Store) transact(ctx context.Context, writes []types.TransactWriteItem, what string) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
-	if err == nil {
-		return nil
-	}
-	o, ok := classifyTx(err)
-	if !ok {
-		return unavailable(err, what)
-	}
-	if len(o.failed) > 0 {
-		if o.failed[0] == 0 {
-			return domain.Wrap(&Refused{Index: 0}, domain.CodeStale, "the conversation changed meanwhile")
-		}
-		return domain.Wrap(&Refused{Index: o.failed[0]}, domain.CodeConflict, what+": a condition no longer holds")
-	}
-	return domain.Errorf(domain.CodeConflict, "%s: a concurrent change got there first; try again", what)
-}
-
-// RefusedIndex returns the index of the refused write in err, or -1.
-func RefusedIndex(err error) int {
-	var r *Refused
-	if errorsAs(err, &r) {
-		return r.Index
-	}
-	return -1
-}
-
-// MarkRoutedWrite is a write for SaveConversation that marks a touchpoint as
-// routed; it is refused if it already was, which makes routing idempotent.
-func (s *Store) MarkRoutedWrite(customerID, touchpointID string, at time.Time) types.TransactWriteItem {
-	av, _ := attributevalue.Marshal(at.UTC())
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName:                 &s.table,
-		Key:                       eventKey(customerID, touchpointID),
-		UpdateExpression:          aws.String("SET routedAt = :t"),
-		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(routedAt)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": av},
-	}}
 }
 
 // PutAgent creates or replaces an agent's configuration, keeping the load the
@@ -217,10 +135,34 @@ func (s *Store) GetAgent(ctx context.Context, id string) (domain.Agent, error) {
 	return a, nil
 }
 
-// AgentsByStatus lists agents with a status (GSI2; eventually consistent,
-// which assignment tolerates: its transaction re-checks status and capacity).
+// AgentsByStatus lists agents with a status, whole (GSI2 lists them, one
+// BatchGetItem per hundred reads them: the roster's path, not routing's).
 func (s *Store) AgentsByStatus(ctx context.Context, status string) ([]domain.Agent, error) {
-	var out []domain.Agent
+	listed, err := s.agentsListed(ctx, status)
+	if err != nil {
+		return nil, err
+	}
+	items, err := s.itemsOf(ctx, listed)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAgents(items, "")
+}
+
+// AvailableAgents lists the available agents with what routing chooses by
+// (table.AgentRoutingAttributes, projected into GSI2): one Query, eventually
+// consistent, which assignment tolerates since its write re-checks status and
+// capacity. Other fields (name, email) are left empty.
+func (s *Store) AvailableAgents(ctx context.Context) ([]domain.Agent, error) {
+	listed, err := s.agentsListed(ctx, domain.AgentAvailable)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAgents(listed, domain.AgentAvailable)
+}
+
+func (s *Store) agentsListed(ctx context.Context, status string) ([]map[string]types.AttributeValue, error) {
+	var out []map[string]types.AttributeValue
 	var start map[string]types.AttributeValue
 	for {
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
@@ -232,18 +174,29 @@ func (s *Store) AgentsByStatus(ctx context.Context, status string) ([]domain.Age
 		if err != nil {
 			return nil, unavailable(err, "list agents")
 		}
-		for _, it := range res.Items {
-			var a domain.Agent
-			if err := attributevalue.UnmarshalMap(it, &a); err != nil {
-				return nil, unavailable(err, "decode agent")
-			}
-			out = append(out, a)
-		}
+		out = append(out, res.Items...)
 		if res.LastEvaluatedKey == nil {
 			return out, nil
 		}
 		start = res.LastEvaluatedKey
 	}
+}
+
+// decodeAgents decodes agent items; status, when set, is the status of the
+// index partition they were listed in (a projection does not carry it).
+func decodeAgents(items []map[string]types.AttributeValue, status string) ([]domain.Agent, error) {
+	out := make([]domain.Agent, 0, len(items))
+	for _, it := range items {
+		var a domain.Agent
+		if err := attributevalue.UnmarshalMap(it, &a); err != nil {
+			return nil, unavailable(err, "decode agent")
+		}
+		if status != "" {
+			a.Status = status
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // SetAgentStatus changes an agent's availability.
@@ -286,40 +239,27 @@ func (s *Store) SetAgentStatus(ctx context.Context, id, status string) (domain.A
 // Assign gives conv to agent atomically: the agent must be available with a
 // free slot, and the conversation unassigned and unchanged since it was read.
 // Under any concurrency no agent exceeds capacity and no conversation is
-// assigned twice. A full or unavailable agent is CodeConflict; a changed
-// conversation is CodeStale.
-func (s *Store) Assign(ctx context.Context, conv domain.Conversation, agentID string, extra ...types.TransactWriteItem) (domain.Conversation, error) {
+// assigned twice. A full or unavailable agent is ErrAgentUnavailable
+// (CodeConflict); a changed conversation is CodeStale.
+func (s *Store) Assign(ctx context.Context, conv domain.Conversation, agentID string) (domain.Conversation, error) {
 	if conv.AssigneeID != "" {
 		return conv, domain.Errorf(domain.CodeConflict, "conversation %s is already assigned to %s", conv.ID, conv.AssigneeID)
 	}
-	now := s.Now()
-	conv.AssigneeID, conv.AssignedAt = agentID, now
-	agentUpd := s.takeSlotWrite(agentID, now)
-	w, saved, err := s.conversationPut(conv, conv.Version)
-	if err != nil {
-		return conv, err
-	}
-	if err := s.transact(ctx, append([]types.TransactWriteItem{w, agentUpd}, extra...), "assign"); err != nil {
-		if RefusedIndex(err) == 1 {
-			return conv, agentUnavailable(agentID)
-		}
-		return conv, err
-	}
-	return saved, nil
-}
-
-func agentUnavailable(agentID string) error {
-	return domain.Errorf(domain.CodeConflict, "agent %s is not available or at capacity", agentID)
+	next := conv
+	w := s.AssignChange(&next, agentID)
+	return s.saveConversation(ctx, conv, next, []Write{w})
 }
 
 // AssignChange sets c's assignee to agentID inside an UpdateConversation
-// change and returns the write that takes one of the agent's slots with it:
-// the update then fails with CodeConflict when the agent is not available
-// or at capacity, as Assign does.
+// change and returns the write that takes one of the agent's slots with it
+// (TakeAgentSlot).
 func (s *Store) AssignChange(c *domain.Conversation, agentID string) Write {
-	now := s.Now()
-	c.AssigneeID, c.AssignedAt = agentID, now
-	return Write{item: s.takeSlotWrite(agentID, now), refused: agentUnavailable(agentID)}
+	c.AssigneeID, c.AssignedAt = agentID, s.Now()
+	return TakeAgentSlot(agentID)
+}
+
+func agentUnavailable(agentID string) error {
+	return domain.Wrap(ErrAgentUnavailable, domain.CodeConflict, "agent "+agentID+" is not available or at capacity")
 }
 
 // takeSlotWrite counts one more conversation on an available agent with a
@@ -339,7 +279,7 @@ func (s *Store) takeSlotWrite(agentID string, now time.Time) types.TransactWrite
 	}}
 }
 
-// ReleaseAgentWrite frees one of the agent's slots (on resolve or reassignment).
+// ReleaseAgentWrite is ReleaseAgentSlot as a raw transaction item.
 func (s *Store) ReleaseAgentWrite(agentID string) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.table,
@@ -351,8 +291,7 @@ func (s *Store) ReleaseAgentWrite(agentID string) types.TransactWriteItem {
 	}}
 }
 
-// CloseOpenConversationWrite clears the customer's open conversation if it is
-// still conversationID, so the customer's next message opens a new one.
+// CloseOpenConversationWrite is CloseOpenConversation as a raw transaction item.
 func (s *Store) CloseOpenConversationWrite(customerID, conversationID string) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.table,
@@ -403,8 +342,14 @@ func (s *Store) queryGSI1(ctx context.Context, pk string, limit int, cursor stri
 	if err != nil {
 		return ConversationPage{}, unavailable(err, "read queue")
 	}
+	// GSI1 holds keys only: the page's conversations are read in one
+	// BatchGetItem (a conversation moved since is shown as it now stands).
+	items, err := s.itemsOf(ctx, out.Items)
+	if err != nil {
+		return ConversationPage{}, err
+	}
 	p := ConversationPage{}
-	for _, it := range out.Items {
+	for _, it := range items {
 		c, err := unmarshalConversation(it)
 		if err != nil {
 			return p, unavailable(err, "decode conversation")
@@ -418,8 +363,35 @@ func (s *Store) queryGSI1(ctx context.Context, pk string, limit int, cursor stri
 }
 
 // SLADue lists conversations whose next SLA event (warning or breach) is at
-// or before t, oldest first.
+// or before t, oldest first, read whole.
 func (s *Store) SLADue(ctx context.Context, t time.Time, limit int) ([]domain.Conversation, error) {
+	ids, err := s.SLADueIDs(ctx, t, limit)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = conversationKey(id)
+	}
+	items, err := s.itemsOf(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var convs []domain.Conversation
+	for _, it := range items {
+		c, err := unmarshalConversation(it)
+		if err != nil {
+			return nil, unavailable(err, "decode conversation")
+		}
+		convs = append(convs, c)
+	}
+	return convs, nil
+}
+
+// SLADueIDs lists the ids of the conversations whose next SLA event is at or
+// before t, oldest first: the sweep reads each as it updates it, so the
+// index (keys only) is all it queries.
+func (s *Store) SLADueIDs(ctx context.Context, t time.Time, limit int) ([]string, error) {
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName: &s.table, IndexName: aws.String(table.GSI2),
 		KeyConditionExpression: aws.String(table.GSI2PK + " = :p AND " + table.GSI2SK + " <= :t"),
@@ -432,36 +404,78 @@ func (s *Store) SLADue(ctx context.Context, t time.Time, limit int) ([]domain.Co
 	if err != nil {
 		return nil, unavailable(err, "read SLA index")
 	}
-	var convs []domain.Conversation
+	ids := make([]string, 0, len(out.Items))
 	for _, it := range out.Items {
-		c, err := unmarshalConversation(it)
-		if err != nil {
-			return nil, unavailable(err, "decode conversation")
-		}
-		convs = append(convs, c)
+		ids = append(ids, strings.TrimPrefix(pkOf(it), pfxConversation))
 	}
-	return convs, nil
+	return ids, nil
 }
 
-// ClaimQuietWindow records that the customer was just sent an automatic
-// message; it returns false if one was sent inside the window already.
-func (s *Store) ClaimQuietWindow(ctx context.Context, customerID string, window time.Duration) (bool, error) {
+// AckClaim is what ClaimAck found.
+type AckClaim int
+
+const (
+	// AckClaimed: the window was free; this conversation's acknowledgement
+	// may be sent now.
+	AckClaimed AckClaim = iota
+	// AckQuiet: another automatic message went to the customer inside the
+	// window; none is sent.
+	AckQuiet
+	// AckInDoubt: this conversation claimed the window before and did not
+	// release it: an earlier attempt stopped during its send, which may
+	// have gone out. It is not sent again (never twice to a customer).
+	AckInDoubt
+)
+
+// ClaimAck records, before an acknowledgement of conversationID is sent,
+// that the customer is being sent an automatic message: no two inside the
+// window. The marker names the conversation, so a retry of the same
+// acknowledgement tells "another message was sent" from "my own attempt did
+// not finish" (AckInDoubt). A send known to have failed releases the claim
+// (ReleaseAck) so that the retry may send.
+func (s *Store) ClaimAck(ctx context.Context, customerID, conversationID string, window time.Duration) (AckClaim, error) {
 	now := s.Now()
 	item := key(pfxQuiet+customerID, "Q")
 	item["type"] = &types.AttributeValueMemberS{Value: typeQuiet}
+	item["conversationId"] = &types.AttributeValueMemberS{Value: conversationID}
 	item[table.TTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(window).Unix(), 10)}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 &s.table,
-		Item:                      item,
-		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #ttl < :now"),
-		ExpressionAttributeNames:  map[string]string{"#ttl": table.TTL},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
+		TableName:                           &s.table,
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR #ttl < :now"),
+		ExpressionAttributeNames:            map[string]string{"#ttl": table.TTL},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if err != nil {
-		if isConditionFailed(err) {
-			return false, nil
+	var ccf *types.ConditionalCheckFailedException
+	if errorsAs(err, &ccf) {
+		if str(ccf.Item, "conversationId") == conversationID {
+			return AckInDoubt, nil
 		}
-		return false, unavailable(err, "claim quiet window")
+		return AckQuiet, nil
 	}
-	return true, nil
+	if err != nil {
+		return AckQuiet, unavailable(err, "claim quiet window")
+	}
+	return AckClaimed, nil
+}
+
+// ReleaseAck gives back a claim whose send is known to have failed, if it is
+// still conversationID's: it expires at once (an update, so the router needs
+// no DeleteItem permission).
+func (s *Store) ReleaseAck(ctx context.Context, customerID, conversationID string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      key(pfxQuiet+customerID, "Q"),
+		UpdateExpression:         aws.String("SET #ttl = :zero REMOVE conversationId"),
+		ConditionExpression:      aws.String("conversationId = :c"),
+		ExpressionAttributeNames: map[string]string{"#ttl": table.TTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":c": &types.AttributeValueMemberS{Value: conversationID}, ":zero": &types.AttributeValueMemberN{Value: "0"},
+		},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return unavailable(err, "release quiet window")
 }

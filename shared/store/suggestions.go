@@ -225,8 +225,12 @@ func (s *Store) OpenSuggestions(ctx context.Context, limit int, cursor string) (
 	if err != nil {
 		return nil, "", unavailable(err, "list suggestions")
 	}
+	items, err := s.itemsOf(ctx, out.Items)
+	if err != nil {
+		return nil, "", err
+	}
 	list := []Suggestion{}
-	for _, it := range out.Items {
+	for _, it := range items {
 		var sg Suggestion
 		if err := attributevalue.UnmarshalMap(it, &sg); err != nil {
 			return nil, "", unavailable(err, "decode suggestion")

@@ -95,7 +95,11 @@ func (s *Store) ListTeams(ctx context.Context) ([]teams.Team, error) {
 		if err != nil {
 			return nil, unavailable(err, "list teams")
 		}
-		for _, it := range res.Items {
+		items, err := s.itemsOf(ctx, res.Items)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
 			t, err := unmarshalTeam(it)
 			if err != nil {
 				return nil, unavailable(err, "decode team")

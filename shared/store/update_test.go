@@ -26,12 +26,10 @@ func openConversation(t *testing.T, s *store.Store, num string) domain.Conversat
 // bump is another writer changing the conversation meanwhile.
 func bump(t *testing.T, s *store.Store, id string) {
 	t.Helper()
-	c, err := s.GetConversation(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Team = "rival-" + time.Now().Format(time.RFC3339Nano)
-	if _, err := s.SaveConversation(context.Background(), c); err != nil {
+	if _, err := s.UpdateConversation(context.Background(), id, func(c *domain.Conversation) ([]store.Write, error) {
+		c.Team = "rival-" + time.Now().Format(time.RFC3339Nano)
+		return nil, nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -39,8 +39,12 @@ func TestNewTableStoresItemsAndReportsCapacity(t *testing.T) {
 		indexes[aws.ToString(ix.IndexName)] = ix.Projection.ProjectionType
 	}
 	for _, want := range table.Table().Indexes {
-		if indexes[want.Name] != dynamotypes.ProjectionTypeAll {
-			t.Errorf("index %s: projection %q, want ALL (indexes: %v)", want.Name, indexes[want.Name], indexes)
+		wantType := dynamotypes.ProjectionTypeKeysOnly
+		if len(want.Include) > 0 {
+			wantType = dynamotypes.ProjectionTypeInclude
+		}
+		if indexes[want.Name] != wantType {
+			t.Errorf("index %s: projection %q, want %s (indexes: %v)", want.Name, indexes[want.Name], wantType, indexes)
 		}
 	}
 	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})

@@ -15,7 +15,7 @@ import (
 )
 
 // CreateTableInput is the CreateTable request for the Concierge table named name: string keys,
-// every index projecting all attributes, on-demand billing.
+// each index projecting what the definition lists, on-demand billing.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	def := Table()
 	in := &dynamodb.CreateTableInput{
@@ -38,10 +38,18 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
 			IndexName:  aws.String(ix.Name),
 			KeySchema:  keySchema(ix.PartitionKey, ix.SortKey),
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			Projection: projection(ix),
 		})
 	}
 	return in
+}
+
+// projection is the index's INCLUDE list, or KEYS_ONLY when it has none.
+func projection(ix Index) *types.Projection {
+	if len(ix.Include) == 0 {
+		return &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}
+	}
+	return &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: ix.Include}
 }
 
 func keySchema(pk, sk string) []types.KeySchemaElement {

@@ -2,6 +2,7 @@ package table_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,8 +57,12 @@ func TestCreateTableInputFollowsTheDefinition(t *testing.T) {
 		if k := keys(got.KeySchema); k != [2]string{want.PartitionKey, want.SortKey} {
 			t.Errorf("GSI %s key = %v, want %s/%s", want.Name, k, want.PartitionKey, want.SortKey)
 		}
-		if got.Projection == nil || got.Projection.ProjectionType != types.ProjectionTypeAll {
-			t.Errorf("GSI %s projection = %+v, want ALL", want.Name, got.Projection)
+		wantType := types.ProjectionTypeKeysOnly
+		if len(want.Include) > 0 {
+			wantType = types.ProjectionTypeInclude
+		}
+		if got.Projection == nil || got.Projection.ProjectionType != wantType || !slices.Equal(got.Projection.NonKeyAttributes, want.Include) {
+			t.Errorf("GSI %s projection = %+v, want %s of %v", want.Name, got.Projection, wantType, want.Include)
 		}
 		if got.ProvisionedThroughput != nil {
 			t.Errorf("GSI %s has provisioned throughput on an on-demand table", want.Name)

@@ -27,14 +27,26 @@ const (
 	GSI3 = "GSI3" // lookups by folded customer name prefix
 )
 
+// AgentRoutingAttributes are the agent attributes routing chooses by
+// (domain.Agent's names): projected into GSI2 so choosing an agent takes one
+// Query. Their status is the partition they are listed in.
+var AgentRoutingAttributes = []string{"agentId", "languages", "teams", "maxConcurrent", "load", "lastAssignedAt"}
+
 // DefaultName is the table name when TABLE_NAME is not set (local development).
 const DefaultName = "concierge"
 
-// Index describes one global secondary index; every index projects all attributes.
+// Index describes one global secondary index.
 type Index struct {
 	Name         string
 	PartitionKey string
 	SortKey      string
+	// Include lists the non-key attributes the index projects besides the
+	// table's and its own keys (INCLUDE); none means KEYS_ONLY. An index
+	// entry is rewritten only when its keys or one of these change, so each
+	// index carries exactly what its queries read and nothing that changes
+	// per message; a query that needs more reads the items by key, one
+	// BatchGetItem per page.
+	Include []string
 }
 
 // Definition is the table's shape, independent of any SDK.
@@ -51,9 +63,15 @@ func Table() Definition {
 		PartitionKey: PK,
 		SortKey:      SK,
 		Indexes: []Index{
+			// Work queues are read a page at a time by key, then the page's
+			// conversations by BatchGetItem: a conversation's timestamps change
+			// with every message and would rewrite a projected entry each time.
 			{Name: GSI1, PartitionKey: GSI1PK, SortKey: GSI1SK},
-			{Name: GSI2, PartitionKey: GSI2PK, SortKey: GSI2SK},
-			{Name: GSI3, PartitionKey: GSI3PK, SortKey: GSI3SK},
+			// What assignment reads of the available agents, in the one Query
+			// routing makes; the SLA sweep reads conversation keys only.
+			{Name: GSI2, PartitionKey: GSI2PK, SortKey: GSI2SK, Include: AgentRoutingAttributes},
+			// A name entry points at its customer.
+			{Name: GSI3, PartitionKey: GSI3PK, SortKey: GSI3SK, Include: []string{"customerId"}},
 		},
 		TTLAttribute: TTL,
 	}

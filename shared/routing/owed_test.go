@@ -1,0 +1,184 @@
+package routing_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/routing"
+	"github.com/concierge-cx/concierge/shared/store"
+)
+
+// faultySender fails or dies (panics, as a process killed mid-request would
+// stop) on its first calls, as told, and counts what actually went out.
+type faultySender struct {
+	mu sync.Mutex
+	// plan is consumed one step per call: "fail" (an error, nothing sent),
+	// "die-before" (stops before sending), "die-after" (sent, then stops
+	// before the caller hears), "" (sends).
+	plan []string
+	sent map[string]int // by address
+}
+
+type died struct{}
+
+func (s *faultySender) Send(_ context.Context, m routing.Outbound) (routing.Sent, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	step := ""
+	if len(s.plan) > 0 {
+		step, s.plan = s.plan[0], s.plan[1:]
+	}
+	switch step {
+	case "fail":
+		return routing.Sent{}, domain.Errorf(domain.CodeUnavailable, "provider unavailable")
+	case "die-before":
+		panic(died{})
+	}
+	s.sent[m.To]++
+	if step == "die-after" {
+		panic(died{})
+	}
+	return routing.Sent{Provider: "meta", ProviderMessageID: fmt.Sprintf("wamid.ack.%d", s.sent[m.To])}, nil
+}
+
+// faultyNotifier is faultySender's counterpart for agent notifications.
+type faultyNotifier struct {
+	mu   sync.Mutex
+	plan []string
+	got  map[string]int // "kind:conversation:agent"
+}
+
+func (n *faultyNotifier) Notify(_ context.Context, e routing.Event) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	step := ""
+	if len(n.plan) > 0 {
+		step, n.plan = n.plan[0], n.plan[1:]
+	}
+	switch step {
+	case "fail":
+		return domain.Errorf(domain.CodeUnavailable, "notification endpoint unavailable")
+	case "die-before":
+		panic(died{})
+	}
+	n.got[e.Kind+":"+e.ConversationID+":"+e.AgentID]++
+	return nil
+}
+
+// dyingStore dies (as faultySender does) the first time an acknowledgement
+// is claimed: right after the routing change was saved, before any effect.
+type dyingStore struct {
+	*store.Store
+	once sync.Once
+}
+
+func (d *dyingStore) ClaimAck(ctx context.Context, customerID, conversationID string, window time.Duration) (store.AckClaim, error) {
+	d.once.Do(func() { panic(died{}) })
+	return d.Store.ClaimAck(ctx, customerID, conversationID, window)
+}
+
+// route runs one delivery of a job, as the lane would, and reports whether
+// the process "died" during it.
+func route(t *testing.T, r *routing.Router, job ingest.Job) (out routing.Outcome, err error, dead bool) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			if _, ok := p.(died); !ok {
+				panic(p)
+			}
+			dead = true
+		}
+	}()
+	out, err = r.Route(context.Background(), job)
+	return out, err, false
+}
+
+// Each way an effect can be cut off after the state change that owes it:
+// the job is delivered again until it succeeds, and then the customer has
+// exactly one acknowledgement and the agent exactly one notification.
+func TestRoutingEffectsCutOffAfterTheChangeHappenExactlyOnce(t *testing.T) {
+	cases := []struct {
+		name      string
+		dieFirst  bool // the process dies after the change, before any effect
+		sends     []string
+		notifies  []string
+		wantAcks  int
+		wantNotes int
+	}{
+		{name: "the process dies between the change and its effects", dieFirst: true, wantAcks: 1, wantNotes: 1},
+		{name: "the send fails, then works", sends: []string{"fail"}, wantAcks: 1, wantNotes: 1},
+		{name: "the process dies right after the send", sends: []string{"die-after"}, wantAcks: 1, wantNotes: 1},
+		// Dying inside the send leaves it in doubt (it may have gone out): it
+		// is not sent again. This is the one case that can lose it, the price
+		// of never sending two; the provider accepts no idempotency key.
+		{name: "the process dies during the send", sends: []string{"die-before"}, wantAcks: 0, wantNotes: 1},
+		{name: "the notification fails twice", notifies: []string{"fail", "fail"}, wantAcks: 1, wantNotes: 1},
+		{name: "the process dies before the notification", notifies: []string{"die-before"}, wantAcks: 1, wantNotes: 1},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, routing.DefaultConfig())
+			ctx := context.Background()
+			if _, err := e.st.PutAgent(ctx, domain.Agent{ID: "lan", Languages: []string{"vi"}, Teams: []string{"support"},
+				MaxConcurrent: 2, Status: domain.AgentAvailable}); err != nil {
+				t.Fatal(err)
+			}
+			snd := &faultySender{plan: c.sends, sent: map[string]int{}}
+			ntf := &faultyNotifier{plan: c.notifies, got: map[string]int{}}
+			e.router.Sender, e.router.Notifier = snd, ntf
+			if c.dieFirst {
+				e.router.Store = &dyingStore{Store: e.st}
+			}
+			out := e.inbound(t, fmt.Sprintf("8491555%04d", i), "w-owed", "Chào shop, cho mình hỏi giá")
+			var last routing.Outcome
+			for attempt := 0; ; attempt++ {
+				if attempt == 5 {
+					t.Fatal("still failing after 5 deliveries")
+				}
+				res, err, dead := route(t, e.router, out.Job)
+				if err == nil && !dead {
+					if attempt == 0 {
+						t.Fatal("the first delivery succeeded: no fault was injected")
+					}
+					last = res
+					break
+				}
+				if err != nil && domain.ErrorCode(err) != domain.CodeUnavailable {
+					t.Fatalf("delivery %d: %v, want an error worth retrying", attempt, err)
+				}
+			}
+			// Delivered once more after success: nothing is repeated.
+			if res, err, dead := route(t, e.router, out.Job); err != nil || dead || !res.AlreadyDone {
+				t.Fatalf("redelivery after success: %+v %v dead=%v, want already done", res, err, dead)
+			}
+			conv, err := e.st.GetConversation(ctx, out.Job.ConversationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(conv.Owed) != 0 {
+				t.Fatalf("still owed after success: %v", conv.Owed)
+			}
+			if got := snd.sent[out.Job.Address]; got != c.wantAcks {
+				t.Fatalf("%d acknowledgements went out, want %d", got, c.wantAcks)
+			}
+			if c.wantAcks == 1 && conv.AckedAt.IsZero() {
+				t.Fatal("the acknowledgement went out but AckedAt is not saved")
+			}
+			if conv.AssigneeID != "lan" || last.Conversation.AssigneeID != "lan" {
+				t.Fatalf("assigned to %q", conv.AssigneeID)
+			}
+			if n := ntf.got["assigned:"+conv.ID+":lan"]; n != c.wantNotes || len(ntf.got) != 1 {
+				t.Fatalf("notifications %v, want %d of the assignment", ntf.got, c.wantNotes)
+			}
+			agent, err := e.st.GetAgent(ctx, "lan")
+			if err != nil || agent.Load != 1 {
+				t.Fatalf("agent load %d (%v), want 1", agent.Load, err)
+			}
+		})
+	}
+}

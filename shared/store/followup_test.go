@@ -1,0 +1,97 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/store"
+)
+
+// routedConversation is an open conversation as routing leaves it: assigned,
+// normal priority, urgency 20, Vietnamese, its first-response clock running.
+func routedConversation(t *testing.T, s *store.Store, num string, edit func(c *domain.Conversation)) domain.Conversation {
+	t.Helper()
+	c := openConversation(t, s, num)
+	now := s.Now()
+	saved, err := s.UpdateLoadedConversation(context.Background(), c, func(c *domain.Conversation) ([]store.Write, error) {
+		c.Team, c.Language, c.AssigneeID, c.AssignedAt = "support", "vi", "lan", now
+		c.Priority, c.Urgency = domain.PriorityNormal, &domain.Urgency{Score: 20}
+		c.LastMessageAt, c.LastInboundAt = now.Add(-time.Minute), now.Add(-time.Minute)
+		c.SLA.Metric, c.SLA.StartedAt, c.SLA.DueAt, c.SLA.WarnAt = "first_response", now, now.Add(time.Hour), now.Add(48*time.Minute)
+		if edit != nil {
+			edit(c)
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return saved
+}
+
+// A follow-up is applied in place only when it can change nothing but the
+// conversation's times; in every other case it writes nothing and is left
+// to the router.
+func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	follow := func(c domain.Conversation, f func(*store.FollowUp)) store.FollowUp {
+		fu := store.FollowUp{ConversationID: c.ID, OccurredAt: s.Now(), Channel: domain.ChannelZalo, Priority: domain.PriorityNormal, Score: 10, Language: "vi"}
+		if f != nil {
+			f(&fu)
+		}
+		return fu
+	}
+	refused := []struct {
+		name string
+		conv func(*domain.Conversation)
+		msg  func(*store.FollowUp)
+	}{
+		{name: "unassigned", conv: func(c *domain.Conversation) { c.AssigneeID = "" }},
+		{name: "pending on the customer", conv: func(c *domain.Conversation) {
+			c.Status, c.SLA.PausedSince = domain.ConversationPending, c.SLA.StartedAt
+		}},
+		{name: "resolved", conv: func(c *domain.Conversation) { c.Status = domain.ConversationResolved }},
+		{name: "the agent has answered", conv: func(c *domain.Conversation) { c.SLA.MetAt = c.SLA.StartedAt }},
+		{name: "an effect is owed", conv: func(c *domain.Conversation) { c.Owed = []string{"ack"} }},
+		{name: "another language", conv: func(c *domain.Conversation) { c.Language = "en" }},
+		{name: "a more urgent message", msg: func(f *store.FollowUp) { f.Priority = domain.PriorityHigh }},
+		{name: "a higher urgency score", msg: func(f *store.FollowUp) { f.Score = 21 }},
+		{name: "an older message", msg: func(f *store.FollowUp) { f.OccurredAt = f.OccurredAt.Add(-2 * time.Minute) }},
+		{name: "no such conversation", msg: func(f *store.FollowUp) { f.ConversationID = "con_01M8MRC9G7EBE5Q9VDQC71TXWG" }},
+	}
+	for i, c := range refused {
+		conv := routedConversation(t, s, "091300100"+string(rune('0'+i)), c.conv)
+		done, err := s.TouchFollowUp(ctx, follow(conv, c.msg))
+		if err != nil || done {
+			t.Fatalf("%s: applied %v (%v), want it left to the router", c.name, done, err)
+		}
+		after, err := s.GetConversation(ctx, conv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Version != conv.Version || !after.LastInboundAt.Equal(conv.LastInboundAt) {
+			t.Fatalf("%s: the refused follow-up wrote (version %d → %d)", c.name, conv.Version, after.Version)
+		}
+	}
+	conv := routedConversation(t, s, "0913001100", nil)
+	fu := follow(conv, nil)
+	done, err := s.TouchFollowUp(ctx, fu)
+	if err != nil || !done {
+		t.Fatalf("a times-only follow-up: applied %v (%v), want applied", done, err)
+	}
+	after, err := s.GetConversation(ctx, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Version != conv.Version+1 || !after.LastInboundAt.Equal(fu.OccurredAt) || !after.LastMessageAt.Equal(fu.OccurredAt) ||
+		after.LastChannel != domain.ChannelZalo || after.Priority != conv.Priority || after.AssigneeID != "lan" || !after.SLA.DueAt.Equal(conv.SLA.DueAt) {
+		t.Fatalf("after the follow-up: %+v", after)
+	}
+	// The same message again (a redelivery) is not newer: left to the router.
+	if done, err := s.TouchFollowUp(ctx, fu); err != nil || done {
+		t.Fatalf("the same follow-up again: applied %v (%v)", done, err)
+	}
+}
