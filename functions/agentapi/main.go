@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/concierge-cx/concierge/shared/agentapi"
-	"github.com/concierge-cx/concierge/shared/awsclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/outbound"
@@ -29,7 +29,7 @@ func main() {
 		boot.Fail(log, "urgency config", err)
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
-	st := store.New(awsclient.DynamoDB(awsCfg), cfg.API.TableName)
+	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName)
 	out := routing.ChannelSender{Router: outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log))}
 	n, err := notify.ForStage(cfg.Notify, cfg.API.Settings, log)
 	if err != nil {

@@ -7,7 +7,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/concierge-cx/concierge/shared/awsclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/sqsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/connect"
 	"github.com/concierge-cx/concierge/shared/ingest"
@@ -18,8 +19,8 @@ import (
 func main() {
 	var cfg connect.Config
 	awsCfg, log := boot.Start(context.Background(), "connect", &cfg)
-	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
-	svc, err := ingest.New(st, queue.Publisher{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
+	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
+	svc, err := ingest.New(st, queue.Publisher{Client: sqsclient.New(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
 	if err != nil {
 		boot.Fail(log, "urgency config", err)
 	}

@@ -8,7 +8,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/concierge-cx/concierge/shared/awsclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/s3client"
+	"github.com/concierge-cx/concierge/shared/awsclient/sqsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/email"
 	"github.com/concierge-cx/concierge/shared/ingest"
@@ -19,10 +21,10 @@ import (
 func main() {
 	var cfg email.Config
 	awsCfg, log := boot.Start(context.Background(), "email", &cfg)
-	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
-	svc, err := ingest.New(st, queue.Publisher{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
+	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
+	svc, err := ingest.New(st, queue.Publisher{Client: sqsclient.New(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
 	if err != nil {
 		boot.Fail(log, "urgency config", err)
 	}
-	lambda.Start(email.New(cfg, awsclient.S3(awsCfg), svc, st, email.WithLogger(log)).Handle)
+	lambda.Start(email.New(cfg, s3client.New(awsCfg), svc, st, email.WithLogger(log)).Handle)
 }

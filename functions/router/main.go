@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/concierge-cx/concierge/shared/awsclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/outbound"
@@ -25,7 +25,7 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
-	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
+	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
 	resolver, err := cfg.Teams(st)
 	if err != nil {
 		boot.Fail(log, "DEFAULT_TEAM", err)

@@ -10,7 +10,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/concierge-cx/concierge/shared/awsclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/sqsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/feedback"
 	"github.com/concierge-cx/concierge/shared/notify"
@@ -27,7 +28,7 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
-	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
+	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
 	resolver, err := cfg.Teams(st)
 	if err != nil {
 		boot.Fail(log, "DEFAULT_TEAM", err)
@@ -47,7 +48,7 @@ func main() {
 		Effects:  map[string]func(context.Context, store.OwedEffect) error{feedback.EffectSurvey: surveys.Perform},
 	}
 	if cfg.RoutingQueueURL != "" || cfg.UrgentQueueURL != "" {
-		lanes := queue.Publisher{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
+		lanes := queue.Publisher{Client: sqsclient.New(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
 		// Escalations go to the urgent lane (PublishUrgent), where the router
 		// assigns them at once; parked jobs go back to their own lanes.
 		sw.Escalator = lanes

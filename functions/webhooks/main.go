@@ -8,7 +8,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/concierge-cx/concierge/shared/awsclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/sqsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/feedback"
 	"github.com/concierge-cx/concierge/shared/ingest"
@@ -23,8 +24,8 @@ import (
 func main() {
 	var cfg webhook.Config
 	awsCfg, log := boot.Start(context.Background(), "webhooks", &cfg)
-	st := store.New(awsclient.DynamoDB(awsCfg), cfg.TableName)
-	svc, err := ingest.New(st, queue.Publisher{Client: awsclient.SQS(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
+	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
+	svc, err := ingest.New(st, queue.Publisher{Client: sqsclient.New(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
 	if err != nil {
 		boot.Fail(log, "urgency config", err)
 	}
