@@ -6,6 +6,7 @@ package ddbmeter
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -94,6 +95,13 @@ func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next 
 				caps = []types.ConsumedCapacity{{WriteCapacityUnits: aws.Float64(TransactionWriteUnits(tw))}}
 			}
 		}
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && errors.As(err, &ccf) && (op == "PutItem" || op == "UpdateItem" || op == "DeleteItem") {
+		// AWS bills a write whose condition fails by the size of the item it
+		// checked, at least one unit (every conditioned item here is under
+		// 1 KB); the error carries no consumed capacity, so count the unit.
+		caps = []types.ConsumedCapacity{{WriteCapacityUnits: aws.Float64(1)}}
 	}
 	m.mu.Lock()
 	m.c.Requests++
