@@ -16,8 +16,9 @@ import (
 // of a conversation. The change writes the owed item in its own transaction
 // (OweWrite), so a crash or a failed publish right after it loses nothing;
 // the owner performs the effect, then settles the item, and retries what is
-// still owed on its next run. The items live in one partition that only sees
-// the rare SLA events and queue outages, so it stays cold.
+// still owed on its next run. The items live in one partition that sees only
+// SLA events, queue outages and resolves (a survey's item lives for the
+// seconds its send takes), far below one partition's limits.
 const (
 	pkOwed   = "OWED"
 	typeOwed = "owedEffect"
