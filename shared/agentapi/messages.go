@@ -150,6 +150,19 @@ type replyBody struct {
 
 // trustedIdentity: id is one of the customer's identities with verified or
 // staff proof, the only ones a reply may go to.
+// workOn reads a conversation the caller may work on, and its customer.
+func (a *API) workOn(ctx context.Context, c *call, id string) (domain.Conversation, domain.Customer, error) {
+	conv, err := a.Store.GetConversation(ctx, id)
+	if err != nil {
+		return conv, domain.Customer{}, err
+	}
+	if err := mayWork(c.who, conv); err != nil {
+		return conv, domain.Customer{}, err
+	}
+	cu, err := a.Store.GetCustomer(ctx, conv.CustomerID)
+	return conv, cu, err
+}
+
 func trustedIdentity(cu domain.Customer, id domain.Identity) bool {
 	if !slices.Contains(cu.Identities, id) {
 		return false
@@ -179,14 +192,7 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 		}
 		to = &id
 	}
-	conv, err := a.Store.GetConversation(ctx, id)
-	if err != nil {
-		return reply{}, err
-	}
-	if err := mayWork(c.who, conv); err != nil {
-		return reply{}, err
-	}
-	cu, err := a.Store.GetCustomer(ctx, conv.CustomerID)
+	conv, cu, err := a.workOn(ctx, c, id)
 	if err != nil {
 		return reply{}, err
 	}
@@ -275,14 +281,7 @@ func (a *API) resolve(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	conv, err := a.Store.GetConversation(ctx, id)
-	if err != nil {
-		return reply{}, err
-	}
-	if err := mayWork(c.who, conv); err != nil {
-		return reply{}, err
-	}
-	cu, err := a.Store.GetCustomer(ctx, conv.CustomerID)
+	conv, cu, err := a.workOn(ctx, c, id)
 	if err != nil {
 		return reply{}, err
 	}
