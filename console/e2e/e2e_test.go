@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -103,6 +104,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Runs before the stack stops (cleanups run last first): what the queues held when the test failed.
+	t.Cleanup(func() {
+		if t.Failed() {
+			dumpViews(t, st.GatewayURL, token)
+		}
+	})
 	res, err := story.Tell(ctx, story.Target{
 		Token: token, GatewayURL: st.GatewayURL, PublicBaseURL: st.PublicBaseURL, SMTPAddr: st.SMTPAddr, Secret: st.Secret,
 		HasFunction: func(name string) bool { return st.Hosts[name] != nil },
@@ -122,6 +129,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err := smtp.SendMail(st.SMTPAddr, nil, workEmail, []string{"support@concierge.local"}, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
+	var workCustomer string // the customer the work address made, the suggestion's other side
 	waitFor(ctx, t, "the duplicate suggestion for "+workEmail, 30*time.Second, func() bool {
 		var page struct {
 			Items []struct{ CustomerIDs []string } `json:"items"`
@@ -130,19 +138,59 @@ func TestConsoleInBrowser(t *testing.T) {
 			return false
 		}
 		for _, s := range page.Items {
-			for _, id := range s.CustomerIDs {
-				if id == res.Customer.ID {
-					return true
+			if len(s.CustomerIDs) == 2 && slices.Contains(s.CustomerIDs, res.Customer.ID) {
+				workCustomer = s.CustomerIDs[0]
+				if workCustomer == res.Customer.ID {
+					workCustomer = s.CustomerIDs[1]
 				}
+				return true
 			}
 		}
 		return false
 	})
 
 	// Then she writes on WhatsApp again: her latest message, so the console's reply goes there.
-	if status, body := whatsApp(ctx, st, "wamid.console"+fmt.Sprint(time.Now().UnixNano()), lastWhatsApp); status != http.StatusOK {
+	lastAt := time.Now()
+	if status, body := whatsApp(ctx, st, "wamid.console"+fmt.Sprint(time.Now().UnixNano()), lastWhatsApp, lastAt); status != http.StatusOK {
 		t.Fatalf("her last WhatsApp message: %d %s", status, body)
 	}
+
+	// The walk starts once routing has placed what it looks at: Lan's urgent conversation, routed with her
+	// last message, and the work address's conversation (the inbox's row after the merge), both in the
+	// team's view. A loaded machine may take a while to route them; the walk tests the console, so it
+	// waits here, where a routing stall is named, and not in a browser timeout.
+	var workConv string
+	waitFor(ctx, t, "routing of Lan's conversation and of "+workEmail+"'s", 60*time.Second, func() bool {
+		if workConv == "" {
+			var c struct {
+				OpenConversationID string `json:"openConversationId"`
+			}
+			if getJSON(st.GatewayURL+"/customers/"+workCustomer, token, &c) != nil {
+				return false
+			}
+			workConv = c.OpenConversationID
+		}
+		var page struct {
+			Items []struct {
+				ID            string    `json:"id"`
+				LastInboundAt time.Time `json:"lastInboundAt"`
+			} `json:"items"`
+		}
+		if workConv == "" || getJSON(st.GatewayURL+"/conversations?view=team", token, &page) != nil {
+			return false
+		}
+		var lan, work bool
+		for _, c := range page.Items {
+			switch c.ID {
+			case res.Customer.OpenConversationID:
+				// The provider's timestamp has whole seconds; routing her message moves lastInboundAt to it.
+				lan = !c.LastInboundAt.Before(lastAt.Truncate(time.Second))
+			case workConv:
+				work = true
+			}
+		}
+		return lan && work
+	})
 
 	// The browser walk.
 	shots := filepath.Join(root, ".local", "console")
@@ -192,14 +240,14 @@ func TestConsoleInBrowser(t *testing.T) {
 }
 
 // whatsApp posts one message from Lan as the WhatsApp Cloud API signs it.
-func whatsApp(ctx context.Context, st *stack.Stack, wamid, text string) (int, string) {
+func whatsApp(ctx context.Context, st *stack.Stack, wamid, text string, at time.Time) (int, string) {
 	msg := map[string]any{
 		"object": "whatsapp_business_account",
 		"entry": []any{map[string]any{"id": "102290129340398", "changes": []any{map[string]any{"field": "messages", "value": map[string]any{
 			"messaging_product": "whatsapp",
 			"metadata":          map[string]string{"display_phone_number": "18335550143", "phone_number_id": metaPhoneID},
 			"contacts":          []any{map[string]any{"profile": map[string]string{"name": story.Name}, "wa_id": story.WaID}},
-			"messages": []any{map[string]any{"from": story.WaID, "id": wamid, "timestamp": fmt.Sprint(time.Now().Unix()),
+			"messages": []any{map[string]any{"from": story.WaID, "id": wamid, "timestamp": fmt.Sprint(at.Unix()),
 				"type": "text", "text": map[string]string{"body": text}}},
 		}}}}},
 	}
@@ -227,6 +275,19 @@ func waitFor(ctx context.Context, t *testing.T, what string, d time.Duration, ok
 			t.Fatalf("waited %s for %s", d, what)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// dumpViews logs the work queues as the agent API shows them: a failed walk says whether routing had placed
+// the conversations it looked for.
+func dumpViews(t *testing.T, gatewayURL, token string) {
+	for _, view := range []string{"unassigned", "mine", "team"} {
+		var page json.RawMessage
+		if err := getJSON(gatewayURL+"/conversations?view="+view, token, &page); err != nil {
+			t.Logf("GET /conversations?view=%s: %v", view, err)
+			continue
+		}
+		t.Logf("GET /conversations?view=%s: %s", view, page)
 	}
 }
 

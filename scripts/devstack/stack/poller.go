@@ -3,7 +3,6 @@ package stack
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -123,6 +122,13 @@ func (p *Poller) loop(ctx context.Context) {
 
 // gather long-polls until it has a first message, then keeps receiving until the batch is full or the
 // window has passed.
+//
+// A receive is never cut short by the window: a long poll the client abandons stays open in fauxqs (as in
+// SQS), and a message sent before it expires is taken for a receiver that is gone, invisible for the
+// queue's visibility timeout (180 s on the normal lane), so a routing job published just after a window
+// closed went unrouted for minutes. ReceiveMessage waits in whole seconds, so within the window it waits
+// only the whole seconds left; the last fraction is waited out here and one short poll (no wait) then takes
+// what arrived meanwhile, which keeps the window to the millisecond.
 func (p *Poller) gather(ctx context.Context) ([]sqstypes.Message, error) {
 	var batch []sqstypes.Message
 	var deadline time.Time
@@ -133,25 +139,18 @@ func (p *Poller) gather(ctx context.Context) ([]sqstypes.Message, error) {
 			if left <= 0 {
 				break
 			}
-			wait = int32((left + time.Second - 1) / time.Second)
+			if wait = int32(left / time.Second); wait == 0 {
+				sleep(ctx, left)
+			}
 		}
-		rctx, cancel := ctx, context.CancelFunc(func() {})
-		if len(batch) > 0 {
-			// ReceiveMessage waits in whole seconds; the context holds the window to the millisecond.
-			rctx, cancel = context.WithDeadline(ctx, deadline)
-		}
-		out, err := p.client.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
+		out, err := p.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(p.cfg.QueueURL),
 			MaxNumberOfMessages:         int32(min(10, p.cfg.BatchSize-len(batch))),
 			WaitTimeSeconds:             wait,
 			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
 			MessageAttributeNames:       []string{"All"},
 		})
-		cancel()
 		if err != nil {
-			if len(batch) > 0 && ctx.Err() == nil && errors.Is(rctx.Err(), context.DeadlineExceeded) {
-				break // the window closed during a receive
-			}
 			if len(batch) > 0 && ctx.Err() == nil {
 				break // invoke with what we have; the failed receive took nothing
 			}
@@ -168,8 +167,9 @@ func (p *Poller) gather(ctx context.Context) ([]sqstypes.Message, error) {
 				}
 			}
 		}
+		lastPoll := len(batch) > 0 && wait == 0 // the short poll at the window's end
 		batch = appendUnique(batch, out.Messages)
-		if p.cfg.Window == 0 && len(batch) > 0 {
+		if (p.cfg.Window == 0 && len(batch) > 0) || lastPoll {
 			break
 		}
 	}

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -201,5 +203,57 @@ func TestUrgentLaneInvokesOneMessageAtOnce(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("urgent messages took %s", d)
+	}
+}
+
+// invokeFunc is an in-process Invoker: the test's own function behind the poller.
+type invokeFunc func(ctx context.Context, payload []byte) (lambdahost.Result, error)
+
+func (f invokeFunc) Invoke(ctx context.Context, payload []byte) (lambdahost.Result, error) {
+	return f(ctx, payload)
+}
+
+// A message sent just after a batching window closed must reach the next batch at once, not wait out its
+// visibility timeout: a long poll the window cut short client-side stays open in the emulator (and in SQS)
+// and would take the message for a receiver that is gone.
+func TestMessageSentAfterTheWindowClosesIsNotLost(t *testing.T) {
+	t.Parallel()
+	// A visibility timeout far beyond the test's patience: a message taken by a lost receive stays away.
+	client, url := testenv.NewQueue(t, testenv.QueueOptions{VisibilityTimeout: 120})
+	got := make(chan string, 10)
+	var sentSecond bool
+	fn := invokeFunc(func(ctx context.Context, payload []byte) (lambdahost.Result, error) {
+		var ev events.SQSEvent
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return lambdahost.Result{}, err
+		}
+		for _, r := range ev.Records {
+			got <- r.Body
+		}
+		// The first batch is invoked the moment its window closes, while a receive cut short by the
+		// window would still be waiting in the emulator: the second message is sent then.
+		if !sentSecond {
+			sentSecond = true
+			send(t, client, url, "second")
+		}
+		return lambdahost.Result{Payload: []byte("{}")}, nil
+	})
+	// A window shorter than a second, as the normal lane's last second is: ReceiveMessage waits whole seconds.
+	p := NewPoller(PollerConfig{Name: "test", QueueURL: url, QueueARN: "arn:aws:sqs:us-east-1:000000000000:test", Region: "us-east-1",
+		BatchSize: 10, Window: 400 * time.Millisecond, Pollers: 1, ReportBatchItemFailures: true}, client, fn, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer func() { cancel(); p.Wait() }()
+	p.Start(ctx)
+	send(t, client, url, "first")
+	for _, want := range []string{"first", "second"} {
+		select {
+		case body := <-got:
+			if body != want {
+				t.Fatalf("invoked with %q, want %q", body, want)
+			}
+		case <-time.After(10 * time.Second):
+			vis, inflight := queueDepth(t, client, url)
+			t.Fatalf("%q not invoked within 10s (queue: %s visible, %s in flight)", want, vis, inflight)
+		}
 	}
 }
