@@ -1,11 +1,12 @@
-// The inbox: my conversations and my teams' queues, urgent first then by due time, polled every 3 s.
+// The inbox: my conversations and my teams' queues, urgent first then by due time, polled every 2 s while the
+// tab is visible: the normal lane batches for up to 2 s, so new work shows within about 4 s (the issue asks 5).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { app } from "../state";
 import { errText, type Conversation, type CustomerContext } from "../api/client";
 import { t } from "../i18n";
 import { ChannelBadge, ErrorLine, PriorityBadge, SlaCountdown, Time, firstLine, useNow } from "../ui";
 
-const POLL_MS = 3000;
+const POLL_MS = 2000;
 const rank: Record<string, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
 
 export function byUrgency(a: Conversation, b: Conversation): number {
@@ -105,13 +106,21 @@ export function Inbox() {
       // The inbox is interactive: the browser test reads this mark.
       performance.mark("inbox-interactive");
     });
-    const id = setInterval(() => void load(), POLL_MS);
+    // A hidden tab does not poll; it catches up the moment it is shown again.
+    const id = setInterval(() => {
+      if (!document.hidden) void load();
+    }, POLL_MS);
     const f = () => void load();
+    const shown = () => {
+      if (!document.hidden) void load();
+    };
     addEventListener("concierge:refresh", f);
+    document.addEventListener("visibilitychange", shown);
     return () => {
       alive.current = false;
       clearInterval(id);
       removeEventListener("concierge:refresh", f);
+      document.removeEventListener("visibilitychange", shown);
     };
   }, []);
 
