@@ -80,7 +80,7 @@ func (a *API) attachment(ctx context.Context, c *call) (reply, error) {
 		return ok(download{URL: link, ExpiresAt: &expires}), nil
 	}
 	if u, err := url.Parse(att.URL); err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil {
-		return ok(download{URL: u.String()}), nil
+		return ok(download{URL: att.URL}), nil
 	}
 	return reply{}, domain.Errorf(domain.CodeUnprocessable, "attachment %d has no downloadable URL", index)
 }
