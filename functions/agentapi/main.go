@@ -1,6 +1,7 @@
 // Command agentapi is the Lambda behind the agent API routes (JWT-authorized
 // by API Gateway, but POST /feedback/{token}). It only wires: configuration,
-// clients, the channel sender and the handler in shared/agentapi.
+// clients, the channel sender, the attachments' link signer and the handler
+// in shared/agentapi.
 package main
 
 import (
@@ -11,7 +12,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/concierge-cx/concierge/shared/agentapi"
+	"github.com/concierge-cx/concierge/shared/attachments"
 	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/s3client"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/outbound"
@@ -44,7 +47,8 @@ func main() {
 	rcfg := routing.DefaultConfig()
 	rcfg.DefaultTeam, rcfg.BusinessName, rcfg.Policy = cfg.API.DefaultTeam, cfg.API.BusinessName, def.SLA
 	router := &routing.Router{Store: st, Sender: out, Notifier: notes, Config: rcfg, Teams: resolver, Log: log}
-	api := agentapi.New(cfg.API, st, out, agentapi.WithTeams(resolver),
+	files := attachments.NewPresigner(s3client.New(awsCfg), cfg.API.AttachmentsBucket)
+	api := agentapi.New(cfg.API, st, out, agentapi.WithTeams(resolver), agentapi.WithAttachments(files),
 		agentapi.WithRouter(router), agentapi.WithNotifier(notes), agentapi.WithScorer(scorer), agentapi.WithLogger(log))
 	lambda.Start(api.Handle)
 }

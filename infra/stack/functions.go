@@ -64,6 +64,10 @@ type Function struct {
 	// ConnectEvents: Amazon Connect contact events invoke the function (when
 	// the stage enables Connect).
 	ConnectEvents bool
+	// WritesAttachments: the function stores files in the attachments bucket
+	// (s3:PutObject). Any other function that reads ATTACHMENTS_BUCKET may
+	// only s3:GetObject (the agent API signs download links with it).
+	WritesAttachments bool
 }
 
 // Functions is every function Concierge deploys. HTTP routes name their
@@ -119,6 +123,7 @@ func Functions() []Function {
 			ReservedConcurrency: 5,
 			Table:               TableWrite,
 			ReceivesMail:        true,
+			WritesAttachments:   true,
 		},
 	}
 }

@@ -377,7 +377,9 @@ func (b *builder) buildBuckets(fns []Function) {
 	if reads(email.RawMail.EnvVar) {
 		b.mail = b.bucket("MailBucket", email.RawMailPrefix, b.cfg.MailRetentionDays)
 	}
-	if reads(email.Attachments.EnvVar) {
+	// The attachments bucket exists when a deployed function fills it: a
+	// stage without email has no file to download and no empty bucket.
+	if slices.ContainsFunc(fns, func(f Function) bool { return f.WritesAttachments && reads(email.Attachments.EnvVar) }) {
 		// Attachments are part of the customer's history and are kept.
 		b.attach = b.bucket("AttachmentsBucket", "", 0)
 	}
@@ -687,7 +689,14 @@ func (b *builder) bind(f Function, name string, role awsiam.Role) *string {
 		b.grantObjects(role, b.mail, email.RawMailPrefix, "s3:GetObject")
 		return b.mail.BucketName()
 	case email.Attachments.EnvVar:
-		b.grantObjects(role, b.attach, "", "s3:GetObject", "s3:PutObject")
+		if b.attach == nil {
+			return nil // no function stores attachments on this stage: nothing to read
+		}
+		actions := []string{"s3:GetObject"}
+		if f.WritesAttachments {
+			actions = append(actions, "s3:PutObject")
+		}
+		b.grantObjects(role, b.attach, "", actions...)
 		return b.attach.BucketName()
 	}
 	if q, ok := b.lanes[name]; ok {

@@ -558,6 +558,9 @@ func TestLeastPrivilege(t *testing.T) {
 					if bucket == email.RawMail.EnvVar && a != "s3:GetObject" {
 						t.Errorf("%s may %s on the raw mail, which it should only read", f.Name, a)
 					}
+					if bucket == email.Attachments.EnvVar && a != "s3:GetObject" && !(a == "s3:PutObject" && f.WritesAttachments) {
+						t.Errorf("%s may %s on the attachments, which it should only read", f.Name, a)
+					}
 				case "secretsmanager":
 					if len(envconfig.Secrets(f.Config)) == 0 {
 						t.Errorf("%s may read the secret but has no secret settings", f.Name)
@@ -577,6 +580,45 @@ func TestLeastPrivilege(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The agent API signs download links for attachments: it reads the
+// attachments bucket's name and may get its objects, nothing more in S3;
+// the email function, which stores them, may also put.
+func TestAgentAPIMayOnlyReadAttachments(t *testing.T) {
+	attach := *synthStack.GetLogicalId(synthStack.b.attach.Node().DefaultChild().(awscdk.CfnElement))
+	vars := tmpl.Resources[fnID("agentapi")].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if !slices.Equal(refs(vars[email.Attachments.EnvVar]), []string{attach}) {
+		t.Errorf("agentapi %s = %v, want the attachments bucket", email.Attachments.EnvVar, vars[email.Attachments.EnvVar])
+	}
+	s3Actions := map[string][]string{}
+	roles := map[string]string{refs(tmpl.Resources[fnID("agentapi")].Properties["Role"])[0]: "agentapi", refs(tmpl.Resources[fnID("email")].Properties["Role"])[0]: "email"}
+	for _, s := range statements() {
+		fn, ok := roles[s.owner]
+		if !ok || s.effect != "Allow" {
+			continue
+		}
+		for _, a := range s.actions {
+			if !strings.HasPrefix(a, "s3:") {
+				continue
+			}
+			for _, res := range s.resources {
+				switch {
+				case slices.Equal(refs(res), []string{attach}):
+					s3Actions[fn] = append(s3Actions[fn], a)
+				case fn == "agentapi":
+					t.Errorf("agentapi may %s on %v, which is not the attachments bucket", a, res)
+				}
+			}
+		}
+	}
+	slices.Sort(s3Actions["email"])
+	if !slices.Equal(s3Actions["agentapi"], []string{"s3:GetObject"}) {
+		t.Errorf("agentapi S3 actions %v, want s3:GetObject only", s3Actions["agentapi"])
+	}
+	if !slices.Contains(s3Actions["email"], "s3:PutObject") || !slices.Contains(s3Actions["email"], "s3:GetObject") {
+		t.Errorf("email S3 actions %v, want it to store attachments", s3Actions["email"])
 	}
 }
 

@@ -37,8 +37,11 @@ type API struct {
 	// router and the sweeper use.
 	Teams      *teams.Resolver
 	Normalizer domain.Normalizer
-	Config     Config
-	Log        *slog.Logger
+	// Attachments signs download links (optional: without it no file of
+	// the attachments bucket can be downloaded).
+	Attachments Presigner
+	Config      Config
+	Log         *slog.Logger
 
 	table    *httpapi.RouteTable
 	handlers map[string]endpoint
@@ -134,6 +137,7 @@ func (a *API) endpoints() []endpoint {
 		{"GET /customers/{id}", anyRole, a.getCustomer},
 		{"PATCH /customers/{id}", staffOnly, a.patchCustomer},
 		{"GET /customers/{id}/timeline", staffOnly, a.timeline},
+		{"GET /customers/{id}/touchpoints/{touchpointId}/attachments/{index}", staffOnly, a.attachment},
 		{"POST /customers/{id}/merge", supervisorOnly, a.merge},
 		{"GET /conversations", staffOnly, a.listConversations},
 		{"GET /conversations/{id}", staffOnly, a.getConversation},

@@ -95,6 +95,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 			c, _ := f.customer(t, tag)
 			return request{"GET", "/customers/" + c + "/timeline?limit=5", ""}
 		},
+		"GET /customers/{id}/touchpoints/{touchpointId}/attachments/{index}": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			cu, err := e.st.GetCustomer(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A provider's https media link: allowed staff get it back as is.
+			out, err := e.ing.Ingest(ctx, domain.Inbound{Provider: "meta", Channel: domain.ChannelWhatsApp, Kind: domain.KindMessage,
+				ProviderMessageID: fmt.Sprint("wamid.att", f.phone.Add(1)), Identities: []domain.RawIdentity{{Kind: cu.Identities[0].Kind, Value: cu.Identities[0].Value}},
+				Attachments: []domain.Attachment{{Name: "photo.jpg", URL: "https://media.provider.example/photo.jpg"}}, OccurredAt: e.clk.now()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return request{"GET", "/customers/" + c + "/touchpoints/" + out.Touchpoint.ID + "/attachments/0", ""}
+		},
 		"POST /customers/{id}/merge": func(tag string) request {
 			c, _ := f.customer(t, tag)
 			src, _ := f.customer(t)

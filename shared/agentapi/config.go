@@ -28,6 +28,10 @@ type Config struct {
 	// DefaultAgentCapacity is what an agent provisioned on first sign-in
 	// gets, with the stage's DefaultTeam and DefaultLanguages.
 	DefaultAgentCapacity int `env:"DEFAULT_AGENT_CAPACITY" default:"3"`
+	// AttachmentsBucket holds the files taken out of mail and messages
+	// (email.Attachments); staff download them by signed links. Empty on a
+	// stage that stores none (no email): every such download is refused.
+	AttachmentsBucket string `env:"ATTACHMENTS_BUCKET"`
 }
 
 // DefaultTeamFromEnv is the default team as the environment describes it.

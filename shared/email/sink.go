@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/concierge-cx/concierge/shared/attachments"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/mime"
 )
@@ -54,5 +55,5 @@ func (s S3Sink) Store(ctx context.Context, part mime.PartInfo, r io.Reader) (dom
 		}
 		return domain.Attachment{}, domain.Wrap(err, domain.CodeUnavailable, "attachments bucket unavailable")
 	}
-	return domain.Attachment{URL: "s3://" + s.Bucket + "/" + key}, nil
+	return domain.Attachment{URL: attachments.ObjectURL(s.Bucket, key)}, nil
 }

@@ -85,6 +85,8 @@ var agentRoutes = []Route{
 	{Method: "DELETE", Path: "/customers/{id}/identities/{kind}/{value}"},
 	{Method: "GET", Path: "/duplicates"},
 	{Method: "POST", Path: "/duplicates/{id}/dismiss"},
+	// Attachment downloads (issue 15).
+	{Method: "GET", Path: "/customers/{id}/touchpoints/{touchpointId}/attachments/{index}"},
 }
 
 // Routes returns every route, sorted by path then method.

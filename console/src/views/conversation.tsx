@@ -236,25 +236,57 @@ function TimelineItem({ tp, here }: { tp: Touchpoint; here: boolean }) {
       )}
       {tp.text && <div class="text">{tp.text}</div>}
       {tp.kind === "feedback" && tp.metadata?.score && <div class="text">★ {tp.metadata.score}/5</div>}
-      {tp.attachments?.length ? (
-        <ul class="attachments" aria-label={t("attachments")}>
-          {tp.attachments.map((a) => (
+      {tp.attachments?.length ? <Attachments tp={tp} /> : null}
+    </li>
+  );
+}
+
+// A file of our attachments bucket (s3://) downloads through a link the API signs for five minutes, which
+// S3 answers with Content-Disposition: attachment: the console never renders a customer's file. A
+// provider's https media link stays a plain link; any other URL is shown as a name only.
+function Attachments({ tp }: { tp: Touchpoint }) {
+  const [err, setErr] = useState("");
+  const [busy, setBusy] = useState(-1);
+  const download = async (index: number) => {
+    setErr("");
+    setBusy(index);
+    const r = await app.api.GET("/customers/{id}/touchpoints/{touchpointId}/attachments/{index}", {
+      params: { path: { id: tp.customerId, touchpointId: tp.id, index } },
+    });
+    setBusy(-1);
+    if (!r.data) return setErr(errText(r.error, r.response));
+    window.location.assign(r.data.url);
+  };
+  return (
+    <>
+      <ul class="attachments" aria-label={t("attachments")}>
+        {(tp.attachments ?? []).map((a, i) => {
+          const name = a.name || "attachment";
+          return (
             <li>
-              {a.url && /^https:\/\//.test(a.url) ? (
+              {a.url?.startsWith("s3://") ? (
+                <>
+                  <span>{name}</span>{" "}
+                  <button type="button" class="download" disabled={busy === i} aria-label={t("downloadNamed", { name })} onClick={() => void download(i)}>
+                    {t("download")}
+                  </button>
+                </>
+              ) : a.url && /^https:\/\//.test(a.url) ? (
                 <a href={a.url} download={a.name || true} rel="noopener noreferrer">
                   {a.name || a.url}
                 </a>
               ) : (
-                <span>{a.name || "attachment"}</span>
+                <span>{name}</span>
               )}{" "}
               <span class="muted">
                 {a.contentType} {a.size ? `${Math.ceil(a.size / 1024)} KB` : ""}
               </span>
             </li>
-          ))}
-        </ul>
-      ) : null}
-    </li>
+          );
+        })}
+      </ul>
+      <ErrorLine msg={err} />
+    </>
   );
 }
 
