@@ -71,9 +71,12 @@ func checkConsole(cfg Config) error {
 		}
 	}
 	if p := cfg.AuthDomainPrefix; p != "" {
-		if !authPrefixRe.MatchString(p) || strings.Contains(p, "aws") || strings.Contains(p, "amazon") || strings.Contains(p, "cognito") {
+		if !authPrefixRe.MatchString(p) || reservedInPrefix(p) {
 			return fmt.Errorf("context %s: %q: want lower-case letters, digits and dashes (at most 63), without aws, amazon or cognito", CtxAuthDomainPrefix, p)
 		}
+	} else if reservedInPrefix(cfg.Stage) {
+		// The default prefix embeds the stage: Cognito would refuse it at deploy, so say so at synth.
+		return fmt.Errorf("stage %q contains aws, amazon or cognito, which a hosted-UI domain prefix may not: set -c %s=<prefix>", cfg.Stage, CtxAuthDomainPrefix)
 	}
 	return nil
 }
@@ -318,4 +321,9 @@ func consoleFiles(dist string) (dir string, placeholder bool, err error) {
 <body><main><h1>Concierge</h1><p>The console has not been built for this deployment. Run <code>make deploy</code> from a checkout with <code>console/</code>.</p></main></body></html>
 `
 	return dir, true, os.WriteFile(filepath.Join(dir, "index.html"), []byte(page), 0o644)
+}
+
+// reservedInPrefix says whether s holds a word Cognito refuses in a hosted-UI domain prefix.
+func reservedInPrefix(s string) bool {
+	return strings.Contains(s, "aws") || strings.Contains(s, "amazon") || strings.Contains(s, "cognito")
 }

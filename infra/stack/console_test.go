@@ -473,6 +473,8 @@ func TestConsoleContextIsChecked(t *testing.T) {
 		{map[string]any{CtxConsoleOrigin: "https://console.shop.vn/app"}, "not an origin"},
 		{map[string]any{CtxAuthDomainPrefix: "shop-aws-login"}, CtxAuthDomainPrefix},
 		{map[string]any{CtxAuthDomainPrefix: "Shop_Login"}, CtxAuthDomainPrefix},
+		// The default prefix embeds the stage, so a stage with a reserved word needs a chosen prefix.
+		{map[string]any{CtxStage: "aws-test"}, CtxAuthDomainPrefix},
 	} {
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &c.ctx})
 		cfg, err := ConfigFromContext(app.Node(), SettingNames())

@@ -23,7 +23,7 @@ func (s *Store) EditConversation(ctx context.Context, id string, edit func(*doma
 		}
 		var writes []Write
 		if before != "" {
-			writes = append(writes, WriteOf(s.ReleaseAgentWrite(before)))
+			writes = append(writes, ReleaseAgentSlot(before))
 		}
 		if c.AssigneeID != "" {
 			writes = append(writes, s.AssignChange(c, c.AssigneeID))

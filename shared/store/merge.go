@@ -201,7 +201,7 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 				},
 			}})
 			if conv.AssigneeID != "" {
-				writes = append(writes, s.ReleaseAgentWrite(conv.AssigneeID))
+				writes = append(writes, s.releaseAgentWrite(conv.AssigneeID))
 			}
 		}
 	}

@@ -56,10 +56,14 @@ func (s *Store) ResolveConversation(ctx context.Context, id string, r ResolveInp
 		c.Status, c.ResolvedAt = domain.ConversationResolved, s.Now()
 		var writes []Write
 		if before.AssigneeID != "" {
-			writes = append(writes, Write{item: s.ReleaseAgentWrite(before.AssigneeID), refused: raced})
+			w := ReleaseAgentSlot(before.AssigneeID)
+			w.refused = raced
+			writes = append(writes, w)
 		}
 		if cu.OpenConversationID == c.ID {
-			writes = append(writes, Write{item: s.CloseOpenConversationWrite(cu.ID, c.ID), refused: raced})
+			w := CloseOpenConversation(cu.ID, c.ID)
+			w.refused = raced
+			writes = append(writes, w)
 		}
 		m, err := s.ConversationMetricWrite(ConversationMetric{
 			ConversationID: c.ID, Priority: c.Priority, Channel: c.LastChannel, Team: c.Team, OpenedAt: c.OpenedAt,

@@ -279,8 +279,8 @@ func (s *Store) takeSlotWrite(agentID string, now time.Time) types.TransactWrite
 	}}
 }
 
-// ReleaseAgentWrite is ReleaseAgentSlot as a raw transaction item.
-func (s *Store) ReleaseAgentWrite(agentID string) types.TransactWriteItem {
+// releaseAgentWrite is ReleaseAgentSlot's transaction item.
+func (s *Store) releaseAgentWrite(agentID string) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.table,
 		Key:                       agentKey(agentID),
@@ -291,8 +291,8 @@ func (s *Store) ReleaseAgentWrite(agentID string) types.TransactWriteItem {
 	}}
 }
 
-// CloseOpenConversationWrite is CloseOpenConversation as a raw transaction item.
-func (s *Store) CloseOpenConversationWrite(customerID, conversationID string) types.TransactWriteItem {
+// closeOpenConversationWrite is CloseOpenConversation's transaction item.
+func (s *Store) closeOpenConversationWrite(customerID, conversationID string) types.TransactWriteItem {
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.table,
 		Key:                       profileKey(customerID),

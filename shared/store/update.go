@@ -100,9 +100,9 @@ func (s *Store) itemOf(w Write) types.TransactWriteItem {
 	case SlotTaken:
 		return s.takeSlotWrite(in.AgentID, s.Now())
 	case SlotReleased:
-		return s.ReleaseAgentWrite(in.AgentID)
+		return s.releaseAgentWrite(in.AgentID)
 	case OpenConversationClosed:
-		return s.CloseOpenConversationWrite(in.CustomerID, in.ConversationID)
+		return s.closeOpenConversationWrite(in.CustomerID, in.ConversationID)
 	case EffectOwed:
 		return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: s.owedItem(in.Effect)}}
 	}
@@ -115,16 +115,6 @@ func (s *Store) itemOf(w Write) types.TransactWriteItem {
 type Refused struct{ Index int }
 
 func (r *Refused) Error() string { return fmt.Sprintf("write %d refused its condition", r.Index) }
-
-// RefusedIndex returns the position of the refused raw write in err, or -1.
-// Named writes return their own typed error instead.
-func RefusedIndex(err error) int {
-	var r *Refused
-	if errors.As(err, &r) {
-		return r.Index
-	}
-	return -1
-}
 
 // Change edits a conversation in place and returns writes that must commit
 // with it (atomically). It may run several times, each time on the freshly
