@@ -36,6 +36,10 @@ const (
 	KindEmailMsg   TouchpointKind = "email"
 	KindFeedback   TouchpointKind = "feedback"
 	KindPurchase   TouchpointKind = "purchase"
+	KindRefund     TouchpointKind = "refund"
+	KindTierChange TouchpointKind = "tier_change"
+	KindOutreach   TouchpointKind = "outreach"
+	KindConsent    TouchpointKind = "consent"
 	KindNote       TouchpointKind = "note"
 	KindStatus     TouchpointKind = "status"
 )
@@ -89,7 +93,21 @@ type Customer struct {
 	LastChannel        Channel            `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
 	MostUsedChannel    Channel            `json:"mostUsedChannel,omitempty" dynamodbav:"-"`
 	ChannelCounts      map[Channel]int    `json:"channelCounts,omitempty" dynamodbav:"channelCounts,omitempty"`
-	LifetimeValue      int64              `json:"lifetimeValue,omitempty" dynamodbav:"lifetimeValue,omitempty"` // minor units
+	LifetimeValue      int64              `json:"lifetimeValue,omitempty" dynamodbav:"lifetimeValue,omitempty"` // minor units of the business currency, net of refunds
+	// Purchase figures, kept by the purchases recorder (issue 16).
+	OrderCount            int       `json:"orderCount,omitempty" dynamodbav:"orderCount,omitempty"`
+	FirstPurchaseAt       time.Time `json:"firstPurchaseAt,omitzero" dynamodbav:"firstPurchaseAt,omitempty"`
+	LastPurchaseAt        time.Time `json:"lastPurchaseAt,omitzero" dynamodbav:"lastPurchaseAt,omitempty"`
+	MedianPurchaseGapDays float64   `json:"medianPurchaseGapDays,omitempty" dynamodbav:"medianPurchaseGapDays,omitempty"`
+	// TierPinned keeps a supervisor's tier through recomputes; TierSetAt is
+	// when the tier last changed.
+	TierPinned bool      `json:"tierPinned,omitempty" dynamodbav:"tierPinned,omitempty"`
+	TierSetAt  time.Time `json:"tierSetAt,omitzero" dynamodbav:"tierSetAt,omitempty"`
+	// The latest satisfaction score and when it was given (win-back reads it).
+	LastSatisfactionScore int       `json:"lastSatisfactionScore,omitempty" dynamodbav:"lastSatisfactionScore,omitempty"`
+	LastSatisfactionAt    time.Time `json:"lastSatisfactionAt,omitzero" dynamodbav:"lastSatisfactionAt,omitempty"`
+	// Consent is, per channel, whether proactive messages may be sent.
+	Consent map[Channel]Consent `json:"consent,omitempty" dynamodbav:"consent,omitempty"`
 	SatisfactionSum    int                `json:"-" dynamodbav:"satisfactionSum,omitempty"`
 	SatisfactionCount  int                `json:"satisfactionCount,omitempty" dynamodbav:"satisfactionCount,omitempty"`
 	SatisfactionAvg    float64            `json:"satisfactionAverage,omitempty" dynamodbav:"-"`
@@ -105,6 +123,21 @@ type Customer struct {
 	// message repeating the same claim writes nothing more.
 	SuggestedWith []string `json:"-" dynamodbav:"suggestedWith,omitempty,stringset"`
 }
+
+// Consent records a customer's choice about proactive messages on one
+// channel, with where it came from ("keyword:HỦY", "agent", "api") and when.
+type Consent struct {
+	OptedOut bool      `json:"optedOut" dynamodbav:"optedOut"`
+	Source   string    `json:"source,omitempty" dynamodbav:"source,omitempty"`
+	At       time.Time `json:"at" dynamodbav:"at"`
+}
+
+// Tiers, from the 80/20 ranking of customers by value.
+const (
+	TierVIP      = "vip"
+	TierValued   = "valued"
+	TierStandard = "standard"
+)
 
 // Derive fills the fields computed from stored counters.
 func (c *Customer) Derive() {
