@@ -87,13 +87,13 @@ type Customer struct {
 	IdentityProof map[string]Proof `json:"identityProof,omitempty" dynamodbav:"identityProof,omitempty"`
 	// LastFrom is, per channel, the key of the identity that sent the
 	// customer's latest inbound message there: where a reply goes.
-	LastFrom           map[Channel]string `json:"lastFrom,omitempty" dynamodbav:"lastFrom,omitempty"`
-	FirstContactAt     time.Time          `json:"firstContactAt,omitzero" dynamodbav:"firstContactAt,omitempty"`
-	LastContactAt      time.Time          `json:"lastContactAt,omitzero" dynamodbav:"lastContactAt,omitempty"`
-	LastChannel        Channel            `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
-	MostUsedChannel    Channel            `json:"mostUsedChannel,omitempty" dynamodbav:"-"`
-	ChannelCounts      map[Channel]int    `json:"channelCounts,omitempty" dynamodbav:"channelCounts,omitempty"`
-	LifetimeValue      int64              `json:"lifetimeValue,omitempty" dynamodbav:"lifetimeValue,omitempty"` // minor units of the business currency, net of refunds
+	LastFrom        map[Channel]string `json:"lastFrom,omitempty" dynamodbav:"lastFrom,omitempty"`
+	FirstContactAt  time.Time          `json:"firstContactAt,omitzero" dynamodbav:"firstContactAt,omitempty"`
+	LastContactAt   time.Time          `json:"lastContactAt,omitzero" dynamodbav:"lastContactAt,omitempty"`
+	LastChannel     Channel            `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
+	MostUsedChannel Channel            `json:"mostUsedChannel,omitempty" dynamodbav:"-"`
+	ChannelCounts   map[Channel]int    `json:"channelCounts,omitempty" dynamodbav:"channelCounts,omitempty"`
+	LifetimeValue   int64              `json:"lifetimeValue,omitempty" dynamodbav:"lifetimeValue,omitempty"` // minor units of the business currency, net of refunds
 	// Purchase figures, kept by the purchases recorder (issue 16).
 	OrderCount            int       `json:"orderCount,omitempty" dynamodbav:"orderCount,omitempty"`
 	FirstPurchaseAt       time.Time `json:"firstPurchaseAt,omitzero" dynamodbav:"firstPurchaseAt,omitempty"`
@@ -107,17 +107,17 @@ type Customer struct {
 	LastSatisfactionScore int       `json:"lastSatisfactionScore,omitempty" dynamodbav:"lastSatisfactionScore,omitempty"`
 	LastSatisfactionAt    time.Time `json:"lastSatisfactionAt,omitzero" dynamodbav:"lastSatisfactionAt,omitempty"`
 	// Consent is, per channel, whether proactive messages may be sent.
-	Consent map[Channel]Consent `json:"consent,omitempty" dynamodbav:"consent,omitempty"`
-	SatisfactionSum    int                `json:"-" dynamodbav:"satisfactionSum,omitempty"`
-	SatisfactionCount  int                `json:"satisfactionCount,omitempty" dynamodbav:"satisfactionCount,omitempty"`
-	SatisfactionAvg    float64            `json:"satisfactionAverage,omitempty" dynamodbav:"-"`
-	OpenConversationID string             `json:"openConversationId,omitempty" dynamodbav:"openConversationId,omitempty"`
-	MergedInto         string             `json:"mergedInto,omitempty" dynamodbav:"mergedInto,omitempty"`
-	MergedFrom         []string           `json:"mergedFrom,omitempty" dynamodbav:"mergedFrom,omitempty,stringset"`
-	CreatedAt          time.Time          `json:"createdAt" dynamodbav:"createdAt"`
-	UpdatedAt          time.Time          `json:"updatedAt" dynamodbav:"updatedAt"`
-	Version            int64              `json:"version" dynamodbav:"version"`
-	Extra              map[string]string  `json:"extra,omitempty" dynamodbav:"extra,omitempty"`
+	Consent            map[Channel]Consent `json:"consent,omitempty" dynamodbav:"consent,omitempty"`
+	SatisfactionSum    int                 `json:"-" dynamodbav:"satisfactionSum,omitempty"`
+	SatisfactionCount  int                 `json:"satisfactionCount,omitempty" dynamodbav:"satisfactionCount,omitempty"`
+	SatisfactionAvg    float64             `json:"satisfactionAverage,omitempty" dynamodbav:"-"`
+	OpenConversationID string              `json:"openConversationId,omitempty" dynamodbav:"openConversationId,omitempty"`
+	MergedInto         string              `json:"mergedInto,omitempty" dynamodbav:"mergedInto,omitempty"`
+	MergedFrom         []string            `json:"mergedFrom,omitempty" dynamodbav:"mergedFrom,omitempty,stringset"`
+	CreatedAt          time.Time           `json:"createdAt" dynamodbav:"createdAt"`
+	UpdatedAt          time.Time           `json:"updatedAt" dynamodbav:"updatedAt"`
+	Version            int64               `json:"version" dynamodbav:"version"`
+	Extra              map[string]string   `json:"extra,omitempty" dynamodbav:"extra,omitempty"`
 	// SuggestedWith lists the customers a possible-duplicate suggestion
 	// already pairs this one with (open, dismissed or merged), so a later
 	// message repeating the same claim writes nothing more.
