@@ -31,6 +31,9 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "urgency config", err)
 	}
+	if err := cfg.API.Loyalty.Validate(); err != nil {
+		boot.Fail(log, "loyalty config", err)
+	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName)
 	out := routing.ChannelSender{Router: outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log))}

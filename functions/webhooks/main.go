@@ -11,8 +11,10 @@ import (
 	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
 	"github.com/concierge-cx/concierge/shared/awsclient/sqsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/feedback"
 	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/loyalty"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
@@ -40,5 +42,15 @@ func main() {
 	}
 	svc.Surveys = &feedback.Recorder{Store: st, Teams: teams.NewResolver(st, def), SupervisorTeam: cfg.SupervisorTeam,
 		Notifier: routing.WebhookNotifier{Notifier: notes}, Log: log}
-	lambda.Start(webhook.New(cfg, svc, st, webhook.WithLogger(log)).Handle)
+	opts := []webhook.Option{webhook.WithLogger(log)}
+	if cfg.OrderWebhookSecret != "" {
+		rates, err := cfg.Loyalty.Rates()
+		if err != nil {
+			boot.Fail(log, "CURRENCY_RATES", err)
+		}
+		opts = append(opts, webhook.WithOrders(&loyalty.OrderWebhook{Secret: cfg.OrderWebhookSecret,
+			Purchases: &loyalty.Purchases{Store: st, Rates: rates}, Buyers: st,
+			Normalizer: domain.Normalizer{DefaultRegion: cfg.DefaultPhoneRegion}, Log: log}))
+	}
+	lambda.Start(webhook.New(cfg, svc, st, opts...).Handle)
 }

@@ -41,7 +41,9 @@ type API struct {
 	// the attachments bucket can be downloaded).
 	Attachments Presigner
 	Config      Config
-	Log         *slog.Logger
+	// Loyalty records purchases and recomputes value tiers (issue 16).
+	Loyalty Loyalty
+	Log     *slog.Logger
 
 	table    *httpapi.RouteTable
 	handlers map[string]endpoint
@@ -73,6 +75,7 @@ func New(cfg Config, st Storage, sender routing.Sender, opts ...Option) *API {
 	for _, o := range opts {
 		o(a)
 	}
+	a.loyaltyFrom(st)
 	if a.Teams == nil {
 		def, err := a.Config.DefaultTeamFromEnv()
 		if err != nil {
@@ -103,6 +106,7 @@ type access int
 const (
 	staffOnly      access = iota // agent or supervisor
 	supervisorOnly               // supervisor
+	staffOrService               // agent, supervisor or a service (an order system's token)
 	anyRole                      // agent, supervisor or partner (partners get a reduced view)
 	public                       // no token (the single-use feedback link)
 )
@@ -163,6 +167,9 @@ func (a *API) endpoints() []endpoint {
 		{"DELETE /customers/{id}/identities/{kind}/{value}", supervisorOnly, a.removeIdentity},
 		{"GET /duplicates", supervisorOnly, a.duplicates},
 		{"POST /duplicates/{id}/dismiss", supervisorOnly, a.dismissDuplicate},
+		{"POST /customers/{id}/purchases", staffOrService, a.recordPurchase},
+		{"POST /customers/{id}/purchases/{orderId}/refund", staffOrService, a.refundPurchase},
+		{"POST /tiers/recompute", supervisorOnly, a.recomputeTiers},
 	}
 }
 
@@ -263,6 +270,10 @@ func allowed(ac access, who principal) error {
 		}
 	case supervisorOnly:
 		if who.supervisor() {
+			return nil
+		}
+	case staffOrService:
+		if who.staff() || who.service() {
 			return nil
 		}
 	}

@@ -14,6 +14,10 @@ const (
 	RoleAgent      = "agent"
 	RoleSupervisor = "supervisor"
 	RolePartner    = "partner"
+	// RoleService is a machine caller (an order system recording purchases):
+	// a Cognito group given to a service user, or the scope of a client-
+	// credentials token ("<resource server>/service").
+	RoleService = "service"
 )
 
 // Claim names the function reads from the JWT authorizer's context. The
@@ -23,6 +27,7 @@ const (
 	ClaimSubject   = "sub"
 	ClaimGroups    = "cognito:groups"
 	ClaimPartnerID = "custom:partner_id"
+	ClaimScope     = "scope"
 	// Profile claims Cognito puts in id tokens when the user has them; a
 	// provisioned agent's name and email come from them.
 	ClaimName     = "name"
@@ -43,6 +48,9 @@ type principal struct {
 func (p principal) staff() bool      { return p.Roles[RoleAgent] || p.Roles[RoleSupervisor] }
 func (p principal) supervisor() bool { return p.Roles[RoleSupervisor] }
 
+// service is a machine caller with no staff role.
+func (p principal) service() bool { return !p.staff() && p.Roles[RoleService] }
+
 // partner is a caller with the partner role and no staff role: a staff
 // member who is also in the partner group keeps the staff view.
 func (p principal) partner() bool { return !p.staff() && p.Roles[RolePartner] && p.PartnerID != "" }
@@ -59,6 +67,13 @@ func principalOf(req events.APIGatewayV2HTTPRequest) (principal, error) {
 	p := principal{Subject: c[ClaimSubject], Roles: map[string]bool{}, PartnerID: strings.TrimSpace(c[ClaimPartnerID])}
 	for _, g := range parseGroups(c[ClaimGroups]) {
 		p.Roles[g] = true
+	}
+	// A client-credentials token has no user and no groups: its scope
+	// "<resource server>/service" makes it a service caller.
+	for _, sc := range strings.Fields(c[ClaimScope]) {
+		if strings.HasSuffix(sc, "/"+RoleService) {
+			p.Roles[RoleService] = true
+		}
 	}
 	p.Email = strings.TrimSpace(c[ClaimEmail])
 	for _, n := range []string{c[ClaimName], c[ClaimUsername], p.Email, p.Subject} {

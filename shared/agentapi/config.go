@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/loyalty"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/stage"
@@ -32,6 +33,8 @@ type Config struct {
 	// (email.Attachments); staff download them by signed links. Empty on a
 	// stage that stores none (no email): every such download is refused.
 	AttachmentsBucket string `env:"ATTACHMENTS_BUCKET"`
+	// Loyalty: the business currency, rates, tier thresholds, sale stage.
+	Loyalty loyalty.Config
 }
 
 // DefaultTeamFromEnv is the default team as the environment describes it.

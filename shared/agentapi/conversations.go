@@ -14,7 +14,11 @@ import (
 // conversationView is a conversation with its SLA state read at now.
 type conversationView struct {
 	domain.Conversation
-	SLAState    *slaState           `json:"slaState,omitempty"`
+	SLAState *slaState `json:"slaState,omitempty"`
+	// SaleStage (before, during, after a purchase) and Tier are the
+	// customer's, on the single conversation's view.
+	SaleStage   string              `json:"saleStage,omitempty"`
+	Tier        string              `json:"tier,omitempty"`
 	Touchpoints []domain.Touchpoint `json:"touchpoints,omitempty"`
 }
 
@@ -178,6 +182,11 @@ func (a *API) getConversation(ctx context.Context, c *call) (reply, error) {
 		return reply{}, err
 	}
 	v := a.view(ctx, conv)
+	if cu, err := a.Store.GetCustomer(ctx, conv.CustomerID); err == nil {
+		v.SaleStage, v.Tier = a.Config.Loyalty.SaleStage(cu, a.Store.Now()), cu.Tier
+	} else if domain.ErrorCode(err) != domain.CodeNotFound {
+		return reply{}, err
+	}
 	v.Touchpoints = tps
 	if v.Touchpoints == nil {
 		v.Touchpoints = []domain.Touchpoint{}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/loyalty"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/urgency"
 )
@@ -267,6 +268,7 @@ type profilePatch struct {
 	Preferences *map[string]string `json:"preferences"`
 	Tags        *[]string          `json:"tags"`
 	Tier        *string            `json:"tier"`
+	TierPinned  *bool              `json:"tierPinned"`
 }
 
 var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
@@ -284,7 +286,7 @@ func (a *API) patchCustomer(ctx context.Context, c *call) (reply, error) {
 	if err := decode(c, &p); err != nil {
 		return reply{}, err
 	}
-	patch := store.ProfilePatch{DisplayName: p.DisplayName, Language: p.Language, Preferences: p.Preferences, Tags: p.Tags, Tier: p.Tier}
+	patch := store.ProfilePatch{DisplayName: p.DisplayName, Language: p.Language, Preferences: p.Preferences, Tags: p.Tags, Tier: p.Tier, TierPinned: p.TierPinned}
 	if p.DisplayName != nil {
 		n := strings.TrimSpace(*p.DisplayName)
 		if len([]rune(n)) > 200 {
@@ -305,8 +307,11 @@ func (a *API) patchCustomer(ctx context.Context, c *call) (reply, error) {
 			}
 		}
 	}
-	if p.Tier != nil && !c.who.supervisor() {
-		return reply{}, domain.Errorf(domain.CodeForbidden, "only a supervisor may change the tier")
+	if (p.Tier != nil || p.TierPinned != nil) && !c.who.supervisor() {
+		return reply{}, domain.Errorf(domain.CodeForbidden, "only a supervisor may change or pin the tier")
+	}
+	if p.Tier != nil && *p.Tier != "" && !loyalty.ValidTier(*p.Tier) {
+		return reply{}, domain.Errorf(domain.CodeInvalid, "tier must be vip, valued or standard")
 	}
 	if p.Tags != nil {
 		tags, err := a.checkTags(ctx, c, id, *p.Tags)

@@ -51,6 +51,7 @@ var webhookRoutes = []string{
 	"POST /webhooks/vonage/messages",
 	"POST /webhooks/vonage/status",
 	"POST /webhooks/webchat",
+	"POST /webhooks/orders",
 }
 
 // agentRoutes are the agent API of issue 7; every one needs a token but the single-use feedback link.
@@ -87,6 +88,10 @@ var agentRoutes = []Route{
 	{Method: "POST", Path: "/duplicates/{id}/dismiss"},
 	// Attachment downloads (issue 15).
 	{Method: "GET", Path: "/customers/{id}/touchpoints/{touchpointId}/attachments/{index}"},
+	// Purchases and value tiers (issue 16).
+	{Method: "POST", Path: "/customers/{id}/purchases"},
+	{Method: "POST", Path: "/customers/{id}/purchases/{orderId}/refund"},
+	{Method: "POST", Path: "/tiers/recompute"},
 }
 
 // Routes returns every route, sorted by path then method.

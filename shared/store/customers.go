@@ -179,6 +179,8 @@ type ProfilePatch struct {
 	DisplayName *string
 	Language    *string
 	Tier        *string
+	// TierPinned keeps Tier through the value-tier job's recomputes.
+	TierPinned  *bool
 	Tags        *[]string
 	Preferences *map[string]string
 	Notes       *string
@@ -203,6 +205,12 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, version int64, p P
 	}
 	if p.Tier != nil {
 		field("tier", *p.Tier, *p.Tier == "")
+		if *p.Tier != "" {
+			field("tierSetAt", s.Now(), false)
+		}
+	}
+	if p.TierPinned != nil {
+		field("tierPinned", *p.TierPinned, !*p.TierPinned)
 	}
 	if p.Tags != nil {
 		field("tags", *p.Tags, len(*p.Tags) == 0)
@@ -216,7 +224,15 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, version int64, p P
 	expr := ed.expression()
 	cond := "attribute_exists(PK) AND version = :v AND attribute_not_exists(mergedInto)"
 	namesOrNil, vals := ed.namesOrNil(), ed.vals
-	if p.DisplayName == nil {
+	var extra []types.TransactWriteItem
+	if p.DisplayName != nil {
+		extra = append(extra, s.nameWrite(id, *p.DisplayName))
+	}
+	if p.Tier != nil || p.TierPinned != nil {
+		// The value-tier job reads tier and pin from the purchases summary.
+		extra = append(extra, s.tierMirror(id, p.Tier, p.TierPinned, s.Now()))
+	}
+	if len(extra) == 0 {
 		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: &s.table, Key: profileKey(id), UpdateExpression: &expr, ConditionExpression: &cond,
 			ExpressionAttributeNames: namesOrNil, ExpressionAttributeValues: vals,
@@ -236,15 +252,15 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, version int64, p P
 		}
 		return c, nil
 	}
-	// A name change also rewrites the name-index item: one transaction.
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	// A name change also rewrites the name-index item, a tier change the
+	// purchases summary's mirror: one transaction.
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: append([]types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: profileKey(id), UpdateExpression: &expr, ConditionExpression: &cond,
 			ExpressionAttributeNames: namesOrNil, ExpressionAttributeValues: vals,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
-		s.nameWrite(id, *p.DisplayName),
-	}})
+	}, extra...)})
 	if err != nil {
 		var tce *types.TransactionCanceledException
 		if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && deref(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {

@@ -6,6 +6,7 @@
 package webhook
 
 import (
+	"github.com/concierge-cx/concierge/shared/loyalty"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/stage"
 )
@@ -33,4 +34,9 @@ type Config struct {
 	ZaloOASecretKey       string `env:"ZALO_OA_SECRET_KEY" secret:"true"`
 	VonageSignatureSecret string `env:"VONAGE_SIGNATURE_SECRET" secret:"true"`
 	WebchatSigningSecret  string `env:"WEBCHAT_SIGNING_SECRET" secret:"true"`
+	// OrderWebhookSecret is the shop's webhook signing secret (Shopify's
+	// app client secret; Haravan's the same): unset, /webhooks/orders is off.
+	OrderWebhookSecret string `env:"ORDER_WEBHOOK_SECRET" secret:"true"`
+	// Loyalty holds the currency settings purchases are converted with.
+	Loyalty loyalty.Config
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/httpapi"
 	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/loyalty"
 )
 
 // MaxBody is the largest webhook body accepted; providers send far less.
@@ -44,7 +45,21 @@ type Handler struct {
 	now       func() time.Time
 	log       *slog.Logger
 	routes    map[string]route
+	orders    Orders
 }
+
+// OrdersRoute is the e-commerce platform's order webhook (issue 16).
+const OrdersRoute = "POST /webhooks/orders"
+
+// Orders applies one verified-by-itself order webhook delivery
+// (loyalty.OrderWebhook): it checks the platform's signature, records the
+// order or refund and says what it did.
+type Orders interface {
+	Handle(ctx context.Context, req channels.Request) (loyalty.OrderResult, error)
+}
+
+// WithOrders serves the order webhook (off without it: 404).
+func WithOrders(o Orders) Option { return func(h *Handler) { h.orders = o } }
 
 // route handles one verified, parsed delivery and renders the answer.
 type route struct {
@@ -107,7 +122,7 @@ func New(cfg Config, ing Ingester, annotator Annotator, opts ...Option) *Handler
 // the local gateway and the CDK stack declare exactly these.
 func Routes() []string {
 	h := New(Config{}, nil, nil)
-	out := []string{"GET /webhooks/meta"}
+	out := []string{"GET /webhooks/meta", OrdersRoute}
 	for k := range h.routes {
 		out = append(out, k)
 	}
@@ -122,6 +137,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	path := strings.TrimRight(ev.RawPath, "/")
 	if method == http.MethodGet && path == "/webhooks/meta" {
 		return h.metaHandshake(ev), nil
+	}
+	if method+" "+path == OrdersRoute {
+		return h.handleOrders(ctx, ev), nil
 	}
 	rt, known := h.routes[method+" "+path]
 	if !known || !rt.enabled {
@@ -266,4 +284,30 @@ func approxBodySize(ev events.APIGatewayV2HTTPRequest) int {
 		return len(ev.Body) / 4 * 3
 	}
 	return len(ev.Body)
+}
+
+// handleOrders serves the order webhook: the same size limits and raw-body
+// handling as the chat providers', then loyalty's verification and intake.
+func (h *Handler) handleOrders(ctx context.Context, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	if h.orders == nil {
+		return httpapi.Error(domain.Errorf(domain.CodeNotFound, "no such route"))
+	}
+	if approxBodySize(ev) > MaxBody {
+		return httpapi.Error(domain.Errorf(domain.CodeTooLarge, "body above %d bytes", MaxBody))
+	}
+	req, err := channels.FromHTTPAPI(&ev, h.cfg.PublicBaseURL, h.now())
+	if err != nil {
+		return httpapi.Error(err)
+	}
+	if len(req.Body) > MaxBody {
+		return httpapi.Error(domain.Errorf(domain.CodeTooLarge, "body above %d bytes", MaxBody))
+	}
+	res, err := h.orders.Handle(ctx, req)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.CodeForbidden {
+			h.log.Warn("order webhook refused", "reason", domain.ErrorMessage(err))
+		}
+		return httpapi.Error(err)
+	}
+	return httpapi.JSON(http.StatusOK, res)
 }

@@ -586,6 +586,7 @@ var secretDefaults = [][2]string{
 	{"ZALO_OA_SECRET_KEY", testsecrets.ZaloOASecretKey},
 	{"VONAGE_SIGNATURE_SECRET", testsecrets.VonageSignatureSecret},
 	{"WEBCHAT_SIGNING_SECRET", testsecrets.WebchatSecret},
+	{"ORDER_WEBHOOK_SECRET", testsecrets.OrderWebhookSecret},
 	{"NOTIFY_WEBHOOK_SECRET", DevNotifySecret},
 }
 

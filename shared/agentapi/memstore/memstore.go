@@ -478,6 +478,9 @@ func (s *Store) UpdateProfile(_ context.Context, id string, version int64, p sto
 	set(&c.DisplayName, p.DisplayName)
 	set(&c.Language, p.Language)
 	set(&c.Tier, p.Tier)
+	if p.TierPinned != nil {
+		c.TierPinned = *p.TierPinned
+	}
 	set(&c.Notes, p.Notes)
 	if p.Tags != nil {
 		c.Tags = *p.Tags

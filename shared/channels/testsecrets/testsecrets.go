@@ -16,4 +16,6 @@ const (
 	ZaloOASecretKey       = "concierge-dev-zalo-oa-secret-key"
 	VonageSignatureSecret = "concierge-dev-vonage-signature-secret-32"
 	WebchatSecret         = "concierge-dev-webchat-secret"
+	// OrderWebhookSecret signs the order webhook (Shopify-style) samples.
+	OrderWebhookSecret = "concierge-dev-order-webhook-secret"
 )

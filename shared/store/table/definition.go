@@ -15,6 +15,8 @@ const (
 	GSI2SK = "GSI2SK"
 	GSI3PK = "GSI3PK"
 	GSI3SK = "GSI3SK"
+	GSI4PK = "GSI4PK"
+	GSI4SK = "GSI4SK"
 	// TTL is the epoch-seconds attribute DynamoDB expires items by (feedback
 	// tokens, quiet-window markers).
 	TTL = "expiresAt"
@@ -25,12 +27,18 @@ const (
 	GSI1 = "GSI1" // work queues: open conversations by team/assignee, priority and due time
 	GSI2 = "GSI2" // time-ordered sweeps: SLA due times, agents by availability
 	GSI3 = "GSI3" // lookups by folded customer name prefix
+	GSI4 = "GSI4" // buyers: the sparse index of customers with purchases (value tiers)
 )
 
 // AgentRoutingAttributes are the agent attributes routing chooses by
 // (domain.Agent's names): projected into GSI2 so choosing an agent takes one
 // Query. Their status is the partition they are listed in.
 var AgentRoutingAttributes = []string{"agentId", "languages", "teams", "maxConcurrent", "load", "lastAssignedAt"}
+
+// BuyerAttributes are what the value-tier job reads of each buyer's
+// purchases summary (store.purchasesItem): projected into GSI4 so ranking
+// every buyer is one Query per shard and no read of a profile.
+var BuyerAttributes = []string{"customerId", "buys", "tier", "tierPinned"}
 
 // DefaultName is the table name when TABLE_NAME is not set (local development).
 const DefaultName = "concierge"
@@ -72,6 +80,9 @@ func Table() Definition {
 			{Name: GSI2, PartitionKey: GSI2PK, SortKey: GSI2SK, Include: AgentRoutingAttributes},
 			// A name entry points at its customer.
 			{Name: GSI3, PartitionKey: GSI3PK, SortKey: GSI3SK, Include: []string{"customerId"}},
+			// Sparse: only a customer's purchases summary carries its keys, so
+			// the value-tier job reads buyers and nothing else.
+			{Name: GSI4, PartitionKey: GSI4PK, SortKey: GSI4SK, Include: BuyerAttributes},
 		},
 		TTLAttribute: TTL,
 	}
