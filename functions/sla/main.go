@@ -5,15 +5,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
 	"github.com/concierge-cx/concierge/shared/awsclient/sqsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/feedback"
+	"github.com/concierge-cx/concierge/shared/loyalty"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/queue"
@@ -56,5 +59,19 @@ func main() {
 			sw.Lanes = lanes
 		}
 	}
-	lambda.Start(sw.HandleSchedule)
+	rates, err := cfg.Loyalty.Rates()
+	if err != nil {
+		boot.Fail(log, "CURRENCY_RATES", err)
+	}
+	th, err := cfg.Loyalty.Thresholds()
+	if err != nil {
+		boot.Fail(log, "tier thresholds", err)
+	}
+	tiers := &loyalty.Tiering{Store: st, Thresholds: th, Currency: rates.Business, Log: log}
+	// Every minute the sweep; once a day, under a lease, the value tiers.
+	lambda.Start(func(ctx context.Context, ev events.EventBridgeEvent) error {
+		err := sw.HandleSchedule(ctx, ev)
+		_, terr := tiers.Daily(ctx, st)
+		return errors.Join(err, terr)
+	})
 }

@@ -194,3 +194,30 @@ func (j *Tiering) logger() *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// Leases take a named lease (shared/store).
+type Leases interface {
+	AcquireLease(ctx context.Context, name string, ttl time.Duration) (store.Lease, bool, error)
+	ReleaseLease(ctx context.Context, l store.Lease) error
+}
+
+// DailyLease names the lease that makes the scheduled recompute daily.
+const DailyLease = "tiers-daily"
+
+// Daily recomputes the tiers at most once a day: the every-minute schedule
+// calls it, and the first call of a day takes a lease held for 24 hours
+// (kept, not released, when the run succeeds). A failed run gives the lease
+// back so the next minute tries again. ran says whether it recomputed.
+func (j *Tiering) Daily(ctx context.Context, leases Leases) (ran bool, err error) {
+	l, held, err := leases.AcquireLease(ctx, DailyLease, 24*time.Hour)
+	if err != nil || !held {
+		return false, err
+	}
+	if _, err := j.Recompute(ctx); err != nil {
+		if rerr := leases.ReleaseLease(ctx, l); rerr != nil {
+			j.logger().Error("tiers lease not released", "error", rerr.Error())
+		}
+		return false, err
+	}
+	return true, nil
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/urgency"
 )
 
 // Store is what routing needs of storage (*store.Store in production; an
@@ -136,7 +137,7 @@ func (r *Router) Route(ctx context.Context, job jobs.Routing) (Outcome, error) {
 				}
 				listed = true
 			}
-			for _, a := range eligible(agents, c.Team, job.Language) {
+			for _, a := range r.candidates(agents, c.Team, job.Language) {
 				if !refused[a.ID] {
 					chosen = a.ID
 					return []store.Write{r.assign(c, a.ID)}, nil
@@ -236,17 +237,45 @@ func (r *Router) team(job jobs.Routing) string {
 			return t
 		}
 	}
+	if t, ok := r.Config.TeamByTier[job.Tier]; ok && job.Tier != "" {
+		return t
+	}
 	if r.Config.DefaultTeam != "" {
 		return r.Config.DefaultTeam
 	}
 	return stage.DefaultTeam
 }
 
+// candidates are the agents a new message may go to: the team's, and for a
+// tier's team, when none of them is free, everyone else available (overflow:
+// the tier's customer is served first by her team, never left waiting for it).
+func (r *Router) candidates(agents []domain.Agent, team, language string) []domain.Agent {
+	out := eligible(agents, team, language)
+	if len(out) > 0 || !r.tierTeam(team) {
+		return out
+	}
+	var anyone []domain.Agent
+	for _, a := range agents {
+		a.Teams = nil // any team
+		anyone = append(anyone, a)
+	}
+	return eligible(anyone, team, language)
+}
+
+func (r *Router) tierTeam(team string) bool {
+	for _, t := range r.Config.TeamByTier {
+		if t == team {
+			return true
+		}
+	}
+	return false
+}
+
 func reasonTexts(job jobs.Routing) []string {
 	var out []string
 	for _, r := range job.Reasons {
-		if r.Points == 0 {
-			continue
+		if r.Points == 0 && r.Code != urgency.ReasonTierFloor {
+			continue // the tier is kept even when it adds nothing
 		}
 		t := r.Code
 		if r.Detail != "" {

@@ -70,8 +70,13 @@ type Config struct {
 	// TeamByCategory sends messages of an urgency category (fraud, legal...)
 	// to a team other than the default.
 	TeamByCategory map[string]string
-	QuietWindow    time.Duration // no two automatic messages to a customer inside it
-	BusinessName   string
+	// TeamByTier serves a customer tier by its own team ("vip": "vip"), whose
+	// SLA policy holds the tier's targets (and so the acknowledgement's
+	// promise); when none of its agents is free the conversation overflows
+	// to any available agent. An urgency category's team comes first.
+	TeamByTier   map[string]string
+	QuietWindow  time.Duration // no two automatic messages to a customer inside it
+	BusinessName string
 	// AckChannels maps a channel that cannot carry a reply (voice) to one
 	// that can (sms); a channel absent from the map is answered on itself.
 	AckChannels map[domain.Channel]domain.Channel

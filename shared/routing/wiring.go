@@ -2,9 +2,11 @@ package routing
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/loyalty"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/sla"
@@ -26,6 +28,10 @@ type SweeperConfig struct {
 	SLAPolicy string `env:"SLA_POLICY"`
 	Notify    notify.Config
 	Send      outbound.Config
+	// TierTeams serves a customer tier by a team first: "vip=vip,valued=care".
+	TierTeams string `env:"TIER_TEAMS" default:"vip=vip"`
+	// Loyalty: the value tiers the schedule recomputes daily.
+	Loyalty loyalty.Config
 }
 
 // FunctionConfig is the router's environment: the sweeper's (with the
@@ -46,7 +52,29 @@ func (c SweeperConfig) Routing() (Config, error) {
 		cfg.Policy = p
 	}
 	cfg.DefaultTeam, cfg.BusinessName = c.DefaultTeam, c.BusinessName
+	byTier, err := ParseTierTeams(c.TierTeams)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.TeamByTier = byTier
 	return cfg, nil
+}
+
+// ParseTierTeams reads "vip=vip,valued=care" (tier=team).
+func ParseTierTeams(spec string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, part := range strings.Split(spec, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		tier, team, ok := strings.Cut(part, "=")
+		tier, team = strings.TrimSpace(tier), strings.TrimSpace(team)
+		if !ok || !loyalty.ValidTier(tier) || !teams.ValidID(team) {
+			return nil, fmt.Errorf("TIER_TEAMS: %q is not tier=team (tiers vip, valued, standard)", part)
+		}
+		out[tier] = team
+	}
+	return out, nil
 }
 
 // Routing turns the environment into routing's Config.
