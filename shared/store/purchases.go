@@ -59,6 +59,7 @@ type purchasesItem struct {
 	Buys       []Buy  `dynamodbav:"buys"`
 	Lifetime   int64  `dynamodbav:"lifetime"` // net value of every order, the dropped ones too
 	Orders     int    `dynamodbav:"orders"`
+	First      int64  `dynamodbav:"first,omitempty"` // the first purchase ever (unix seconds), kept when buys drop it
 	// Mirrors of the profile's tier and pin, so the tier job decides from
 	// the index alone.
 	Tier       string `dynamodbav:"tier,omitempty"`
@@ -320,6 +321,9 @@ func (s *Store) purchaseWrites(tp domain.Touchpoint, ns, id string, old, next pu
 		return nil, err
 	}
 	sort.SliceStable(next.Buys, func(i, j int) bool { return next.Buys[i].At < next.Buys[j].At })
+	if len(next.Buys) > 0 && (next.First == 0 || next.Buys[0].At < next.First) {
+		next.First = next.Buys[0].At
+	}
 	if len(next.Buys) > MaxBuys {
 		next.Buys = next.Buys[len(next.Buys)-MaxBuys:]
 	}
@@ -352,11 +356,10 @@ func (s *Store) purchaseWrites(tp domain.Touchpoint, ns, id string, old, next pu
 	set := []string{"lifetimeValue = :ltv", "orderCount = :n"}
 	var remove []string
 	if len(next.Buys) > 0 {
-		first, _ := attributevalue.Marshal(time.Unix(next.Buys[0].At, 0).UTC())
+		first, _ := attributevalue.Marshal(time.Unix(next.First, 0).UTC())
 		last, _ := attributevalue.Marshal(f.Last)
 		vals[":first"], vals[":last"] = first, last
-		// The first purchase is kept once set: the summary may have dropped it.
-		set = append(set, "firstPurchaseAt = if_not_exists(firstPurchaseAt, :first)", "lastPurchaseAt = :last")
+		set = append(set, "firstPurchaseAt = :first", "lastPurchaseAt = :last")
 	}
 	if f.MedianGapDays > 0 {
 		vals[":gap"] = &types.AttributeValueMemberN{Value: strconv.FormatFloat(f.MedianGapDays, 'f', -1, 64)}
