@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/domain"
@@ -147,6 +148,11 @@ func (j *Tiering) Recompute(ctx context.Context) (Report, error) {
 			rep.VIPMin = r.Value
 		}
 	}
+	type change struct {
+		r    Ranked
+		from string
+	}
+	var changes []change
 	for _, r := range ranked {
 		b := byID[r.CustomerID]
 		if b.TierPinned {
@@ -155,30 +161,64 @@ func (j *Tiering) Recompute(ctx context.Context) (Report, error) {
 			continue
 		}
 		rep.Tiers[r.Tier]++
-		if b.Tier == r.Tier {
-			continue
+		if b.Tier != r.Tier {
+			changes = append(changes, change{r, b.Tier})
 		}
-		tp := domain.Touchpoint{
-			Text: fmt.Sprintf("Tier %s → %s: value %d %s over %d days, rank %d of %d (top %.1f%% of value)",
-				orNone(b.Tier), r.Tier, r.Value, j.Currency, rep.WindowDays, r.Rank, len(ranked), r.Cumulative*100),
-			Metadata: map[string]string{"from": b.Tier, "to": r.Tier, "value": strconv.FormatInt(r.Value, 10),
-				"currency": j.Currency, "rank": strconv.Itoa(r.Rank), "buyers": strconv.Itoa(len(ranked)),
-				"totalValue": strconv.FormatInt(rep.Total, 10), "cumulativeShare": strconv.FormatFloat(r.Cumulative, 'f', 4, 64),
-				"windowDays": strconv.Itoa(rep.WindowDays)},
-		}
-		_, err := j.Store.ApplyTier(ctx, r.CustomerID, b.Tier, r.Tier, tp)
-		switch {
-		case errors.Is(err, store.ErrTierMoved):
-			rep.Skipped++
-		case err != nil:
-			return rep, err
-		default:
-			rep.Changed++
-		}
+	}
+	// Each change is its own small transaction; a few run at once.
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		next     = make(chan change)
+	)
+	for w := 0; w < applyWorkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				_, err := j.Store.ApplyTier(ctx, c.r.CustomerID, c.from, c.r.Tier, j.changeNote(c.r, c.from, rep, len(ranked)))
+				mu.Lock()
+				switch {
+				case errors.Is(err, store.ErrTierMoved):
+					rep.Skipped++
+				case err != nil:
+					if firstErr == nil {
+						firstErr = err
+					}
+				default:
+					rep.Changed++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, c := range changes {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return rep, firstErr
 	}
 	j.logger().Info("tiers recomputed", "buyers", rep.Buyers, "changed", rep.Changed, "pinned", rep.Pinned,
 		"skipped", rep.Skipped, "vip", rep.Tiers[domain.TierVIP], "valued", rep.Tiers[domain.TierValued])
 	return rep, nil
+}
+
+// applyWorkers bounds the tier changes written at once.
+const applyWorkers = 8
+
+// changeNote is the tier_change touchpoint: the move and the figures behind it.
+func (j *Tiering) changeNote(r Ranked, from string, rep Report, buyers int) domain.Touchpoint {
+	return domain.Touchpoint{
+		Text: fmt.Sprintf("Tier %s → %s: value %d %s over %d days, rank %d of %d (top %.1f%% of value)",
+			orNone(from), r.Tier, r.Value, j.Currency, rep.WindowDays, r.Rank, buyers, r.Cumulative*100),
+		Metadata: map[string]string{"from": from, "to": r.Tier, "value": strconv.FormatInt(r.Value, 10),
+			"currency": j.Currency, "rank": strconv.Itoa(r.Rank), "buyers": strconv.Itoa(buyers),
+			"totalValue": strconv.FormatInt(rep.Total, 10), "cumulativeShare": strconv.FormatFloat(r.Cumulative, 'f', 4, 64),
+			"windowDays": strconv.Itoa(rep.WindowDays)},
+	}
 }
 
 func orNone(t string) string {
