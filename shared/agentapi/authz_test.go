@@ -183,12 +183,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			return request{"POST", "/duplicates/" + store.SuggestionID(a, b) + "/dismiss", ""}
 		},
+		"POST /customers/{id}/purchases": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			return request{"POST", "/customers/" + c + "/purchases", fmt.Sprintf(`{"orderId":"M-%d","amount":"150000"}`, made.Add(1))}
+		},
+		"POST /customers/{id}/purchases/{orderId}/refund": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			if _, err := e.st.RecordPurchase(ctx, store.Purchase{CustomerID: c, OrderID: "R-" + c, Amount: 90000, Currency: "VND", Value: 90000}); err != nil {
+				t.Fatal(err)
+			}
+			return request{"POST", "/customers/" + c + "/purchases/R-" + c + "/refund", `{"reason":"late"}`}
+		},
+		"POST /tiers/recompute": func(string) request { return request{"POST", "/tiers/recompute", ""} },
 	}
-	supervisorOnly := []string{"POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics",
+	supervisorOnly := []string{"POST /tiers/recompute", "POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics",
 		"POST /agents", "PATCH /agents/{id}", "DELETE /agents/{id}", "PUT /teams/{id}", "POST /conversations/{id}/transfer",
 		"DELETE /customers/{id}/identities/{kind}/{value}", "GET /duplicates", "POST /duplicates/{id}/dismiss"}
 	success := map[string]int{"PATCH /customers/{id}": 200, "POST /conversations/{id}/messages": 201, "POST /conversations/{id}/notes": 201,
-		"POST /agents": 201, "PUT /teams/{id}": 201, "POST /customers/{id}/identities": 201}
+		"POST /agents": 201, "PUT /teams/{id}": 201, "POST /customers/{id}/identities": 201,
+		"POST /customers/{id}/purchases": 201, "POST /customers/{id}/purchases/{orderId}/refund": 201}
 
 	var served int
 	for _, rt := range httpapi.DeployedRoutes() {
