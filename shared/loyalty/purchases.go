@@ -51,18 +51,7 @@ type ItemInput struct {
 
 // Record checks, converts and records a purchase.
 func (p *Purchases) Record(ctx context.Context, in PurchaseInput) (store.PurchaseResult, error) {
-	cur := strings.ToUpper(strings.TrimSpace(in.Currency))
-	if cur == "" {
-		cur = p.Rates.Business
-	}
-	if !money.ValidCode(cur) {
-		return store.PurchaseResult{}, domain.Errorf(domain.CodeInvalid, "currency %q is not an ISO 4217 code", in.Currency)
-	}
-	amount, err := money.ParseDecimal(in.Amount.String(), cur)
-	if err != nil {
-		return store.PurchaseResult{}, err
-	}
-	value, err := p.Rates.Convert(amount, cur)
+	cur, amount, value, err := p.amount(in.Amount, in.Currency)
 	if err != nil {
 		return store.PurchaseResult{}, err
 	}
@@ -99,6 +88,24 @@ func (p *Purchases) Record(ctx context.Context, in PurchaseInput) (store.Purchas
 	})
 }
 
+// amount reads a decimal amount in a currency (the business's when empty)
+// and converts it: the currency, minor units as given, minor units of the
+// business currency.
+func (p *Purchases) amount(n json.Number, currency string) (cur string, amount, value int64, err error) {
+	cur = strings.ToUpper(strings.TrimSpace(currency))
+	if cur == "" {
+		cur = p.Rates.Business
+	}
+	if !money.ValidCode(cur) {
+		return "", 0, 0, domain.Errorf(domain.CodeInvalid, "currency %q is not an ISO 4217 code", currency)
+	}
+	if amount, err = money.ParseDecimal(n.String(), cur); err != nil {
+		return "", 0, 0, err
+	}
+	value, err = p.Rates.Convert(amount, cur)
+	return cur, amount, value, err
+}
+
 // RefundInput is a refund as a caller describes it. An empty Amount refunds
 // what is left of the order; an empty RefundID names that full refund.
 type RefundInput struct {
@@ -121,24 +128,14 @@ func (p *Purchases) Refund(ctx context.Context, in RefundInput) (store.PurchaseR
 		return store.PurchaseResult{}, domain.Errorf(domain.CodeInvalid, "reason: at most 1000 bytes")
 	}
 	if in.Amount != "" {
-		cur := strings.ToUpper(strings.TrimSpace(in.Currency))
-		if cur == "" {
-			cur = p.Rates.Business
-		}
-		if !money.ValidCode(cur) {
-			return store.PurchaseResult{}, domain.Errorf(domain.CodeInvalid, "currency %q is not an ISO 4217 code", in.Currency)
-		}
-		amount, err := money.ParseDecimal(in.Amount.String(), cur)
+		cur, amount, value, err := p.amount(in.Amount, in.Currency)
 		if err != nil {
 			return store.PurchaseResult{}, err
 		}
 		if amount == 0 {
 			return store.PurchaseResult{}, domain.Errorf(domain.CodeInvalid, "a refund amount must be positive (leave it out to refund the rest)")
 		}
-		if r.Value, err = p.Rates.Convert(amount, cur); err != nil {
-			return store.PurchaseResult{}, err
-		}
-		r.Amount, r.Currency = amount, cur
+		r.Amount, r.Currency, r.Value = amount, cur, value
 		if r.RefundID == "" {
 			return store.PurchaseResult{}, domain.Errorf(domain.CodeInvalid, "a partial refund needs a refundId (it is recorded once per id)")
 		}

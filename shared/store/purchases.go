@@ -149,38 +149,54 @@ func (s *Store) RecordPurchase(ctx context.Context, p Purchase) (PurchaseResult,
 		p.OccurredAt = s.Now()
 	}
 	p.OccurredAt = p.OccurredAt.UTC().Truncate(time.Millisecond)
+	return s.retryPurchase(ctx, "recording a purchase", func() (PurchaseResult, bool, error) { return s.recordPurchaseOnce(ctx, p) })
+}
+
+// retryPurchase runs once until it settles: a lost race (the summary moved,
+// a concurrent copy) is read again after a backoff.
+func (s *Store) retryPurchase(ctx context.Context, what string, once func() (PurchaseResult, bool, error)) (PurchaseResult, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
-				return PurchaseResult{}, unavailable(err, "record purchase")
+				return PurchaseResult{}, unavailable(err, what)
 			}
 		}
-		res, retry, err := s.recordPurchaseOnce(ctx, p)
+		res, retry, err := once()
 		if err != nil || !retry {
 			return res, err
 		}
 	}
-	return PurchaseResult{}, errTooManyAttempts("recording a purchase")
+	return PurchaseResult{}, errTooManyAttempts(what)
+}
+
+// purchaseState reads, in one BatchGetItem, the dedup key of an order or
+// refund and the customer's purchases summary. A replay (the dedup key
+// exists) is answered at once: dup is set. found says the summary exists.
+func (s *Store) purchaseState(ctx context.Context, ns, id, customerID string) (sum purchasesItem, found bool, dup *PurchaseResult, err error) {
+	items, err := s.batchGet(ctx, []map[string]types.AttributeValue{messageKey(ns, id), purchasesKey(customerID)})
+	if err != nil {
+		return sum, false, nil, err
+	}
+	for _, it := range items {
+		switch str(it, table.SK) {
+		case skMessage:
+			res, _, err := s.purchaseDuplicate(ctx, it, customerID)
+			return sum, false, &res, err
+		case skPurchases:
+			if err := attributevalue.UnmarshalMap(it, &sum); err != nil {
+				return sum, false, nil, unavailable(err, "decode purchases")
+			}
+			found = true
+		}
+	}
+	return sum, found, nil, nil
 }
 
 func (s *Store) recordPurchaseOnce(ctx context.Context, p Purchase) (PurchaseResult, bool, error) {
 	// The dedup key and the summary in one read: a replay costs this read only.
-	items, err := s.batchGet(ctx, []map[string]types.AttributeValue{messageKey(dedupOrder, p.OrderID), purchasesKey(p.CustomerID)})
-	if err != nil {
-		return PurchaseResult{}, false, err
-	}
-	var sum purchasesItem
-	found := false
-	for _, it := range items {
-		switch str(it, table.SK) {
-		case skMessage:
-			return s.purchaseDuplicate(ctx, it, p.CustomerID)
-		case skPurchases:
-			if err := attributevalue.UnmarshalMap(it, &sum); err != nil {
-				return PurchaseResult{}, false, unavailable(err, "decode purchases")
-			}
-			found = true
-		}
+	sum, found, dup, err := s.purchaseState(ctx, dedupOrder, p.OrderID, p.CustomerID)
+	if err != nil || dup != nil {
+		return resultOf(dup), false, err
 	}
 	now := s.Now()
 	tp := domain.Touchpoint{
@@ -233,38 +249,14 @@ func (s *Store) RecordRefund(ctx context.Context, r Refund) (PurchaseResult, err
 		r.OccurredAt = s.Now()
 	}
 	r.OccurredAt = r.OccurredAt.UTC().Truncate(time.Millisecond)
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
-				return PurchaseResult{}, unavailable(err, "record refund")
-			}
-		}
-		res, retry, err := s.recordRefundOnce(ctx, r)
-		if err != nil || !retry {
-			return res, err
-		}
-	}
-	return PurchaseResult{}, errTooManyAttempts("recording a refund")
+	return s.retryPurchase(ctx, "recording a refund", func() (PurchaseResult, bool, error) { return s.recordRefundOnce(ctx, r) })
 }
 
 func (s *Store) recordRefundOnce(ctx context.Context, r Refund) (PurchaseResult, bool, error) {
 	dedupID := r.OrderID + "#" + r.RefundID
-	items, err := s.batchGet(ctx, []map[string]types.AttributeValue{messageKey(dedupRefund, dedupID), purchasesKey(r.CustomerID)})
-	if err != nil {
-		return PurchaseResult{}, false, err
-	}
-	var sum purchasesItem
-	found := false
-	for _, it := range items {
-		switch str(it, table.SK) {
-		case skMessage:
-			return s.purchaseDuplicate(ctx, it, r.CustomerID)
-		case skPurchases:
-			if err := attributevalue.UnmarshalMap(it, &sum); err != nil {
-				return PurchaseResult{}, false, unavailable(err, "decode purchases")
-			}
-			found = true
-		}
+	sum, found, dup, err := s.purchaseState(ctx, dedupRefund, dedupID, r.CustomerID)
+	if err != nil || dup != nil {
+		return resultOf(dup), false, err
 	}
 	i := slices.IndexFunc(sum.Buys, func(b Buy) bool { return b.OrderID == r.OrderID })
 	if !found || i < 0 {
@@ -487,4 +479,11 @@ func (s *Store) OrderCustomer(ctx context.Context, orderID string) (string, erro
 		return "", err
 	}
 	return c.ID, nil
+}
+
+func resultOf(r *PurchaseResult) PurchaseResult {
+	if r == nil {
+		return PurchaseResult{}
+	}
+	return *r
 }
