@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -241,6 +242,10 @@ func (s *Store) RecordRefund(ctx context.Context, r Refund) (PurchaseResult, err
 	}
 	if err := domain.CheckKeyValue("refundId", r.RefundID); err != nil {
 		return PurchaseResult{}, err
+	}
+	if strings.Contains(r.RefundID, "#") {
+		// The dedup key is <order id>#<refund id>: a "#" here could alias another pair.
+		return PurchaseResult{}, domain.Errorf(domain.CodeInvalid, "refundId must not contain #")
 	}
 	if r.Amount < 0 || r.Value < 0 {
 		return PurchaseResult{}, domain.Errorf(domain.CodeInvalid, "amount must not be negative")
