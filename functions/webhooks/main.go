@@ -18,6 +18,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/teams"
+	"github.com/concierge-cx/concierge/shared/voice"
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
@@ -38,7 +39,9 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
-	svc.Surveys = &feedback.Recorder{Store: st, Teams: teams.NewResolver(st, def), SupervisorTeam: cfg.SupervisorTeam,
+	resolver := teams.NewResolver(st, def)
+	svc.Surveys = &feedback.Recorder{Store: st, Teams: resolver, SupervisorTeam: cfg.SupervisorTeam,
 		Notifier: routing.WebhookNotifier{Notifier: notes}, Log: log}
-	lambda.Start(webhook.New(cfg, svc, st, webhook.WithLogger(log)).Handle)
+	calls := &voice.Service{Store: st, Ingest: svc, Teams: resolver, Config: cfg.VoiceConfig(), Log: log}
+	lambda.Start(webhook.New(cfg, svc, st, webhook.WithLogger(log), webhook.WithVoice(calls)).Handle)
 }

@@ -46,6 +46,10 @@ var webhookRoutes = []string{
 	"POST /webhooks/twilio/voice/status",
 	"POST /webhooks/twilio/voice/recording",
 	"POST /webhooks/twilio/voice/transcription",
+	// Calls that reach a person (issue 18).
+	"POST /webhooks/twilio/voice/dial",
+	"POST /webhooks/twilio/voice/whisper",
+	"POST /webhooks/twilio/voice/bridge",
 	"POST /webhooks/telegram",
 	"POST /webhooks/zalo",
 	"POST /webhooks/vonage/messages",
