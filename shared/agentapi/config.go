@@ -32,6 +32,9 @@ type Config struct {
 	// (email.Attachments); staff download them by signed links. Empty on a
 	// stage that stores none (no email): every such download is refused.
 	AttachmentsBucket string `env:"ATTACHMENTS_BUCKET"`
+	// PublicBaseURL is where Twilio fetches the TwiML of a click-to-call
+	// and posts its status (the webhooks' base URL); empty: no click-to-call.
+	PublicBaseURL string `env:"PUBLIC_BASE_URL"`
 }
 
 // DefaultTeamFromEnv is the default team as the environment describes it.

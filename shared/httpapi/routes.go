@@ -71,6 +71,7 @@ var agentRoutes = []Route{
 	{Method: "POST", Path: "/conversations/{id}/messages"},
 	{Method: "POST", Path: "/conversations/{id}/notes"},
 	{Method: "POST", Path: "/conversations/{id}/resolve"},
+	{Method: "POST", Path: "/conversations/{id}/call"}, // click-to-call back (issue 18)
 	{Method: "POST", Path: "/feedback/{token}"},
 	{Method: "PUT", Path: "/agents/me/status"},
 	// Agents and teams (issue 11).
