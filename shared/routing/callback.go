@@ -34,9 +34,12 @@ func applyMissedCall(c *domain.Conversation, job jobs.Routing, pol sla.Policy) {
 		return
 	}
 	at := job.OccurredAt.UTC().Truncate(time.Millisecond)
-	cb := c.Callback
-	if cb == nil {
-		cb = &domain.Callback{}
+	// Copies: the caller compares the conversation with the one it read,
+	// which shares these pointers.
+	cb := &domain.Callback{}
+	if c.Callback != nil {
+		*cb = *c.Callback
+		cb.MissedCalls = slices.Clone(c.Callback.MissedCalls)
 	}
 	if !slices.ContainsFunc(cb.MissedCalls, at.Equal) {
 		cb.MissedCalls = append(cb.MissedCalls, at)
@@ -63,9 +66,11 @@ func applyMissedCall(c *domain.Conversation, job jobs.Routing, pol sla.Policy) {
 	if n := missedWithin(cb.MissedCalls, at, MissedCallWindow); n >= RepeatedMissedCalls {
 		reason := fmt.Sprintf("%s: %d missed calls within %d minutes", ReasonRepeatedMissedCalls, n, int(MissedCallWindow/time.Minute))
 		c.Priority = domain.PriorityUrgent
-		if c.Urgency == nil {
-			c.Urgency = &domain.Urgency{Score: job.Score}
+		u := domain.Urgency{Score: job.Score}
+		if c.Urgency != nil {
+			u = *c.Urgency
 		}
+		c.Urgency = &u
 		c.Urgency.Reasons = slices.DeleteFunc(slices.Clone(c.Urgency.Reasons), func(r string) bool {
 			return len(r) > len(ReasonRepeatedMissedCalls) && r[:len(ReasonRepeatedMissedCalls)+1] == ReasonRepeatedMissedCalls+":"
 		})

@@ -410,8 +410,10 @@ func (s *Service) missed(ctx context.Context, call domain.Touchpoint, why string
 }
 
 // Bridge is the TwiML of an agent's click-to-call once the agent answered:
-// it dials the customer of conversation convID from the business number.
-func (s *Service) Bridge(ctx context.Context, q url.Values) ([]byte, error) {
+// it dials the customer of the conversation q names ("conv") from the
+// business number (BusinessNumber, else from: the number the agent's leg
+// came from).
+func (s *Service) Bridge(ctx context.Context, q url.Values, from string) ([]byte, error) {
 	conv, err := s.Store.GetConversation(ctx, q.Get("conv"))
 	if err != nil {
 		if domain.ErrorCode(err) == domain.CodeNotFound || domain.ErrorCode(err) == domain.CodeInvalid {
@@ -428,7 +430,11 @@ func (s *Service) Bridge(ctx context.Context, q url.Values) ([]byte, error) {
 	if to == "" {
 		return twilio.HangupTwiML(), nil
 	}
-	return twilio.BridgeTwiML(s.Config.BusinessNumber, to, "", s.Config.withDefaults().RingSeconds*2), nil
+	callerID := s.Config.BusinessNumber
+	if callerID == "" {
+		callerID = from // the agent's leg comes from the business number
+	}
+	return twilio.BridgeTwiML(callerID, to, "", s.Config.withDefaults().RingSeconds*2), nil
 }
 
 // CustomerPhone is the number a call back rings: the one she last called or

@@ -340,7 +340,8 @@ func (h *Handler) bridge(ctx context.Context, req channels.Request) events.APIGa
 	if h.voice == nil {
 		return twimlResponse(twilio.HangupTwiML())
 	}
-	b, err := h.voice.Bridge(ctx, req.Query)
+	f, _ := parseForm(req.Body)
+	b, err := h.voice.Bridge(ctx, req.Query, f.Get("From"))
 	if err != nil {
 		return httpapi.Error(err)
 	}
