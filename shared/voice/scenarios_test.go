@@ -167,7 +167,7 @@ func (e *env) post(t *testing.T, rawURL string, form url.Values) events.APIGatew
 	}
 	ev := events.APIGatewayV2HTTPRequest{
 		RawPath: u.Path, RawQueryString: u.RawQuery, Body: form.Encode(),
-		Headers: map[string]string{"content-type": "application/x-www-form-urlencoded", twilio.SignatureHeader: twilio.Signature(testsecrets.TwilioAuthToken, full, form)},
+		Headers:        map[string]string{"content-type": "application/x-www-form-urlencoded", twilio.SignatureHeader: twilio.Signature(testsecrets.TwilioAuthToken, full, form)},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: u.Path}},
 	}
 	res, err := e.wh.Handle(context.Background(), ev)
