@@ -110,6 +110,14 @@ func TestAgentTakesCallsWithAPhone(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].ID != "mai" {
 		t.Fatalf("voice agents of support: %+v %v", got, err)
 	}
+	r = gw.do(t, "PUT", "/agents/me/status", tok, `{"voice":false}`)
+	r.decode(t, &st)
+	if r.Status != 200 || st.Agent.VoiceAvailable || st.Agent.Status != "available" {
+		t.Fatalf("PUT voice false: %d %s", r.Status, r.Body)
+	}
+	if got, err := e.st.VoiceAgents(context.Background(), "support"); err != nil || len(got) != 0 {
+		t.Fatalf("voice agents after voice false: %+v %v", got, err)
+	}
 	if r := gw.do(t, "PUT", "/agents/me/status", tok, `{}`); r.Status != 400 {
 		t.Fatalf("empty status body: %d", r.Status)
 	}

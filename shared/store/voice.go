@@ -36,19 +36,20 @@ func (s *Store) VoiceAgents(ctx context.Context, team string) ([]domain.Agent, e
 func (s *Store) SetAgentVoice(ctx context.Context, id string, available bool) (domain.Agent, error) {
 	now, _ := attributevalue.Marshal(s.Now())
 	cond := "attribute_exists(PK) AND #st <> :inactive"
+	vals := map[string]types.AttributeValue{
+		":v": &types.AttributeValueMemberBOOL{Value: available}, ":now": now,
+		":inactive": &types.AttributeValueMemberS{Value: domain.AgentInactive},
+	}
 	if available {
 		cond += " AND voice = :true AND (attribute_exists(phone) OR attribute_exists(clientIdentity))"
+		vals[":true"] = &types.AttributeValueMemberBOOL{Value: true}
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: agentKey(id),
-		UpdateExpression:         aws.String("SET voiceAvailable = :v, updatedAt = :now"),
-		ConditionExpression:      aws.String(cond),
-		ExpressionAttributeNames: map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":v": &types.AttributeValueMemberBOOL{Value: available}, ":now": now,
-			":inactive": &types.AttributeValueMemberS{Value: domain.AgentInactive},
-			":true":     &types.AttributeValueMemberBOOL{Value: true},
-		},
+		UpdateExpression:                    aws.String("SET voiceAvailable = :v, updatedAt = :now"),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            map[string]string{"#st": "status"},
+		ExpressionAttributeValues:           vals,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
