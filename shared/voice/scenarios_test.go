@@ -84,7 +84,7 @@ type env struct {
 	lan    domain.Customer
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*webhook.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, table := testenv.NewTable(t)
@@ -106,6 +106,9 @@ func newEnv(t *testing.T) *env {
 	resolver := teams.NewResolver(st, def)
 	cfg := webhook.Config{PublicBaseURL: testsecrets.PublicBaseURL, TwilioAuthToken: testsecrets.TwilioAuthToken}
 	cfg.DefaultTeam, cfg.BusinessName = stage.DefaultTeam, "Shop Hoa Mai"
+	for _, o := range opts {
+		o(&cfg)
+	}
 	calls := &voice.Service{Store: st, Ingest: ing, Teams: resolver, Config: cfg.VoiceConfig(), Log: quiet()}
 	wh := webhook.New(cfg, ing, st, webhook.WithVoice(calls), webhook.WithLogger(quiet()), webhook.WithClock(clk.now))
 	tw := &twilioAPI{}
@@ -219,6 +222,7 @@ type twiml struct {
 	} `xml:"Say"`
 	Dial *struct {
 		Action         string `xml:"action,attr"`
+		Record         string `xml:"record,attr"`
 		Timeout        string `xml:"timeout,attr"`
 		CallerID       string `xml:"callerId,attr"`
 		AnswerOnBridge string `xml:"answerOnBridge,attr"`
@@ -491,5 +495,46 @@ func TestClickToCallBridgeAndStatusUpdates(t *testing.T) {
 	}
 	if _, err := e.st.FindByProviderMessage(ctx, "twilio", "CA501:missed"); domain.ErrorCode(err) != domain.CodeNotFound {
 		t.Fatalf("our own call became a missed call")
+	}
+}
+
+// With call recording configured the bridged call is recorded and the
+// recording link lands on the call touchpoint.
+func TestRecordedCallKeepsItsRecordingLink(t *testing.T) {
+	e := newEnv(t, func(c *webhook.Config) { c.VoiceRecordCalls = true })
+	e.agent(t, "hung", hungPhn, 0)
+	res := decode(t, e.post(t, "/webhooks/twilio/voice", callForm("CA600", "ringing")).Body)
+	if res.Dial == nil || res.Dial.Record != "record-from-answer" {
+		t.Fatalf("<Dial record> %+v", res.Dial)
+	}
+	e.post(t, strings.TrimPrefix(res.Dial.Numbers[0].URL, testsecrets.PublicBaseURL), url.Values{"CallSid": {"CA600-h"}, "ParentCallSid": {"CA600"}})
+	rec := "https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE0123456789abcdef0123456789abcdef"
+	e.post(t, twilio.DialPath, url.Values{"CallSid": {"CA600"}, "DialCallStatus": {"completed"}, "DialCallDuration": {"42"}, "RecordingUrl": {rec}})
+	call, err := e.st.FindByProviderMessage(context.Background(), "twilio", "CA600")
+	if err != nil || call.Metadata[voice.MetaRecordingURL] != rec || call.Metadata[voice.MetaAnsweredBy] != "hung" || call.Metadata[voice.MetaDuration] != "42" {
+		t.Fatalf("recorded call %+v %v", call.Metadata, err)
+	}
+}
+
+// Outside business hours nobody is rung: she hears that the business is
+// closed, in her language, and can leave a voicemail.
+func TestOutsideHoursGoesToVoicemail(t *testing.T) {
+	e := newEnv(t)
+	e.agent(t, "hung", hungPhn, 0)
+	e.clk.advance(12 * time.Hour) // Friday 22:00 in Hà Nội
+	ctx := context.Background()
+	pol := `{"targets":{"urgent":{"firstResponse":"15m","nextResponse":"30m","resolution":"4h"},"high":{"firstResponse":"1h","nextResponse":"2h","resolution":"8h"},` +
+		`"normal":{"firstResponse":"4h","nextResponse":"8h","resolution":"24h"},"low":{"firstResponse":"24h","nextResponse":"48h","resolution":"72h"}},` +
+		`"calendar":{"timeZone":"Asia/Ho_Chi_Minh","weekly":{"friday":[{"start":"08:00","end":"17:30"}]}}}`
+	team, err := teams.FromEnv(stage.DefaultTeam, pol, []string{"vi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateTeam(ctx, team); err != nil {
+		t.Fatal(err)
+	}
+	res := decode(t, e.post(t, "/webhooks/twilio/voice", callForm("CA700", "ringing")).Body)
+	if res.Dial != nil || res.Record == nil || len(res.Says) == 0 || !strings.Contains(res.Says[0].Text, "ngoài giờ làm việc") {
+		t.Fatalf("outside hours: %+v", res)
 	}
 }
