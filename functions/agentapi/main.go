@@ -36,7 +36,8 @@ func main() {
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName)
-	out := routing.ChannelSender{Router: outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log))}
+	dispatcher := outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log))
+	out := routing.ChannelSender{Router: dispatcher}
 	n, err := notify.ForStage(cfg.Notify, cfg.API.Settings, log)
 	if err != nil {
 		boot.Fail(log, "notify config", err)
@@ -52,6 +53,7 @@ func main() {
 	router := &routing.Router{Store: st, Sender: out, Notifier: notes, Config: rcfg, Teams: resolver, Log: log}
 	files := attachments.NewPresigner(s3client.New(awsCfg), cfg.API.AttachmentsBucket)
 	api := agentapi.New(cfg.API, st, out, agentapi.WithTeams(resolver), agentapi.WithAttachments(files),
-		agentapi.WithRouter(router), agentapi.WithNotifier(notes), agentapi.WithScorer(scorer), agentapi.WithLogger(log))
+		agentapi.WithRouter(router), agentapi.WithNotifier(notes), agentapi.WithScorer(scorer), agentapi.WithLogger(log),
+		agentapi.WithVoice(st, dispatcher))
 	lambda.Start(api.Handle)
 }

@@ -24,10 +24,15 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "urgency config", err)
 	}
+	queues, err := connect.ParseQueues(cfg.ConnectQueues)
+	if err != nil {
+		boot.Fail(log, "CONNECT_QUEUES", err)
+	}
 	h := &connect.Handler{
 		Ingest:       svc,
 		Calls:        st,
 		BusinessName: cfg.BusinessName,
+		Queues:       queues,
 		Log:          log,
 	}
 	lambda.Start(h.Handle)

@@ -20,6 +20,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/teams"
+	"github.com/concierge-cx/concierge/shared/voice"
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
@@ -40,9 +41,11 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
-	svc.Surveys = &feedback.Recorder{Store: st, Teams: teams.NewResolver(st, def), SupervisorTeam: cfg.SupervisorTeam,
+	resolver := teams.NewResolver(st, def)
+	svc.Surveys = &feedback.Recorder{Store: st, Teams: resolver, SupervisorTeam: cfg.SupervisorTeam,
 		Notifier: routing.WebhookNotifier{Notifier: notes}, Log: log}
-	opts := []webhook.Option{webhook.WithLogger(log)}
+	calls := &voice.Service{Store: st, Ingest: svc, Teams: resolver, Config: cfg.VoiceConfig(), Log: log}
+	opts := []webhook.Option{webhook.WithLogger(log), webhook.WithVoice(calls)}
 	if cfg.OrderWebhookSecret != "" {
 		rates, err := cfg.Loyalty.Rates()
 		if err != nil {

@@ -82,13 +82,22 @@ type agentView struct {
 	DeactivatedAt  time.Time `json:"deactivatedAt,omitzero"`
 	UpdatedAt      time.Time `json:"updatedAt"`
 	Version        int64     `json:"version"`
+	// Phone calls (issue 18).
+	Phone          string `json:"phone,omitempty"`
+	ClientIdentity string `json:"clientIdentity,omitempty"`
+	Voice          bool   `json:"voice"`
+	VoiceAvailable bool   `json:"voiceAvailable"`
+	OnCall         bool   `json:"onCall"`
+	ConnectUserID  string `json:"connectUserId,omitempty"`
 }
 
 func viewAgent(ag domain.Agent) agentView {
 	return agentView{ID: ag.ID, Name: ag.Name, Email: ag.Email, Status: ag.Status, Teams: nonNil(ag.Teams),
 		Languages: nonNil(ag.Languages), Skills: nonNil(ag.Skills), Capacity: ag.MaxConcurrent, Load: ag.Load,
 		Supervisor: ag.Supervisor, LastSeenAt: ag.LastSeenAt, LastAssignedAt: ag.LastAssignedAt,
-		DeactivatedAt: ag.DeactivatedAt, UpdatedAt: ag.UpdatedAt, Version: ag.Version}
+		DeactivatedAt: ag.DeactivatedAt, UpdatedAt: ag.UpdatedAt, Version: ag.Version,
+		Phone: ag.Phone, ClientIdentity: ag.ClientIdentity, Voice: ag.Voice, VoiceAvailable: ag.VoiceAvailable,
+		OnCall: ag.OnCall != "", ConnectUserID: ag.ConnectUserID}
 }
 
 func agentReply(ag domain.Agent) reply {
@@ -100,13 +109,26 @@ func agentReply(ag domain.Agent) reply {
 func (a *API) setStatus(ctx context.Context, c *call) (reply, error) {
 	var body struct {
 		Status string `json:"status"`
+		// Voice says whether the agent takes phone calls now (issue 18).
+		Voice *bool `json:"voice"`
 	}
 	if err := decode(c, &body); err != nil {
 		return reply{}, err
 	}
-	ag, err := a.Store.SetAgentStatus(ctx, c.who.Subject, body.Status)
-	if err != nil {
-		return reply{}, err
+	if body.Status == "" && body.Voice == nil {
+		return reply{}, domain.Errorf(domain.CodeInvalid, "status or voice is required")
+	}
+	ag := c.agent
+	var err error
+	if body.Voice != nil {
+		if ag, err = a.setVoice(ctx, c.who.Subject, *body.Voice); err != nil {
+			return reply{}, err
+		}
+	}
+	if body.Status != "" {
+		if ag, err = a.Store.SetAgentStatus(ctx, c.who.Subject, body.Status); err != nil {
+			return reply{}, err
+		}
 	}
 	// Becoming available pulls waiting work into the agent's free slots.
 	var pulled []string
@@ -189,6 +211,12 @@ type agentFields struct {
 	Skills     *[]string `json:"skills"`
 	Capacity   *int      `json:"capacity"`
 	Supervisor *bool     `json:"supervisor"`
+	// Phone calls (issue 18): where the agent's calls ring, whether they
+	// take calls, and their Amazon Connect user.
+	Phone          *string `json:"phone"`
+	ClientIdentity *string `json:"clientIdentity"`
+	Voice          *bool   `json:"voice"`
+	ConnectUserID  *string `json:"connectUserId"`
 }
 
 // check validates the fields that are set; every team named must exist.
@@ -206,6 +234,9 @@ func (a *API) check(ctx context.Context, f *agentFields) error {
 			return domain.Errorf(domain.CodeInvalid, "email is not an email address")
 		}
 		f.Email = &e
+	}
+	if err := a.checkVoice(f); err != nil {
+		return err
 	}
 	if f.Capacity != nil && (*f.Capacity < 1 || *f.Capacity > maxCapacity) {
 		return domain.Errorf(domain.CodeInvalid, "capacity must be a whole number from 1 to %d", maxCapacity)
@@ -285,6 +316,7 @@ func (a *API) createAgent(ctx context.Context, c *call) (reply, error) {
 	if f.Supervisor != nil {
 		ag.Supervisor = *f.Supervisor
 	}
+	setVoiceFields(&ag, f)
 	ag, err = a.Store.CreateAgent(ctx, ag)
 	if err != nil {
 		return reply{}, err
@@ -320,6 +352,7 @@ func (a *API) patchAgent(ctx context.Context, c *call) (reply, error) {
 	ag, err := a.Store.UpdateAgent(ctx, id, version, store.AgentPatch{
 		Name: f.Name, Email: f.Email, Teams: f.Teams, Languages: f.Languages, Skills: f.Skills,
 		MaxConcurrent: f.Capacity, Supervisor: f.Supervisor, Reactivate: body.Active != nil && *body.Active,
+		Phone: f.Phone, ClientIdentity: f.ClientIdentity, Voice: f.Voice, ConnectUserID: f.ConnectUserID,
 	})
 	if err != nil {
 		return reply{}, err

@@ -44,6 +44,9 @@ type API struct {
 	// Loyalty records purchases and recomputes value tiers (issue 16).
 	Loyalty Loyalty
 	Log     *slog.Logger
+	// VoiceStore and Caller serve phone calls (WithVoice); optional.
+	VoiceStore VoiceStore
+	Caller     Caller
 
 	table    *httpapi.RouteTable
 	handlers map[string]endpoint
@@ -150,6 +153,7 @@ func (a *API) endpoints() []endpoint {
 		{"POST /conversations/{id}/messages", staffOnly, a.reply},
 		{"POST /conversations/{id}/notes", staffOnly, a.note},
 		{"POST /conversations/{id}/resolve", staffOnly, a.resolve},
+		{"POST /conversations/{id}/call", staffOnly, a.callBack},
 		{"POST /feedback/{token}", public, a.feedback},
 		{"PUT /agents/me/status", staffOnly, a.setStatus},
 		{"GET /agents", staffOnly, a.listAgents},

@@ -140,6 +140,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			_, v := f.customer(t, tag)
 			return request{"POST", "/conversations/" + v + "/resolve", ""}
 		},
+		"POST /conversations/{id}/call": func(tag string) request {
+			_, v := f.customer(t, tag)
+			return request{"POST", "/conversations/" + v + "/call", ""}
+		},
 		"POST /feedback/{token}": func(string) request { return request{"POST", "/feedback/AAAAAAAAAAAAAAAAAAAAAA", `{"score":4}`} },
 		"PUT /agents/me/status":  func(string) request { return request{"PUT", "/agents/me/status", `{"status":"available"}`} },
 		"GET /metrics":           func(string) request { return request{"GET", "/metrics?from=2026-11-01&to=2026-11-20", ""} },
@@ -201,7 +205,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"DELETE /customers/{id}/identities/{kind}/{value}", "GET /duplicates", "POST /duplicates/{id}/dismiss"}
 	success := map[string]int{"PATCH /customers/{id}": 200, "POST /conversations/{id}/messages": 201, "POST /conversations/{id}/notes": 201,
 		"POST /agents": 201, "PUT /teams/{id}": 201, "POST /customers/{id}/identities": 201,
-		"POST /customers/{id}/purchases": 201, "POST /customers/{id}/purchases/{orderId}/refund": 201}
+		"POST /customers/{id}/purchases": 201, "POST /customers/{id}/purchases/{orderId}/refund": 201,
+		// Allowed callers reach the handler, which has no Twilio voice in this harness (voice_test.go places calls).
+		"POST /conversations/{id}/call": 409}
 
 	var served int
 	for _, rt := range httpapi.DeployedRoutes() {

@@ -35,6 +35,9 @@ type Config struct {
 	AttachmentsBucket string `env:"ATTACHMENTS_BUCKET"`
 	// Loyalty: the business currency, rates, tier thresholds, sale stage.
 	Loyalty loyalty.Config
+	// PublicBaseURL is where Twilio fetches the TwiML of a click-to-call
+	// and posts its status (the webhooks' base URL); empty: no click-to-call.
+	PublicBaseURL string `env:"PUBLIC_BASE_URL"`
 }
 
 // DefaultTeamFromEnv is the default team as the environment describes it.

@@ -25,6 +25,38 @@ type Config struct {
 	stage.Settings
 	RoutingQueueURL string `env:"ROUTING_QUEUE_URL" required:"true"`
 	UrgentQueueURL  string `env:"URGENT_QUEUE_URL"`
+	// ConnectQueues maps the caller's language and tier to a Connect queue
+	// (ARN or id) the flow's "Set working queue" block uses: a JSON object
+	// whose keys are "<language>/<tier>", "<tier>", "<language>" or
+	// "default", tried in that order, e.g. {"vi/vip":"arn:…/queue/vi-vip",
+	// "vi":"arn:…/queue/vi","en":"arn:…/queue/en","default":"arn:…/queue/vi"}.
+	ConnectQueues string `env:"CONNECT_QUEUES"`
+}
+
+// Queues is CONNECT_QUEUES parsed.
+type Queues map[string]string
+
+// ParseQueues reads CONNECT_QUEUES ("" is no mapping).
+func ParseQueues(raw string) (Queues, error) {
+	q := Queues{}
+	if strings.TrimSpace(raw) == "" {
+		return q, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &q); err != nil {
+		return nil, domain.Errorf(domain.CodeInvalid, "CONNECT_QUEUES is not a JSON object of strings: %v", err)
+	}
+	return q, nil
+}
+
+// For is the queue of a caller by language and tier ("" when unmapped).
+func (q Queues) For(lang, tier string) string {
+	lang, tier = strings.ToLower(lang), strings.ToLower(tier)
+	for _, k := range []string{lang + "/" + tier, tier, lang, "default"} {
+		if v, ok := q[k]; ok && k != "" && k != "/" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Provider names Connect touchpoints; the provider message id is the contact id.
@@ -35,10 +67,13 @@ type Ingester interface {
 	Ingest(ctx context.Context, in domain.Inbound) (ingest.Outcome, error)
 }
 
-// Calls finds the call a contact event is about.
+// Calls finds the call a contact event is about, and the agent a caller's
+// conversation is assigned to.
 type Calls interface {
 	FindByProviderMessage(ctx context.Context, provider, msgID string) (domain.Touchpoint, error)
 	GetCustomer(ctx context.Context, id string) (domain.Customer, error)
+	GetConversation(ctx context.Context, id string) (domain.Conversation, error)
+	GetAgent(ctx context.Context, id string) (domain.Agent, error)
 }
 
 // Handler serves both event shapes.
@@ -46,7 +81,9 @@ type Handler struct {
 	Ingest       Ingester
 	Calls        Calls
 	BusinessName string
-	Log          *slog.Logger
+	// Queues routes callers by language and tier (optional).
+	Queues Queues
+	Log    *slog.Logger
 }
 
 // contactEvent is the EventBridge "Amazon Connect Contact Event" detail.
@@ -138,7 +175,40 @@ func (h *Handler) ContactFlow(ctx context.Context, ev events.ConnectEvent) (even
 		resp["customerName"] = c.DisplayName
 	}
 	resp["greeting"] = Greeting(lang, c.DisplayName, c.Preferences["honorific"], h.BusinessName)
+	// The same rules as Twilio calls: her own agent first (the flow's
+	// "Set working queue" by agent, from preferredAgent), then the queue of
+	// her language and tier.
+	if q := h.Queues.For(lang, c.Tier); q != "" {
+		resp["queue"] = q
+	}
+	agent, err := h.preferredAgent(ctx, out.Touchpoint.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	if agent != "" {
+		resp["preferredAgent"] = agent
+	}
 	return resp, nil
+}
+
+// preferredAgent is the Connect user of the agent the conversation is
+// assigned to, when their profile maps one.
+func (h *Handler) preferredAgent(ctx context.Context, conversationID string) (string, error) {
+	if conversationID == "" {
+		return "", nil
+	}
+	conv, err := h.Calls.GetConversation(ctx, conversationID)
+	if err != nil || conv.AssigneeID == "" || conv.Closed() {
+		return "", err
+	}
+	a, err := h.Calls.GetAgent(ctx, conv.AssigneeID)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return "", nil
+	}
+	if err != nil || a.Status == domain.AgentInactive {
+		return "", err
+	}
+	return a.ConnectUserID, nil
 }
 
 func (h *Handler) contactEvent(ctx context.Context, ev contactEvent) error {

@@ -107,3 +107,62 @@ func TestNotAConnectEvent(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// The flow gets the same routing as Twilio calls: her own agent (their
+// Connect user, mapped on the agent profile) and the queue of her language
+// and tier.
+func TestContactFlowNamesHerAgentAndQueue(t *testing.T) {
+	h, st := setup(t)
+	ctx := context.Background()
+	queues, err := connect.ParseQueues(`{"vi/vip":"arn:aws:connect:ap-southeast-1:111122223333:instance/i1/queue/vi-vip","vi":"q-vi","default":"q-any"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Queues = queues
+	phone, _ := domain.Normalizer{}.Normalize(domain.KindPhone, "+84912345678")
+	r, err := st.ResolveCustomer(ctx, []domain.Identity{phone}, "Nguyễn Thị Lan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vip, vi := "vip", "vi"
+	if _, err := st.UpdateProfile(ctx, r.Customer.ID, r.Customer.Version, store.ProfilePatch{Tier: &vip, Language: &vi}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutAgent(ctx, domain.Agent{ID: "mai", Name: "Mai", MaxConcurrent: 3, Status: domain.AgentOffline,
+		ConnectUserID: "9f0c2b1e-7d6a-4c3b-8e2f-1a2b3c4d5e6f"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetAgentStatus(ctx, "mai", domain.AgentAvailable); err != nil {
+		t.Fatal(err)
+	}
+	// Her first call: nobody is assigned yet, so no preferred agent.
+	out, err := h.Handle(ctx, event(t, "contact-flow-vi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := out.(events.ConnectResponse)
+	if resp["queue"] != "arn:aws:connect:ap-southeast-1:111122223333:instance/i1/queue/vi-vip" || resp["preferredAgent"] != "" {
+		t.Fatalf("first call: %v", resp)
+	}
+	conv, err := st.GetConversation(ctx, resp["conversationId"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Assign(ctx, conv, "mai"); err != nil {
+		t.Fatal(err)
+	}
+	// She calls again (Connect's retry of the block reads the same call).
+	out, err = h.Handle(ctx, event(t, "contact-flow-vi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := out.(events.ConnectResponse); resp["preferredAgent"] != "9f0c2b1e-7d6a-4c3b-8e2f-1a2b3c4d5e6f" {
+		t.Fatalf("assigned conversation: %v", resp)
+	}
+	if q := (connect.Queues{"en": "q-en"}).For("vi", "standard"); q != "" {
+		t.Fatalf("an unmapped caller got queue %q", q)
+	}
+	if _, err := connect.ParseQueues(`["not", "an object"]`); domain.ErrorCode(err) != domain.CodeInvalid {
+		t.Fatalf("bad CONNECT_QUEUES: %v", err)
+	}
+}

@@ -220,6 +220,10 @@ type Conversation struct {
 	Escalated       bool      `json:"escalated,omitempty" dynamodbav:"escalated,omitempty"`
 	SLA             SLA       `json:"sla" dynamodbav:"sla"`
 
+	// Callback is owed to a caller no agent answered (issue 18): due within
+	// the SLA's first-response target, satisfied by an agent's call back.
+	Callback *Callback `json:"callback,omitempty" dynamodbav:"callback,omitempty"`
+
 	// MergedInto is the target's conversation this one was closed into when
 	// its customer was merged (written by store.Merge); carried here so a
 	// whole-item save never drops it. A merged-away conversation is closed.
@@ -241,6 +245,22 @@ type Conversation struct {
 func (c Conversation) Closed() bool {
 	return c.Status == ConversationResolved || c.MergedInto != ""
 }
+
+// Callback is a call back owed to a customer whose call nobody answered:
+// queues show it as "call back" until an agent calls (DoneAt).
+type Callback struct {
+	DueAt time.Time `json:"dueAt" dynamodbav:"dueAt"`
+	// MissedCalls are the recent missed calls' times (the last few), which
+	// make repeated missed calls urgent; a redelivered one is the same time.
+	MissedCalls []time.Time `json:"missedCalls,omitempty" dynamodbav:"missedCalls,omitempty"`
+	DoneAt      time.Time   `json:"doneAt,omitzero" dynamodbav:"doneAt,omitempty"`
+	DoneBy      string      `json:"doneBy,omitempty" dynamodbav:"doneBy,omitempty"`
+	// Label is what a queue shows: "call back" while owed.
+	Label string `json:"label,omitempty" dynamodbav:"label,omitempty"`
+}
+
+// Owed says the call back is still to be made.
+func (c *Callback) Owed() bool { return c != nil && c.DoneAt.IsZero() }
 
 // Urgency is the explained score of the conversation's most urgent message.
 type Urgency struct {
@@ -334,6 +354,25 @@ type Agent struct {
 	// Version counts configuration edits (PATCH /agents/{id} under If-Match); status, load and last
 	// seen do not bump it, so a supervisor is refused only when another edit happened.
 	Version int64 `json:"version" dynamodbav:"version"`
+
+	// Phone calls (issue 18). Phone (E.164) and ClientIdentity (a Twilio
+	// Client identity) are where the agent's calls ring; Voice says the
+	// agent takes calls at all, VoiceAvailable that they take them now
+	// (PUT /agents/me/status). OnCall is the call holding one of the
+	// agent's slots while it lasts; ConnectUserID is their Amazon Connect
+	// user, the preferred agent a contact flow routes to.
+	Phone          string `json:"phone,omitempty" dynamodbav:"phone,omitempty"`
+	ClientIdentity string `json:"clientIdentity,omitempty" dynamodbav:"clientIdentity,omitempty"`
+	Voice          bool   `json:"voice,omitempty" dynamodbav:"voice,omitempty"`
+	VoiceAvailable bool   `json:"voiceAvailable,omitempty" dynamodbav:"voiceAvailable,omitempty"`
+	OnCall         string `json:"onCall,omitempty" dynamodbav:"onCall,omitempty"`
+	ConnectUserID  string `json:"connectUserId,omitempty" dynamodbav:"connectUserId,omitempty"`
+}
+
+// Callable says whether the agent's phone can ring now: available for
+// calls, reachable (a phone or a client identity) and not on a call.
+func (a Agent) Callable() bool {
+	return a.Status == AgentAvailable && a.Voice && a.VoiceAvailable && a.OnCall == "" && (a.Phone != "" || a.ClientIdentity != "")
 }
 
 // Agent statuses.

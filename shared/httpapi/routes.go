@@ -46,6 +46,10 @@ var webhookRoutes = []string{
 	"POST /webhooks/twilio/voice/status",
 	"POST /webhooks/twilio/voice/recording",
 	"POST /webhooks/twilio/voice/transcription",
+	// Calls that reach a person (issue 18).
+	"POST /webhooks/twilio/voice/dial",
+	"POST /webhooks/twilio/voice/whisper",
+	"POST /webhooks/twilio/voice/bridge",
 	"POST /webhooks/telegram",
 	"POST /webhooks/zalo",
 	"POST /webhooks/vonage/messages",
@@ -68,6 +72,7 @@ var agentRoutes = []Route{
 	{Method: "POST", Path: "/conversations/{id}/messages"},
 	{Method: "POST", Path: "/conversations/{id}/notes"},
 	{Method: "POST", Path: "/conversations/{id}/resolve"},
+	{Method: "POST", Path: "/conversations/{id}/call"}, // click-to-call back (issue 18)
 	{Method: "POST", Path: "/feedback/{token}"},
 	{Method: "PUT", Path: "/agents/me/status"},
 	// Agents and teams (issue 11).

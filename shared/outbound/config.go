@@ -15,6 +15,7 @@ type Config struct {
 	TwilioFromNumber          string `env:"TWILIO_FROM_NUMBER"`           // E.164 sender for SMS
 	TwilioMessagingServiceSID string `env:"TWILIO_MESSAGING_SERVICE_SID"` // MG…: used for SMS instead of a From number
 	TwilioWhatsAppFrom        string `env:"TWILIO_WHATSAPP_FROM"`         // the WhatsApp sender, +E.164 or whatsapp:+E.164
+	TwilioVoiceNumber         string `env:"TWILIO_VOICE_NUMBER"`          // E.164 caller id of click-to-call (default TWILIO_FROM_NUMBER)
 
 	MetaGraphBase       string `env:"META_GRAPH_BASE" default:"https://graph.facebook.com"`
 	MetaGraphVersion    string `env:"META_GRAPH_VERSION" default:"v21.0"`

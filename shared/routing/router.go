@@ -198,6 +198,7 @@ func (r *Router) apply(c domain.Conversation, job jobs.Routing, pol sla.Policy) 
 	if job.Language != "" {
 		c.Language = job.Language
 	}
+	applyMissedCall(&c, job, pol)
 	clock := ClockOf(pol, c.SLA)
 	switch {
 	case c.Status == domain.ConversationPending && job.ReceivedAt.After(c.SLA.PausedSince):

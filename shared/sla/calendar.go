@@ -170,6 +170,26 @@ func (c *Calendar) Add(start time.Time, d time.Duration) time.Time {
 	return due.In(start.Location())
 }
 
+// Open says whether t falls within business hours (a nil calendar, or one
+// without hours, is always open). A span running past midnight is read
+// from the day it starts on.
+func (c *Calendar) Open(t time.Time) bool {
+	if c.alwaysOpen() {
+		return true
+	}
+	t = t.In(c.loc())
+	open := false
+	today := midnight(t)
+	y, m, d := today.Date()
+	for _, day := range []time.Time{time.Date(y, m, d-1, 0, 0, 0, 0, today.Location()), today} {
+		c.openSpans(day, func(from, to time.Time) bool {
+			open = open || (!t.Before(from) && t.Before(to))
+			return !open
+		})
+	}
+	return open
+}
+
 // Between returns the business time from a to b (zero if b is not after a).
 func (c *Calendar) Between(a, b time.Time) time.Duration {
 	if !b.After(a) {

@@ -88,6 +88,9 @@ type AgentPatch struct {
 	MaxConcurrent            *int
 	Supervisor               *bool
 	Reactivate               bool // a deactivated agent becomes offline again
+	// Phone calls (issue 18): "" removes a phone, client identity or Connect user.
+	Phone, ClientIdentity, ConnectUserID *string
+	Voice                                *bool
 }
 
 // UpdateAgent applies p if the agent's version is still version. A
@@ -113,6 +116,20 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, version int64, p Age
 	}
 	if p.Supervisor != nil {
 		field("supervisor", *p.Supervisor, !*p.Supervisor)
+	}
+	for _, f := range []struct {
+		attr string
+		v    *string
+	}{{"phone", p.Phone}, {"clientIdentity", p.ClientIdentity}, {"connectUserId", p.ConnectUserID}} {
+		if f.v != nil {
+			field(f.attr, *f.v, *f.v == "")
+		}
+	}
+	if p.Voice != nil {
+		field("voice", *p.Voice, !*p.Voice)
+		if !*p.Voice {
+			field("voiceAvailable", false, true) // no longer takes calls at all
+		}
 	}
 	cond := "attribute_exists(PK) AND version = :v"
 	if p.MaxConcurrent != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/loyalty"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/stage"
+	"github.com/concierge-cx/concierge/shared/voice"
 )
 
 // Config is the webhooks function's environment. A provider whose secret is
@@ -26,6 +27,14 @@ type Config struct {
 	SLAPolicy string `env:"SLA_POLICY"`
 	Notify    notify.Config
 
+	// Calls that reach a person (issue 18): the callerId agents see (default:
+	// the number the customer called), how many agents ring at once and for
+	// how long, and whether answered calls are recorded.
+	TwilioVoiceNumber string `env:"TWILIO_VOICE_NUMBER"`
+	VoiceRingAgents   int    `env:"VOICE_RING_AGENTS" default:"3"`
+	VoiceRingSeconds  int    `env:"VOICE_RING_SECONDS" default:"20"`
+	VoiceRecordCalls  bool   `env:"VOICE_RECORD_CALLS"`
+
 	TwilioAuthToken       string `env:"TWILIO_AUTH_TOKEN" secret:"true"`
 	MetaAppSecret         string `env:"META_APP_SECRET" secret:"true"`
 	MetaVerifyToken       string `env:"META_VERIFY_TOKEN" secret:"true"`
@@ -39,4 +48,10 @@ type Config struct {
 	OrderWebhookSecret string `env:"ORDER_WEBHOOK_SECRET" secret:"true"`
 	// Loyalty holds the currency settings purchases are converted with.
 	Loyalty loyalty.Config
+}
+
+// VoiceConfig is the call routing the configuration describes.
+func (c Config) VoiceConfig() voice.Config {
+	return voice.Config{PublicBaseURL: c.PublicBaseURL, BusinessNumber: c.TwilioVoiceNumber, BusinessName: c.BusinessName,
+		DefaultTeam: c.DefaultTeam, RingAgents: c.VoiceRingAgents, RingSeconds: c.VoiceRingSeconds, Record: c.VoiceRecordCalls}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/httpapi"
 	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/loyalty"
+	"github.com/concierge-cx/concierge/shared/voice"
 )
 
 // MaxBody is the largest webhook body accepted; providers send far less.
@@ -42,6 +43,7 @@ type Handler struct {
 	cfg       Config
 	ingest    Ingester
 	annotator Annotator
+	voice     *voice.Service
 	now       func() time.Time
 	log       *slog.Logger
 	routes    map[string]route
@@ -67,6 +69,9 @@ type route struct {
 	verify  func(channels.Request) error
 	parse   func(channels.Request) (channels.Result, error)
 	respond func(ctx context.Context, req channels.Request, outcomes []ingest.Outcome) events.APIGatewayV2HTTPResponse
+	// serve, when set, handles the verified request whole (the call-routing
+	// callbacks, which read the stored call before deciding).
+	serve func(ctx context.Context, req channels.Request) events.APIGatewayV2HTTPResponse
 }
 
 // Option adjusts a Handler.
@@ -78,6 +83,10 @@ func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = 
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// WithVoice routes calls to agents (<Dial>); without it every call is
+// greeted and offered voicemail.
+func WithVoice(v *voice.Service) Option { return func(h *Handler) { h.voice = v } }
 
 // New builds the handler. annotator may be nil (recordings are then linked
 // only from the voicemail side, by its callSid metadata).
@@ -97,23 +106,26 @@ func New(cfg Config, ing Ingester, annotator Annotator, opts ...Option) *Handler
 	vn := cfg.VonageSignatureSecret != ""
 	vnVerify := func(r channels.Request) error { return vonage.Verify(r, cfg.VonageSignatureSecret) }
 	h.routes = map[string]route{
-		"POST /webhooks/twilio/messages":            {tw, twVerify, twilio.ParseMessage, twiml},
-		"POST /webhooks/twilio/voice":               {tw, twVerify, twilio.ParseVoice, h.voiceAnswer},
-		"POST /webhooks/twilio/voice/status":        {tw, twVerify, twilio.ParseVoiceStatus, twiml},
-		"POST /webhooks/twilio/voice/recording":     {tw, twVerify, twilio.ParseRecording, h.linkRecording},
-		"POST /webhooks/twilio/voice/transcription": {tw, twVerify, twilio.ParseTranscription, twiml},
-		"POST /webhooks/meta":                       {cfg.MetaAppSecret != "", func(r channels.Request) error { return meta.Verify(r, cfg.MetaAppSecret) }, meta.Parse, ok},
+		"POST /webhooks/twilio/messages":            {tw, twVerify, twilio.ParseMessage, twiml, nil},
+		"POST /webhooks/twilio/voice":               {tw, twVerify, twilio.ParseVoice, h.voiceAnswer, nil},
+		"POST /webhooks/twilio/voice/status":        {enabled: tw, verify: twVerify, serve: h.voiceStatus},
+		"POST /webhooks/twilio/voice/dial":          {enabled: tw, verify: twVerify, serve: h.dialEnded},
+		"POST /webhooks/twilio/voice/whisper":       {enabled: tw, verify: twVerify, serve: h.whisper},
+		"POST /webhooks/twilio/voice/bridge":        {enabled: tw, verify: twVerify, serve: h.bridge},
+		"POST /webhooks/twilio/voice/recording":     {tw, twVerify, twilio.ParseRecording, h.linkRecording, nil},
+		"POST /webhooks/twilio/voice/transcription": {tw, twVerify, twilio.ParseTranscription, twiml, nil},
+		"POST /webhooks/meta":                       {cfg.MetaAppSecret != "", func(r channels.Request) error { return meta.Verify(r, cfg.MetaAppSecret) }, meta.Parse, ok, nil},
 		"POST /webhooks/telegram": {cfg.TelegramWebhookSecret != "", func(r channels.Request) error {
 			return telegram.Verify(r, cfg.TelegramWebhookSecret)
-		}, telegram.Parse, ok},
+		}, telegram.Parse, ok, nil},
 		"POST /webhooks/zalo": {cfg.ZaloAppID != "" && cfg.ZaloOASecretKey != "", func(r channels.Request) error {
 			return zalo.Verify(r, cfg.ZaloAppID, cfg.ZaloOASecretKey)
-		}, zalo.Parse, ok},
-		"POST /webhooks/vonage/messages": {vn, vnVerify, vonage.Parse, ok},
-		"POST /webhooks/vonage/status":   {vn, vnVerify, vonage.Parse, ok},
+		}, zalo.Parse, ok, nil},
+		"POST /webhooks/vonage/messages": {vn, vnVerify, vonage.Parse, ok, nil},
+		"POST /webhooks/vonage/status":   {vn, vnVerify, vonage.Parse, ok, nil},
 		"POST /webhooks/webchat": {cfg.WebchatSigningSecret != "", func(r channels.Request) error {
 			return webchat.Verify(r, cfg.WebchatSigningSecret)
-		}, webchat.Parse, ok},
+		}, webchat.Parse, ok, nil},
 	}
 	return h
 }
@@ -161,6 +173,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 			err = domain.Wrap(err, domain.CodeForbidden, "signature check failed")
 		}
 		return httpapi.Error(err), nil
+	}
+	if rt.serve != nil {
+		return rt.serve(ctx, req), nil
 	}
 	res, err := rt.parse(req)
 	if err != nil {
@@ -225,8 +240,18 @@ func (h *Handler) metaHandshake(ev events.APIGatewayV2HTTPRequest) events.APIGat
 	return httpapi.Text(http.StatusOK, "text/plain; charset=utf-8", challenge)
 }
 
-// voiceAnswer greets the caller by name in their language and offers voicemail.
-func (h *Handler) voiceAnswer(_ context.Context, req channels.Request, outcomes []ingest.Outcome) events.APIGatewayV2HTTPResponse {
+// voiceAnswer rings agents for the caller (WithVoice), or greets her by
+// name in her language and offers voicemail.
+func (h *Handler) voiceAnswer(ctx context.Context, req channels.Request, outcomes []ingest.Outcome) events.APIGatewayV2HTTPResponse {
+	if h.voice != nil && len(outcomes) > 0 {
+		f, _ := parseForm(req.Body)
+		b, err := h.voice.Answer(ctx, outcomes[0], f.Get("From"), f.Get("CallSid"), f.Get("To"))
+		if err == nil {
+			return twimlResponse(b)
+		}
+		// The call is stored; the caller still gets an answer: voicemail.
+		h.log.Warn("call routing unavailable: voicemail offered", "reason", domain.ErrorMessage(err))
+	}
 	g := twilio.Greeting{PublicBaseURL: h.cfg.PublicBaseURL, Business: h.cfg.BusinessName, Language: "vi"}
 	if len(outcomes) > 0 {
 		c := outcomes[0].Customer
@@ -263,6 +288,82 @@ func (h *Handler) linkRecording(ctx context.Context, req channels.Request, outco
 		}
 	}
 	return httpapi.Text(http.StatusOK, "text/xml; charset=utf-8", string(twilio.EmptyTwiML()))
+}
+
+func twimlResponse(b []byte) events.APIGatewayV2HTTPResponse {
+	return httpapi.Text(http.StatusOK, "text/xml; charset=utf-8", string(b))
+}
+
+// voiceStatus takes a call's status callback. A call we placed (an agent's
+// click-to-call) updates its touchpoint; a call the customer made is, at
+// its end, a missed call unless an agent answered it (voice.CallEnded).
+// Malformed or unknown: 200, nothing stored, logged.
+func (h *Handler) voiceStatus(ctx context.Context, req channels.Request) events.APIGatewayV2HTTPResponse {
+	st, err := twilio.ParseCallStatus(req)
+	if err != nil {
+		h.log.Warn("malformed call status: nothing stored")
+		return twimlResponse(twilio.EmptyTwiML())
+	}
+	if h.voice == nil || !st.Inbound() {
+		res, err := twilio.ParseVoiceStatus(req)
+		if err != nil {
+			h.log.Warn("malformed call status: nothing stored", "reason", domain.ErrorMessage(err))
+			return twimlResponse(twilio.EmptyTwiML())
+		}
+		if _, err := h.apply(ctx, res); err != nil && retryable(err) {
+			return httpapi.Error(err)
+		}
+		return twimlResponse(twilio.EmptyTwiML())
+	}
+	if err := h.voice.CallEnded(ctx, st); err != nil {
+		if retryable(err) {
+			return httpapi.Error(err)
+		}
+		h.log.Warn("call status refused", "reason", domain.ErrorMessage(err))
+	}
+	return twimlResponse(twilio.EmptyTwiML())
+}
+
+// dialEnded takes <Dial>'s action (voice.DialEnded).
+func (h *Handler) dialEnded(ctx context.Context, req channels.Request) events.APIGatewayV2HTTPResponse {
+	r, err := twilio.ParseDial(req)
+	if err != nil {
+		h.log.Warn("malformed dial result: nothing stored")
+		return twimlResponse(twilio.HangupTwiML())
+	}
+	if h.voice == nil {
+		return twimlResponse(twilio.HangupTwiML())
+	}
+	b, err := h.voice.DialEnded(ctx, r)
+	if err != nil {
+		if retryable(err) {
+			return httpapi.Error(err)
+		}
+		h.log.Warn("dial result refused", "reason", domain.ErrorMessage(err))
+		return twimlResponse(twilio.HangupTwiML())
+	}
+	return twimlResponse(b)
+}
+
+// whisper answers <Number url> when an agent picks up (voice.Whisper).
+func (h *Handler) whisper(ctx context.Context, req channels.Request) events.APIGatewayV2HTTPResponse {
+	if h.voice == nil {
+		return twimlResponse(twilio.EmptyTwiML())
+	}
+	return twimlResponse(h.voice.Whisper(ctx, req.Query))
+}
+
+// bridge dials the customer once the agent of a click-to-call answered.
+func (h *Handler) bridge(ctx context.Context, req channels.Request) events.APIGatewayV2HTTPResponse {
+	if h.voice == nil {
+		return twimlResponse(twilio.HangupTwiML())
+	}
+	f, _ := parseForm(req.Body)
+	b, err := h.voice.Bridge(ctx, req.Query, f.Get("From"))
+	if err != nil {
+		return httpapi.Error(err)
+	}
+	return twimlResponse(b)
 }
 
 func retryable(err error) bool {

@@ -202,6 +202,11 @@ function Table(props: { title: string; id: string; items: Conversation[]; now: n
                 </a>
                 <ChannelBadge channel={c.lastChannel} />
                 <PriorityBadge priority={c.priority} reasons={c.urgency?.reasons} />
+                {c.callback?.label && !c.callback.doneAt && (
+                  <span class="badge callback" data-callback={c.callback.dueAt}>
+                    {t("callBack")}
+                  </span>
+                )}
                 <SlaCountdown c={c} now={props.now} fetchedAt={props.at} />
                 <Time iso={c.lastMessageAt} />
                 {props.onClaim && (

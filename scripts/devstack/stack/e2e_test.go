@@ -338,7 +338,7 @@ func TestDemoStoryThroughTheWholeStack(t *testing.T) {
 }
 
 // call makes one agent API request with token and returns the status and body.
-func call(t *testing.T, st *stack.Stack, token, method, path, body string) (int, string) {
+func call(t *testing.T, st *stack.Stack, token, method, path, body string, headers ...string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, st.GatewayURL+path, strings.NewReader(body))
 	if err != nil {
@@ -346,6 +346,9 @@ func call(t *testing.T, st *stack.Stack, token, method, path, body string) (int,
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

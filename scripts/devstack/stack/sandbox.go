@@ -44,7 +44,7 @@ type Sent struct {
 }
 
 // Sandbox speaks enough of each provider's send API to record what would have been sent, under
-// SandboxPrefix + provider: Twilio, Meta Graph, Telegram, Zalo OA, Vonage Messages and SES v2, plus the two
+// SandboxPrefix + provider: Twilio (messages and calls), Meta Graph, Telegram, Zalo OA, Vonage Messages and SES v2, plus the two
 // receivers Concierge signs for, the business's web-chat backend (webchat) and the agents' notification
 // webhook (notify), whose signatures it checks as those receivers would.
 type Sandbox struct {
@@ -65,6 +65,7 @@ const maxOutbox = 1000
 
 var (
 	twilioMessages = regexp.MustCompile(`^/2010-04-01/Accounts/[^/]+/Messages\.json$`)
+	twilioCalls    = regexp.MustCompile(`^/2010-04-01/Accounts/[^/]+/Calls\.json$`)
 	metaMessages   = regexp.MustCompile(`^(/v[0-9.]+)?/([^/]+)/messages$`)
 	telegramSend   = regexp.MustCompile(`^/bot[^/]+/sendMessage$`)
 )
@@ -231,6 +232,16 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		m := s.record(Sent{Provider: "twilio", Channel: ch, To: f.Get("To"), From: f.Get("From"), Text: f.Get("Body"), ID: "SM" + randHex(16)})
 		writeJSON(w, http.StatusCreated, map[string]any{"sid": m.ID, "status": "queued", "to": m.To, "from": m.From, "body": m.Text})
+
+	case provider == "twilio" && twilioCalls.MatchString(path):
+		// An outbound call (click-to-call): recorded like a message, its text the TwiML URL Twilio would fetch.
+		f, _ := url.ParseQuery(string(body))
+		if f.Get("To") == "" || f.Get("From") == "" || (f.Get("Url") == "" && f.Get("Twiml") == "") {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"code": 21205, "message": "To, From and Url are required.", "status": 400})
+			return
+		}
+		m := s.record(Sent{Provider: "twilio", Channel: "voice", To: f.Get("To"), From: f.Get("From"), Text: f.Get("Url"), ID: "CA" + randHex(16)})
+		writeJSON(w, http.StatusCreated, map[string]any{"sid": m.ID, "status": "queued", "to": m.To, "from": m.From, "direction": "outbound-api"})
 
 	case provider == "meta" && metaMessages.MatchString(path):
 		var msg struct {

@@ -1,10 +1,8 @@
 package twilio
 
 import (
-	"bytes"
 	"encoding/xml"
 	"net/url"
-	"strconv"
 	"strings"
 )
 
@@ -31,6 +29,8 @@ type Greeting struct {
 	Caller string
 	// PublicBaseURL is PUBLIC_BASE_URL; callbacks point under it.
 	PublicBaseURL string
+	// Closed: the call came outside business hours (else: nobody free).
+	Closed bool
 	// MaxLength caps the voicemail in seconds (default 120; Twilio only
 	// transcribes recordings up to 120 s).
 	MaxLength int
@@ -58,36 +58,36 @@ func IsVietnamese(lang string) bool {
 func VoiceTwiML(g Greeting) []byte {
 	vi := IsVietnamese(g.Language)
 	name := CallName(g.Name, vi)
-	var say, noMessage, lang, voice string
+	var say1, noMessage, lang, voice string
 	if vi {
 		lang, voice = "vi-VN", VoiceVietnamese
 		you := "quý khách"
 		if name != "" {
-			say = "Xin chào " + joinWords(g.Honorific, name) + "."
+			say1 = "Xin chào " + joinWords(g.Honorific, name) + "."
 			if h := strings.TrimSpace(g.Honorific); h != "" {
 				you = h
 			}
 		} else {
-			say = "Xin chào quý khách."
+			say1 = "Xin chào quý khách."
 		}
-		say += " Cảm ơn " + you + " đã gọi"
+		say1 += " Cảm ơn " + you + " đã gọi"
 		if b := strings.TrimSpace(g.Business); b != "" {
-			say += " đến " + b
+			say1 += " đến " + b
 		}
-		say += ". Hiện chưa có nhân viên nào rảnh. Vui lòng để lại lời nhắn sau tiếng bíp, chúng tôi sẽ gọi lại cho " + you + " sớm nhất."
+		say1 += ". " + busyVI(g.Closed) + " Vui lòng để lại lời nhắn sau tiếng bíp, chúng tôi sẽ gọi lại cho " + you + " sớm nhất."
 		noMessage = "Chúng tôi chưa nhận được lời nhắn. Xin cảm ơn và hẹn gặp lại."
 	} else {
 		lang, voice = "en-US", VoiceEnglish
 		if name != "" {
-			say = "Hello " + name + "."
+			say1 = "Hello " + name + "."
 		} else {
-			say = "Hello."
+			say1 = "Hello."
 		}
-		say += " Thank you for calling"
+		say1 += " Thank you for calling"
 		if b := strings.TrimSpace(g.Business); b != "" {
-			say += " " + b
+			say1 += " " + b
 		}
-		say += ". All of our team are busy right now. Please leave a message after the beep and we will call you back as soon as we can."
+		say1 += ". " + busyEN(g.Closed) + " Please leave a message after the beep and we will call you back as soon as we can."
 		noMessage = "We did not receive a message. Thank you, goodbye."
 	}
 	maxLen := g.MaxLength
@@ -96,34 +96,31 @@ func VoiceTwiML(g Greeting) []byte {
 	}
 	base := strings.TrimRight(g.PublicBaseURL, "/")
 	recURL := callbackURL(base+RecordingPath, g.Caller)
-	trURL := callbackURL(base+TranscriptionPath, g.Caller)
-
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	b.WriteString("<Response>")
-	sayTag(&b, voice, lang, say)
-	b.WriteString("<Record")
-	attr(&b, "action", recURL)
-	attr(&b, "method", "POST")
-	attr(&b, "maxLength", strconv.Itoa(maxLen))
-	attr(&b, "playBeep", "true")
-	attr(&b, "finishOnKey", "#")
+	rec := record{Action: recURL, Method: "POST", MaxLength: maxLen, PlayBeep: "true", FinishOnKey: "#",
+		RecordingStatusCallback: recURL, RecordingStatusCallbackMethod: "POST", RecordingStatusCallbackEvent: "completed"}
 	// <Record transcribe> speaks English only (Twilio's <Record> reference,
 	// "transcribe"): a Vietnamese voicemail would come back as wrong English
 	// words, worse than none, so it is kept as the recording alone.
 	if !vi {
-		attr(&b, "transcribe", "true")
-		attr(&b, "transcribeCallback", trURL)
+		rec.Transcribe, rec.TranscribeCallback = "true", callbackURL(base+TranscriptionPath, g.Caller)
 	}
-	attr(&b, "recordingStatusCallback", recURL)
-	attr(&b, "recordingStatusCallbackMethod", "POST")
-	attr(&b, "recordingStatusCallbackEvent", "completed")
-	b.WriteString("/>")
-	// Reached only when nothing was recorded: Twilio then skips the action.
-	sayTag(&b, voice, lang, noMessage)
-	b.WriteString("<Hangup/>")
-	b.WriteString("</Response>")
-	return b.Bytes()
+	// The last <Say> is reached only when nothing was recorded: Twilio then
+	// skips the action.
+	return render(say{Voice: voice, Language: lang, Text: say1}, rec, say{Voice: voice, Language: lang, Text: noMessage}, hangup{})
+}
+
+func busyVI(closed bool) string {
+	if closed {
+		return "Hiện đã ngoài giờ làm việc."
+	}
+	return "Hiện chưa có nhân viên nào rảnh."
+}
+
+func busyEN(closed bool) string {
+	if closed {
+		return "We are closed right now."
+	}
+	return "All of our team are busy right now."
 }
 
 // EmptyTwiML is the answer to callbacks that need no instruction; for a call
@@ -172,21 +169,4 @@ func joinWords(ws ...string) string {
 		}
 	}
 	return strings.Join(out, " ")
-}
-
-func sayTag(b *bytes.Buffer, voice, lang, text string) {
-	b.WriteString("<Say")
-	attr(b, "voice", voice)
-	attr(b, "language", lang)
-	b.WriteString(">")
-	_ = xml.EscapeText(b, []byte(text))
-	b.WriteString("</Say>")
-}
-
-func attr(b *bytes.Buffer, name, value string) {
-	b.WriteString(" ")
-	b.WriteString(name)
-	b.WriteString(`="`)
-	_ = xml.EscapeText(b, []byte(value))
-	b.WriteString(`"`)
 }
