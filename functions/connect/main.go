@@ -24,6 +24,8 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "urgency config", err)
 	}
+	// Opt-out keywords and returning erased identities (issue 16).
+	svc.Aftercare = ingest.StandardAftercare(st, cfg.OptOutKeywords, log)
 	h := &connect.Handler{
 		Ingest:       svc,
 		Calls:        st,

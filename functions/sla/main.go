@@ -19,6 +19,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/winback"
 )
 
 func main() {
@@ -56,5 +57,7 @@ func main() {
 			sw.Lanes = lanes
 		}
 	}
-	lambda.Start(sw.HandleSchedule)
+	// The day's win-back list, once a day, from the same minute schedule.
+	daily := &winback.Daily{Job: &winback.Job{Store: st, Config: winback.Config{SingleOrderDays: cfg.WinbackSingleOrderDays}, Log: log}, Leases: st}
+	lambda.Start(daily.After(sw.HandleSchedule))
 }

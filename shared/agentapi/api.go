@@ -40,8 +40,11 @@ type API struct {
 	// Attachments signs download links (optional: without it no file of
 	// the attachments bucket can be downloaded).
 	Attachments Presigner
-	Config      Config
-	Log         *slog.Logger
+	// Objects signs export links to, and deletes on erasure, the files of
+	// the attachments and raw-mail buckets (optional).
+	Objects Objects
+	Config  Config
+	Log     *slog.Logger
 
 	table    *httpapi.RouteTable
 	handlers map[string]endpoint
@@ -163,6 +166,12 @@ func (a *API) endpoints() []endpoint {
 		{"DELETE /customers/{id}/identities/{kind}/{value}", supervisorOnly, a.removeIdentity},
 		{"GET /duplicates", supervisorOnly, a.duplicates},
 		{"POST /duplicates/{id}/dismiss", supervisorOnly, a.dismissDuplicate},
+		{"GET /winback", supervisorOnly, a.winbackList},
+		{"POST /winback/run", supervisorOnly, a.winbackRun},
+		{"POST /winback/{id}/outreach", supervisorOnly, a.winbackOutreach},
+		{"POST /winback/{id}/dismiss", supervisorOnly, a.winbackDismiss},
+		{"GET /customers/{id}/export", supervisorOnly, a.exportCustomer},
+		{"POST /customers/{id}/erase", supervisorOnly, a.eraseCustomer},
 	}
 }
 

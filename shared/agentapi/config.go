@@ -32,6 +32,12 @@ type Config struct {
 	// (email.Attachments); staff download them by signed links. Empty on a
 	// stage that stores none (no email): every such download is refused.
 	AttachmentsBucket string `env:"ATTACHMENTS_BUCKET"`
+	// RawMailBucket holds inbound mail as SES stored it: an export links
+	// to it and an erasure deletes from it.
+	RawMailBucket string `env:"RAW_MAIL_BUCKET"`
+	// OutreachZNSTemplate is the approved Zalo ZNS template a win-back
+	// outreach on Zalo goes as.
+	OutreachZNSTemplate string `env:"OUTREACH_ZNS_TEMPLATE"`
 }
 
 // DefaultTeamFromEnv is the default team as the environment describes it.

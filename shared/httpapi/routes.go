@@ -87,6 +87,13 @@ var agentRoutes = []Route{
 	{Method: "POST", Path: "/duplicates/{id}/dismiss"},
 	// Attachment downloads (issue 15).
 	{Method: "GET", Path: "/customers/{id}/touchpoints/{touchpointId}/attachments/{index}"},
+	// Win-back and data rights (issue 16, items 4 and 7).
+	{Method: "GET", Path: "/winback"},
+	{Method: "POST", Path: "/winback/run"},
+	{Method: "POST", Path: "/winback/{id}/outreach"},
+	{Method: "POST", Path: "/winback/{id}/dismiss"},
+	{Method: "GET", Path: "/customers/{id}/export"},
+	{Method: "POST", Path: "/customers/{id}/erase"},
 }
 
 // Routes returns every route, sorted by path then method.
