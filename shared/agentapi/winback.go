@@ -2,6 +2,7 @@ package agentapi
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -112,6 +113,8 @@ func (a *API) winbackList(ctx context.Context, c *call) (reply, error) {
 		}
 		items = append(items, it)
 	}
+	// The day's partition is in customer order; the list is read by value.
+	sort.SliceStable(items, func(i, j int) bool { return items[i].ValueAtRisk > items[j].ValueAtRisk })
 	return ok(map[string]any{"day": day.Format("2006-01-02"), "customers": items}), nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"context"
 	"log/slog"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -130,8 +129,8 @@ type Job struct {
 	Log    *slog.Logger
 }
 
-// Run lists today's lapsing customers and saves the list, most value at
-// risk first; running it again the same day rewrites the same list.
+// Run lists today's lapsing customers and saves the list; running it
+// again the same day rewrites the same list.
 func (j *Job) Run(ctx context.Context) ([]store.WinbackEntry, error) {
 	now := j.Store.Now()
 	var list []store.WinbackEntry
@@ -176,12 +175,6 @@ func (j *Job) Run(ctx context.Context) ([]store.WinbackEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(list, func(a, b int) bool {
-		if list[a].ValueAtRisk != list[b].ValueAtRisk {
-			return list[a].ValueAtRisk > list[b].ValueAtRisk
-		}
-		return list[a].CustomerID < list[b].CustomerID
-	})
 	if err := j.Store.SaveWinbackList(ctx, now, list); err != nil {
 		return nil, err
 	}
