@@ -120,10 +120,10 @@ type partnerView struct {
 	LastContactAt time.Time         `json:"lastContactAt,omitzero"`
 	LastChannel   domain.Channel    `json:"lastChannel,omitempty"`
 	// Purchases are those made through this partner (channel distributor,
-	// partnerId theirs), newest first; OpenConversations how her requests
+	// partnerId theirs), newest first; ActiveConversations how her open requests
 	// stand (status only: no text, no notes, no assignee).
 	Purchases         []partnerPurchase     `json:"purchases"`
-	OpenConversations []partnerConversation `json:"openConversations"`
+	OpenConversations []partnerConversation `json:"activeConversations"`
 }
 
 type partnerPurchase struct {
