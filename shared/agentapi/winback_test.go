@@ -43,7 +43,7 @@ func (e *env) setFigures(t testing.TB, customerID string, f figures) {
 		Key: map[string]types.AttributeValue{
 			table.PK: &types.AttributeValueMemberS{Value: "C#" + customerID}, table.SK: &types.AttributeValueMemberS{Value: "P"},
 		},
-		UpdateExpression: aws.String("SET tier = :tier, lifetimeValue = :ltv, orderCount = :n, lastPurchaseAt = :last, medianPurchaseGapDays = :gap"),
+		UpdateExpression:          aws.String("SET tier = :tier, lifetimeValue = :ltv, orderCount = :n, lastPurchaseAt = :last, medianPurchaseGapDays = :gap"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: vals,
 	})
