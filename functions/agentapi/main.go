@@ -51,8 +51,9 @@ func main() {
 	rcfg := routing.DefaultConfig()
 	rcfg.DefaultTeam, rcfg.BusinessName, rcfg.Policy = cfg.API.DefaultTeam, cfg.API.BusinessName, def.SLA
 	router := &routing.Router{Store: st, Sender: out, Notifier: notes, Config: rcfg, Teams: resolver, Log: log}
-	files := attachments.NewPresigner(s3client.New(awsCfg), cfg.API.AttachmentsBucket)
-	api := agentapi.New(cfg.API, st, out, agentapi.WithTeams(resolver), agentapi.WithAttachments(files),
+	s3c := s3client.New(awsCfg)
+	files := attachments.NewPresigner(s3c, cfg.API.AttachmentsBucket)
+	api := agentapi.New(cfg.API, st, out, agentapi.WithTeams(resolver), agentapi.WithAttachments(files), agentapi.WithObjects(attachments.NewObjects(s3c)),
 		agentapi.WithRouter(router), agentapi.WithNotifier(notes), agentapi.WithScorer(scorer), agentapi.WithLogger(log),
 		agentapi.WithVoice(st, dispatcher))
 	lambda.Start(api.Handle)

@@ -28,6 +28,8 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "CONNECT_QUEUES", err)
 	}
+	// Opt-out keywords and returning erased identities (issue 16).
+	svc.Aftercare = ingest.StandardAftercare(st, cfg.OptOutKeywords, log)
 	h := &connect.Handler{
 		Ingest:       svc,
 		Calls:        st,

@@ -26,5 +26,7 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "urgency config", err)
 	}
+	// Opt-out keywords and returning erased identities (issue 16).
+	svc.Aftercare = ingest.StandardAftercare(st, cfg.OptOutKeywords, log)
 	lambda.Start(email.New(cfg, s3client.New(awsCfg), svc, st, email.WithLogger(log)).Handle)
 }

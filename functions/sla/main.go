@@ -22,6 +22,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/winback"
 )
 
 func main() {
@@ -68,10 +69,12 @@ func main() {
 		boot.Fail(log, "tier thresholds", err)
 	}
 	tiers := &loyalty.Tiering{Store: st, Thresholds: th, Currency: rates.Business, Log: log}
-	// Every minute the sweep; once a day, under a lease, the value tiers.
-	lambda.Start(func(ctx context.Context, ev events.EventBridgeEvent) error {
+	// The day's win-back list, once a day, from the same minute schedule.
+	daily := &winback.Daily{Job: &winback.Job{Store: st, Config: winback.Config{SingleOrderDays: cfg.WinbackSingleOrderDays}, Log: log}, Leases: st}
+	// Every minute the sweep; once a day, under a lease, the value tiers and then the win-back list.
+	lambda.Start(daily.After(func(ctx context.Context, ev events.EventBridgeEvent) error {
 		err := sw.HandleSchedule(ctx, ev)
 		_, terr := tiers.Daily(ctx, st)
 		return errors.Join(err, terr)
-	})
+	}))
 }

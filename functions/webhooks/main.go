@@ -32,6 +32,8 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "urgency config", err)
 	}
+	// Opt-out keywords and returning erased identities (issue 16).
+	svc.Aftercare = ingest.StandardAftercare(st, cfg.OptOutKeywords, log)
 	// A bare "1"-"5" reply to a satisfaction survey is recorded as the score.
 	notes, err := notify.ForStage(cfg.Notify, cfg.Settings, log)
 	if err != nil {

@@ -68,6 +68,9 @@ type Function struct {
 	// (s3:PutObject). Any other function that reads ATTACHMENTS_BUCKET may
 	// only s3:GetObject (the agent API signs download links with it).
 	WritesAttachments bool
+	// ErasesFiles: the function deletes a customer's files, attachments and
+	// raw mail, when she is erased (s3:DeleteObject on both buckets; issue 16).
+	ErasesFiles bool
 }
 
 // Functions is every function Concierge deploys. HTTP routes name their
@@ -107,6 +110,8 @@ func Functions() []Function {
 			Name: "agentapi", Config: &agentapi.FunctionConfig{},
 			// Merges move a customer's items in batches.
 			Timeout: 15 * time.Second, MemoryMB: 256, Table: TableBatchWrite,
+			// Export links to a customer's files; erasure deletes them.
+			ErasesFiles: true,
 		},
 		{
 			Name: "connect", Config: &connect.Config{},

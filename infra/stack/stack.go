@@ -374,7 +374,9 @@ func (b *builder) buildBuckets(fns []Function) {
 		}
 		return false
 	}
-	if reads(email.RawMail.EnvVar) {
+	// The mail bucket exists when a deployed function receives mail into it
+	// (the agent API only reads and erases what is there).
+	if slices.ContainsFunc(fns, func(f Function) bool { return f.ReceivesMail && reads(email.RawMail.EnvVar) }) {
 		b.mail = b.bucket("MailBucket", email.RawMailPrefix, b.cfg.MailRetentionDays)
 	}
 	// The attachments bucket exists when a deployed function fills it: a
@@ -686,7 +688,14 @@ func (b *builder) bind(f Function, name string, role awsiam.Role) *string {
 	case email.RawMailPrefixEnv:
 		return jsii.String(email.RawMailPrefix)
 	case email.RawMail.EnvVar:
-		b.grantObjects(role, b.mail, email.RawMailPrefix, "s3:GetObject")
+		if b.mail == nil {
+			return nil // no mail is received on this stage: nothing to read
+		}
+		actions := []string{"s3:GetObject"}
+		if f.ErasesFiles {
+			actions = append(actions, "s3:DeleteObject")
+		}
+		b.grantObjects(role, b.mail, email.RawMailPrefix, actions...)
 		return b.mail.BucketName()
 	case email.Attachments.EnvVar:
 		if b.attach == nil {
@@ -695,6 +704,9 @@ func (b *builder) bind(f Function, name string, role awsiam.Role) *string {
 		actions := []string{"s3:GetObject"}
 		if f.WritesAttachments {
 			actions = append(actions, "s3:PutObject")
+		}
+		if f.ErasesFiles {
+			actions = append(actions, "s3:DeleteObject")
 		}
 		b.grantObjects(role, b.attach, "", actions...)
 		return b.attach.BucketName()

@@ -555,10 +555,11 @@ func TestLeastPrivilege(t *testing.T) {
 					if bucket == "" || !slices.Contains(names, bucket) {
 						t.Errorf("%s may %s on %v, a bucket it does not read (%q)", f.Name, a, targets, bucket)
 					}
-					if bucket == email.RawMail.EnvVar && a != "s3:GetObject" {
+					if bucket == email.RawMail.EnvVar && a != "s3:GetObject" && !(a == "s3:DeleteObject" && f.ErasesFiles) {
 						t.Errorf("%s may %s on the raw mail, which it should only read", f.Name, a)
 					}
-					if bucket == email.Attachments.EnvVar && a != "s3:GetObject" && !(a == "s3:PutObject" && f.WritesAttachments) {
+					if bucket == email.Attachments.EnvVar && a != "s3:GetObject" && !(a == "s3:PutObject" && f.WritesAttachments) &&
+						!(a == "s3:DeleteObject" && f.ErasesFiles) {
 						t.Errorf("%s may %s on the attachments, which it should only read", f.Name, a)
 					}
 				case "secretsmanager":
@@ -583,11 +584,13 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 }
 
-// The agent API signs download links for attachments: it reads the
-// attachments bucket's name and may get its objects, nothing more in S3;
-// the email function, which stores them, may also put.
-func TestAgentAPIMayOnlyReadAttachments(t *testing.T) {
+// The agent API signs download links for attachments and raw mail (the
+// customer's export) and deletes them when she is erased: it may get and
+// delete objects of those two buckets, nothing more in S3; the email
+// function, which stores them, may also put.
+func TestAgentAPIMayOnlyReadAndEraseCustomerFiles(t *testing.T) {
 	attach := *synthStack.GetLogicalId(synthStack.b.attach.Node().DefaultChild().(awscdk.CfnElement))
+	mail := *synthStack.GetLogicalId(synthStack.b.mail.Node().DefaultChild().(awscdk.CfnElement))
 	vars := tmpl.Resources[fnID("agentapi")].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
 	if !slices.Equal(refs(vars[email.Attachments.EnvVar]), []string{attach}) {
 		t.Errorf("agentapi %s = %v, want the attachments bucket", email.Attachments.EnvVar, vars[email.Attachments.EnvVar])
@@ -607,15 +610,24 @@ func TestAgentAPIMayOnlyReadAttachments(t *testing.T) {
 				switch {
 				case slices.Equal(refs(res), []string{attach}):
 					s3Actions[fn] = append(s3Actions[fn], a)
+				case fn == "agentapi" && slices.Equal(refs(res), []string{mail}):
+					s3Actions["agentapi mail"] = append(s3Actions["agentapi mail"], a)
 				case fn == "agentapi":
-					t.Errorf("agentapi may %s on %v, which is not the attachments bucket", a, res)
+					t.Errorf("agentapi may %s on %v, which is neither the attachments nor the mail bucket", a, res)
 				}
 			}
 		}
 	}
 	slices.Sort(s3Actions["email"])
-	if !slices.Equal(s3Actions["agentapi"], []string{"s3:GetObject"}) {
-		t.Errorf("agentapi S3 actions %v, want s3:GetObject only", s3Actions["agentapi"])
+	for _, k := range []string{"agentapi", "agentapi mail"} {
+		slices.Sort(s3Actions[k])
+		if !slices.Equal(s3Actions[k], []string{"s3:DeleteObject", "s3:GetObject"}) {
+			t.Errorf("%s S3 actions %v, want s3:GetObject and s3:DeleteObject only", k, s3Actions[k])
+		}
+	}
+	vars = tmpl.Resources[fnID("agentapi")].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if !slices.Equal(refs(vars[email.RawMail.EnvVar]), []string{mail}) {
+		t.Errorf("agentapi %s = %v, want the mail bucket", email.RawMail.EnvVar, vars[email.RawMail.EnvVar])
 	}
 	if !slices.Contains(s3Actions["email"], "s3:PutObject") || !slices.Contains(s3Actions["email"], "s3:GetObject") {
 		t.Errorf("email S3 actions %v, want it to store attachments", s3Actions["email"])

@@ -40,7 +40,10 @@ type API struct {
 	// Attachments signs download links (optional: without it no file of
 	// the attachments bucket can be downloaded).
 	Attachments Presigner
-	Config      Config
+	// Objects signs export links to, and deletes on erasure, the files of
+	// the attachments and raw-mail buckets (optional).
+	Objects Objects
+	Config  Config
 	// Loyalty records purchases and recomputes value tiers (issue 16).
 	Loyalty Loyalty
 	Log     *slog.Logger
@@ -174,6 +177,12 @@ func (a *API) endpoints() []endpoint {
 		{"POST /customers/{id}/purchases", staffOrService, a.recordPurchase},
 		{"POST /customers/{id}/purchases/{orderId}/refund", staffOrService, a.refundPurchase},
 		{"POST /tiers/recompute", supervisorOnly, a.recomputeTiers},
+		{"GET /winback", supervisorOnly, a.winbackList},
+		{"POST /winback/run", supervisorOnly, a.winbackRun},
+		{"POST /winback/{id}/outreach", supervisorOnly, a.winbackOutreach},
+		{"POST /winback/{id}/dismiss", supervisorOnly, a.winbackDismiss},
+		{"GET /customers/{id}/export", supervisorOnly, a.exportCustomer},
+		{"POST /customers/{id}/erase", supervisorOnly, a.eraseCustomer},
 	}
 }
 

@@ -199,12 +199,34 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return request{"POST", "/customers/" + c + "/purchases/R-" + c + "/refund", `{"reason":"late"}`}
 		},
 		"POST /tiers/recompute": func(string) request { return request{"POST", "/tiers/recompute", ""} },
+		"GET /winback":          func(string) request { return request{"GET", "/winback", ""} },
+		"POST /winback/run":     func(string) request { return request{"POST", "/winback/run", ""} },
+		"POST /winback/{id}/outreach": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			return request{"POST", "/winback/" + c + "/outreach", `{"text":"Shop có ưu đãi cho chị"}`}
+		},
+		"POST /winback/{id}/dismiss": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			return request{"POST", "/winback/" + c + "/dismiss", `{"reason":"not interested"}`}
+		},
+		"GET /customers/{id}/export": func(tag string) request {
+			c, _ := f.customer(t, tag)
+			return request{"GET", "/customers/" + c + "/export", ""}
+		},
+		"POST /customers/{id}/erase": func(tag string) request {
+			c, v := f.customer(t, tag)
+			if res := e.gw.do(t, "POST", "/conversations/"+v+"/resolve", sup, ""); res.Status != http.StatusOK {
+				t.Fatalf("resolve before erasing: %d %s", res.Status, res.Body)
+			}
+			return request{"POST", "/customers/" + c + "/erase", `{"reason":"customer request"}`}
+		},
 	}
-	supervisorOnly := []string{"POST /tiers/recompute", "POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics",
+	supervisorOnly := []string{"POST /tiers/recompute", "GET /winback", "POST /winback/run", "POST /winback/{id}/outreach", "POST /winback/{id}/dismiss",
+		"GET /customers/{id}/export", "POST /customers/{id}/erase", "POST /customers/{id}/merge", "POST /conversations/{id}/assign", "GET /metrics",
 		"POST /agents", "PATCH /agents/{id}", "DELETE /agents/{id}", "PUT /teams/{id}", "POST /conversations/{id}/transfer",
 		"DELETE /customers/{id}/identities/{kind}/{value}", "GET /duplicates", "POST /duplicates/{id}/dismiss"}
 	success := map[string]int{"PATCH /customers/{id}": 200, "POST /conversations/{id}/messages": 201, "POST /conversations/{id}/notes": 201,
-		"POST /agents": 201, "PUT /teams/{id}": 201, "POST /customers/{id}/identities": 201,
+		"POST /agents": 201, "PUT /teams/{id}": 201, "POST /customers/{id}/identities": 201, "POST /winback/{id}/outreach": 201,
 		"POST /customers/{id}/purchases": 201, "POST /customers/{id}/purchases/{orderId}/refund": 201,
 		// Allowed callers reach the handler, which has no Twilio voice in this harness (voice_test.go places calls).
 		"POST /conversations/{id}/call": 409}

@@ -38,6 +38,12 @@ type Config struct {
 	// PublicBaseURL is where Twilio fetches the TwiML of a click-to-call
 	// and posts its status (the webhooks' base URL); empty: no click-to-call.
 	PublicBaseURL string `env:"PUBLIC_BASE_URL"`
+	// RawMailBucket holds inbound mail as SES stored it: an export links
+	// to it and an erasure deletes from it.
+	RawMailBucket string `env:"RAW_MAIL_BUCKET"`
+	// OutreachZNSTemplate is the approved Zalo ZNS template a win-back
+	// outreach on Zalo goes as.
+	OutreachZNSTemplate string `env:"OUTREACH_ZNS_TEMPLATE"`
 }
 
 // DefaultTeamFromEnv is the default team as the environment describes it.

@@ -120,7 +120,36 @@ type partnerView struct {
 	Identities    []domain.Identity `json:"identities,omitempty"`
 	LastContactAt time.Time         `json:"lastContactAt,omitzero"`
 	LastChannel   domain.Channel    `json:"lastChannel,omitempty"`
+	// Purchases are those made through this partner (channel distributor,
+	// partnerId theirs), newest first; ActiveConversations how her open requests
+	// stand (status only: no text, no notes, no assignee).
+	Purchases         []partnerPurchase     `json:"purchases"`
+	OpenConversations []partnerConversation `json:"activeConversations"`
 }
+
+type partnerPurchase struct {
+	ID         string            `json:"id"`
+	Kind       string            `json:"kind"`
+	OccurredAt time.Time         `json:"occurredAt"`
+	Order      map[string]string `json:"order,omitempty"`
+}
+
+type partnerConversation struct {
+	ID            string                    `json:"id"`
+	Status        domain.ConversationStatus `json:"status"`
+	Priority      domain.Priority           `json:"priority"`
+	OpenedAt      time.Time                 `json:"openedAt"`
+	LastMessageAt time.Time                 `json:"lastMessageAt,omitzero"`
+}
+
+// PartnerStore reads what a partner's view adds (*store.Store).
+type PartnerStore interface {
+	TouchpointsOfKind(ctx context.Context, customerID string, kinds ...domain.TouchpointKind) ([]domain.Touchpoint, error)
+}
+
+// partnerOrderFields are the purchase metadata a partner sees: the order,
+// not who recorded it or how.
+var partnerOrderFields = []string{"orderId", "amount", "currency", "channel", "partnerId", "status"}
 
 const partnerTagPrefix = "partner:"
 
@@ -137,7 +166,7 @@ func (a *API) getCustomer(ctx context.Context, c *call) (reply, error) {
 		return reply{}, err
 	}
 	if c.who.partner() {
-		return a.partnerCustomer(c, cu)
+		return a.partnerCustomer(ctx, c, cu)
 	}
 	view := customerContext{Customer: cu, RecentTouchpoints: []domain.Touchpoint{}, PossibleDuplicates: []duplicateView{}}
 	// The profile names what else to read; those reads are independent.
@@ -198,7 +227,7 @@ func (a *API) getCustomer(ctx context.Context, c *call) (reply, error) {
 	return r, nil
 }
 
-func (a *API) partnerCustomer(c *call, cu domain.Customer) (reply, error) {
+func (a *API) partnerCustomer(ctx context.Context, c *call, cu domain.Customer) (reply, error) {
 	own := partnerTagPrefix + c.who.PartnerID
 	if !slices.Contains(cu.Tags, own) {
 		// Not found rather than forbidden: a partner must not learn which
@@ -215,6 +244,35 @@ func (a *API) partnerCustomer(c *call, cu domain.Customer) (reply, error) {
 	for _, id := range cu.Identities {
 		if id.Kind == domain.KindPhone || id.Kind == domain.KindEmail {
 			v.Identities = append(v.Identities, domain.Identity{Kind: id.Kind, Value: id.MaskedValue()})
+		}
+	}
+	v.Purchases, v.OpenConversations = []partnerPurchase{}, []partnerConversation{}
+	if ps, ok := a.Store.(PartnerStore); ok {
+		tps, err := ps.TouchpointsOfKind(ctx, cu.ID, domain.KindPurchase, domain.KindRefund)
+		if err != nil {
+			return reply{}, err
+		}
+		for _, tp := range tps {
+			if tp.Metadata["channel"] != "distributor" || tp.Metadata["partnerId"] != c.who.PartnerID {
+				continue
+			}
+			p := partnerPurchase{ID: tp.ID, Kind: string(tp.Kind), OccurredAt: tp.OccurredAt, Order: map[string]string{}}
+			for _, f := range partnerOrderFields {
+				if val, ok := tp.Metadata[f]; ok {
+					p.Order[f] = val
+				}
+			}
+			v.Purchases = append(v.Purchases, p)
+		}
+	}
+	if cu.OpenConversationID != "" {
+		conv, err := a.Store.GetConversation(ctx, cu.OpenConversationID)
+		switch {
+		case err == nil && !conv.Closed():
+			v.OpenConversations = append(v.OpenConversations, partnerConversation{ID: conv.ID, Status: conv.Status,
+				Priority: conv.Priority, OpenedAt: conv.OpenedAt, LastMessageAt: conv.LastMessageAt})
+		case err != nil && domain.ErrorCode(err) != domain.CodeNotFound:
+			return reply{}, err
 		}
 	}
 	return ok(v), nil

@@ -143,8 +143,13 @@ func (p *Presigner) PresignDownload(ctx context.Context, key, filename string, t
 	if p.bucket == "" {
 		return "", time.Time{}, errors.New("attachments: no bucket configured")
 	}
-	req, err := p.client.PresignGetObject(ctx, &s3.GetObjectInput{
-		Bucket:                     aws.String(p.bucket),
+	return presignGet(ctx, p.client, p.bucket, key, filename, ttl)
+}
+
+// presignGet signs a GET of bucket/key that downloads as filename.
+func presignGet(ctx context.Context, pc *s3.PresignClient, bucket, key, filename string, ttl time.Duration) (string, time.Time, error) {
+	req, err := pc.PresignGetObject(ctx, &s3.GetObjectInput{
+		Bucket:                     aws.String(bucket),
 		Key:                        aws.String(key),
 		ResponseContentDisposition: aws.String(Disposition(filename, "")),
 		ResponseContentType:        aws.String(ContentType),
@@ -176,4 +181,29 @@ func Expiry(link string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("attachments: presigned URL without a valid X-Amz-Expires %q", q.Get("X-Amz-Expires"))
 	}
 	return signed.Add(time.Duration(secs) * time.Second), nil
+}
+
+// Objects signs GET links to, and deletes, objects of the buckets its
+// caller names (the agent API names only its stage's own: the data-rights
+// export and erasure).
+type Objects struct {
+	client  *s3.Client
+	presign *s3.PresignClient
+}
+
+// NewObjects works with client's credentials.
+func NewObjects(client *s3.Client) *Objects {
+	return &Objects{client: client, presign: s3.NewPresignClient(client)}
+}
+
+// PresignGet signs a download of bucket/key as filename for ttl.
+func (o *Objects) PresignGet(ctx context.Context, bucket, key, filename string, ttl time.Duration) (string, time.Time, error) {
+	return presignGet(ctx, o.presign, bucket, key, filename, ttl)
+}
+
+// Delete removes bucket/key; a key already gone is no error (S3 answers a
+// delete of a missing key with success).
+func (o *Objects) Delete(ctx context.Context, bucket, key string) error {
+	_, err := o.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	return err
 }

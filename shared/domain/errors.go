@@ -15,6 +15,7 @@ const (
 	CodeForbidden     Code = "forbidden"           // bad signature, wrong role: 403
 	CodeNotFound      Code = "not_found"           // 404
 	CodeConflict      Code = "conflict"            // state does not allow it: 409
+	CodeOptedOut      Code = "opted_out"           // the customer opted out of proactive messages on the channel: 409
 	CodeStale         Code = "precondition_failed" // optimistic version mismatch: 412
 	CodeTooLarge      Code = "too_large"           // above a size budget: 413
 	CodeUnprocessable Code = "unprocessable"       // well-formed but not allowed for this target: 422

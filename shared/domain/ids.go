@@ -1,6 +1,12 @@
 package domain
 
-import "github.com/oklog/ulid/v2"
+import (
+	"bytes"
+	"crypto/sha256"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
 
 // ID prefixes make ids self-describing and let the API reject a malformed id early.
 const (
@@ -16,4 +22,18 @@ func ValidID(prefix, id string) bool {
 	}
 	_, err := ulid.ParseStrict(id[len(prefix):])
 	return err == nil
+}
+
+// DerivedID is a prefixed ULID whose time part is t and whose random part
+// is derived from key: the same (t, key) always gives the same id, so a
+// record caused by an event (an opt-out caused by a message) is written
+// once however often the event is handled.
+func DerivedID(prefix string, t time.Time, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	id, err := ulid.New(ulid.Timestamp(t), bytes.NewReader(sum[:]))
+	if err != nil {
+		// Only a time beyond the year 10889 fails.
+		id = ulid.ULID{}
+	}
+	return prefix + id.String()
 }

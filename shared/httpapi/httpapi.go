@@ -24,7 +24,7 @@ func Status(code domain.Code) int {
 		return http.StatusForbidden
 	case domain.CodeNotFound:
 		return http.StatusNotFound
-	case domain.CodeConflict:
+	case domain.CodeConflict, domain.CodeOptedOut:
 		return http.StatusConflict
 	case domain.CodeStale:
 		return http.StatusPreconditionFailed

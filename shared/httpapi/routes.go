@@ -97,6 +97,13 @@ var agentRoutes = []Route{
 	{Method: "POST", Path: "/customers/{id}/purchases"},
 	{Method: "POST", Path: "/customers/{id}/purchases/{orderId}/refund"},
 	{Method: "POST", Path: "/tiers/recompute"},
+	// Win-back and data rights (issue 16, items 4 and 7).
+	{Method: "GET", Path: "/winback"},
+	{Method: "POST", Path: "/winback/run"},
+	{Method: "POST", Path: "/winback/{id}/outreach"},
+	{Method: "POST", Path: "/winback/{id}/dismiss"},
+	{Method: "GET", Path: "/customers/{id}/export"},
+	{Method: "POST", Path: "/customers/{id}/erase"},
 }
 
 // Routes returns every route, sorted by path then method.

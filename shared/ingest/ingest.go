@@ -62,6 +62,14 @@ type Profiles interface {
 	Suggest(ctx context.Context, a, b string, reasons []string) error
 }
 
+// Aftercare is work a stored message may call for (an opt-out keyword,
+// shared/consent; an identity erased before, shared/rights). Ingest runs
+// each after recording a message from a proven sender, a redelivery
+// included, so each must be safe to repeat.
+type Aftercare interface {
+	AfterInbound(ctx context.Context, res store.InboundResult, from domain.Identity) error
+}
+
 // Service is the ingest pipeline. All fields are required except Surveys,
 // Merger and Log.
 type Service struct {
@@ -76,7 +84,9 @@ type Service struct {
 	Normalizer domain.Normalizer
 	Scorer     *urgency.Scorer
 	Surveys    Surveys
-	Log        *slog.Logger
+	// Aftercare runs after each stored message from a proven sender.
+	Aftercare []Aftercare
+	Log       *slog.Logger
 }
 
 // Outcome is what Ingest did with one inbound event.
@@ -153,6 +163,13 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 	if s.Profiles != nil && len(res.PossibleDuplicates) > 0 && !res.Duplicate {
 		if err := s.sameName(ctx, res, rec.ProfileName); err != nil {
 			return Outcome{}, err
+		}
+	}
+	if trustedFrom && res.Touchpoint.Kind != domain.KindStatus {
+		for _, ac := range s.Aftercare {
+			if err := ac.AfterInbound(ctx, res, from); err != nil {
+				return Outcome{}, err
+			}
 		}
 	}
 	tp := res.Touchpoint

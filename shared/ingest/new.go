@@ -3,7 +3,9 @@ package ingest
 import (
 	"log/slog"
 
+	"github.com/concierge-cx/concierge/shared/consent"
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/rights"
 	"github.com/concierge-cx/concierge/shared/urgency"
 )
 
@@ -33,4 +35,21 @@ func New(st Storage, jobs Publisher, phoneRegion string, log *slog.Logger) (*Ser
 		Scorer:     scorer,
 		Log:        log,
 	}, nil
+}
+
+// AftercareStore is what the standard aftercare needs (*store.Store).
+type AftercareStore interface {
+	consent.Store
+	rights.Store
+}
+
+// StandardAftercare is what every inbound function runs after a message is
+// stored: an opt-out keyword (the built-in ones and extra, OPT_OUT_KEYWORDS)
+// opts the sender out on the channel, and a new customer whose identity was
+// erased before gets a note saying so.
+func StandardAftercare(st AftercareStore, extraKeywords []string, log *slog.Logger) []Aftercare {
+	return []Aftercare{
+		&consent.Watcher{Store: st, Keywords: consent.NewKeywords(extraKeywords...), Log: log},
+		&rights.Returning{Store: st, Log: log},
+	}
 }

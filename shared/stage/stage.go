@@ -26,6 +26,13 @@ type Settings struct {
 	// TimeZone is the business's zone: due times in notifications and the
 	// default team's business hours.
 	TimeZone string `env:"TIME_ZONE" default:"Asia/Ho_Chi_Minh"`
+	// OptOutKeywords are words that, sent alone, opt a customer out of
+	// proactive messages on the channel, besides the built-in STOP, HỦY,
+	// "huy dang ky", "ngừng nhận tin" (shared/consent).
+	OptOutKeywords []string `env:"OPT_OUT_KEYWORDS"`
+	// WinbackSingleOrderDays is when a valuable customer who bought once
+	// counts as lapsed (shared/winback).
+	WinbackSingleOrderDays int `env:"WINBACK_SINGLE_ORDER_DAYS" default:"90"`
 }
 
 // Defaults are the settings when nothing is set, read from the tags above

@@ -180,13 +180,20 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 		}
 		writes = append(writes, s.putNew(item))
 	}
+	atAV, err := attributevalue.Marshal(at)
+	if err != nil {
+		return FeedbackResult{}, false, err
+	}
 	profileAt := len(writes)
 	writes = append(writes, types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.table, Key: profileKey(customerID),
-		UpdateExpression:    aws.String("ADD satisfactionSum :s, satisfactionCount :one"),
+		// The latest score and its time feed the win-back list (a 1 or 2
+		// since her last purchase lists her).
+		UpdateExpression:    aws.String("ADD satisfactionSum :s, satisfactionCount :one SET lastSatisfactionScore = :s, lastSatisfactionAt = :at"),
 		ConditionExpression: aws.String("attribute_exists(" + table.PK + ") AND attribute_not_exists(mergedInto)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":s": &types.AttributeValueMemberN{Value: strconv.Itoa(in.Score)}, ":one": &types.AttributeValueMemberN{Value: "1"},
+			":at": atAV,
 		},
 	}})
 	fm, err := s.feedbackMetricWrite(FeedbackMetric{TouchpointID: tp.ID, ConversationID: req.ConversationID, Score: in.Score, Channel: ch, Priority: req.Priority, At: at})

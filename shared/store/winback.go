@@ -1,0 +1,377 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/store/table"
+)
+
+// Win-back keys. The daily job writes one partition per day (WB#<day>): an
+// entry per lapsing customer and a run marker, so GET /winback reads one
+// partition, never the customers. A customer's own decision about the list
+// (dismissed, outreach sent) lives in her partition (C#<id>/W), so it
+// survives the next day's run and goes with her on erasure. Entries hold ids
+// and figures only, no name or address.
+const (
+	pfxWinback     = "WB#"
+	skWinbackRun   = "RUN"
+	pfxWinbackItem = "C#"
+	skWinbackState = "W"
+	typeWinback    = "winback"
+	typeWinState   = "winback_state"
+	winbackDay     = "2006-01-02"
+	// winbackKeep is how long a day's list stays (TTL): long enough to
+	// look back a few weeks, short enough that the table stays small.
+	winbackKeep = 35 * 24 * time.Hour
+)
+
+// WinbackEntry is one lapsing customer on a day's list.
+type WinbackEntry struct {
+	CustomerID string `json:"customerId" dynamodbav:"customerId"`
+	// Reason is "lapsed" (value tier, past twice her usual gap) or
+	// "unhappy" (a score of 1 or 2 since her last purchase).
+	Reason                string    `json:"reason" dynamodbav:"reason"`
+	Tier                  string    `json:"tier,omitempty" dynamodbav:"tier,omitempty"`
+	ValueAtRisk           int64     `json:"valueAtRisk" dynamodbav:"valueAtRisk"`
+	LastPurchaseAt        time.Time `json:"lastPurchaseAt,omitzero" dynamodbav:"lastPurchaseAt,omitempty"`
+	LastSatisfactionScore int       `json:"lastSatisfactionScore,omitempty" dynamodbav:"lastSatisfactionScore,omitempty"`
+	LastSatisfactionAt    time.Time `json:"lastSatisfactionAt,omitzero" dynamodbav:"lastSatisfactionAt,omitempty"`
+	LastConversationID    string    `json:"lastConversationId,omitempty" dynamodbav:"lastConversationId,omitempty"`
+	LastConversationAt    time.Time `json:"lastConversationAt,omitzero" dynamodbav:"lastConversationAt,omitempty"`
+	ListedAt              time.Time `json:"listedAt" dynamodbav:"listedAt"`
+}
+
+// WinbackState is what staff did about a customer on the list. Basis is her
+// last purchase when they did it: a new purchase starts a new cycle.
+type WinbackState struct {
+	CustomerID     string    `dynamodbav:"customerId"`
+	Basis          time.Time `dynamodbav:"basis,omitempty"`
+	DismissedAt    time.Time `dynamodbav:"dismissedAt,omitempty"`
+	DismissedBy    string    `dynamodbav:"dismissedBy,omitempty"`
+	DismissReason  string    `dynamodbav:"dismissReason,omitempty"`
+	OutreachAt     time.Time `dynamodbav:"outreachAt,omitempty"`
+	OutreachBy     string    `dynamodbav:"outreachBy,omitempty"`
+	OutreachConvID string    `dynamodbav:"outreachConversationId,omitempty"`
+}
+
+// Dismissed says the state takes the customer off the list for the cycle
+// that began with her purchase at basis.
+func (w WinbackState) Dismissed(basis time.Time) bool {
+	return !w.DismissedAt.IsZero() && w.Basis.Equal(basis)
+}
+
+func winbackPK(day time.Time) string { return pfxWinback + day.UTC().Format(winbackDay) }
+
+// winbackCandidateAttrs are what the job reads of a profile.
+var winbackCandidateAttrs = []string{"customerId", "tier", "lifetimeValue", "orderCount", "lastPurchaseAt",
+	"medianPurchaseGapDays", "lastSatisfactionScore", "lastSatisfactionAt", "openConversationId", "lastContactAt"}
+
+// WinbackCandidates calls visit with every profile that could be on the
+// list: a vip or valued customer, or one whose last score was 1 or 2. It is
+// the daily job's read, once a day, never a request's: a filtered,
+// projected Scan of the table (a sparse index of purchasers, once the value
+// tiers keep one, narrows it to the customers who bought).
+func (s *Store) WinbackCandidates(ctx context.Context, visit func([]domain.Customer) error) error {
+	names := map[string]string{"#type": "type", "#sk": table.SK}
+	proj := ""
+	for i, a := range winbackCandidateAttrs {
+		n := "#a" + strconv.Itoa(i)
+		names[n] = a
+		if i > 0 {
+			proj += ","
+		}
+		proj += n
+	}
+	in := &dynamodb.ScanInput{
+		TableName: &s.table,
+		FilterExpression: aws.String("#sk = :p AND #type = :customer AND attribute_not_exists(mergedInto) AND " +
+			"(tier IN (:vip, :valued) OR lastSatisfactionScore <= :two)"),
+		ProjectionExpression:     aws.String(proj),
+		ExpressionAttributeNames: names,
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":p": &types.AttributeValueMemberS{Value: skProfile}, ":customer": &types.AttributeValueMemberS{Value: typeCustomer},
+			":vip": &types.AttributeValueMemberS{Value: domain.TierVIP}, ":valued": &types.AttributeValueMemberS{Value: domain.TierValued},
+			":two": &types.AttributeValueMemberN{Value: "2"},
+		},
+	}
+	p := dynamodb.NewScanPaginator(s.db, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return unavailable(err, "scan win-back candidates")
+		}
+		var list []domain.Customer
+		if err := attributevalue.UnmarshalListOfMaps(out.Items, &list); err != nil {
+			return unavailable(err, "decode win-back candidates")
+		}
+		if len(list) == 0 {
+			continue
+		}
+		if err := visit(list); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WinbackStates reads the staff decisions of the named customers.
+func (s *Store) WinbackStates(ctx context.Context, ids []string) (map[string]WinbackState, error) {
+	out := map[string]WinbackState{}
+	for len(ids) > 0 {
+		n := min(100, len(ids))
+		var keys []map[string]types.AttributeValue
+		for _, id := range ids[:n] {
+			keys = append(keys, key(customerPK(id), skWinbackState))
+		}
+		ids = ids[n:]
+		items, err := s.batchGet(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			var w WinbackState
+			if err := attributevalue.UnmarshalMap(it, &w); err != nil {
+				return nil, unavailable(err, "decode win-back state")
+			}
+			out[w.CustomerID] = w
+		}
+	}
+	return out, nil
+}
+
+// LastConversation is the conversation of the customer's newest touchpoint
+// that has one, and when that touchpoint happened (one small Query).
+func (s *Store) LastConversation(ctx context.Context, customerID string) (string, time.Time, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :e)"),
+		FilterExpression:       aws.String("attribute_exists(conversationId)"),
+		ProjectionExpression:   aws.String("conversationId, occurredAt"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: customerPK(customerID)},
+			":e":  &types.AttributeValueMemberS{Value: pfxEvent},
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(20),
+	})
+	if err != nil {
+		return "", time.Time{}, unavailable(err, "read last conversation")
+	}
+	for _, it := range out.Items {
+		var t struct {
+			ConversationID string    `dynamodbav:"conversationId"`
+			OccurredAt     time.Time `dynamodbav:"occurredAt"`
+		}
+		if attributevalue.UnmarshalMap(it, &t) == nil && t.ConversationID != "" {
+			return t.ConversationID, t.OccurredAt, nil
+		}
+	}
+	return "", time.Time{}, nil
+}
+
+// SaveWinbackList writes a day's entries and then its run marker: a reader
+// sees a day only once it is whole. Writing the same day again overwrites
+// its entries (the job is idempotent).
+func (s *Store) SaveWinbackList(ctx context.Context, day time.Time, entries []WinbackEntry) error {
+	pk := winbackPK(day)
+	ttl := &types.AttributeValueMemberN{Value: itoa(day.Add(winbackKeep).Unix())}
+	var reqs []types.WriteRequest
+	for _, e := range entries {
+		item, err := attributevalue.MarshalMap(e)
+		if err != nil {
+			return err
+		}
+		addKeys(item, pk, pfxWinbackItem+e.CustomerID, typeWinback)
+		item[table.TTL] = ttl
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+	}
+	if err := s.batchWrite(ctx, reqs); err != nil {
+		return err
+	}
+	run := map[string]types.AttributeValue{
+		"count": &types.AttributeValueMemberN{Value: strconv.Itoa(len(entries))},
+		"ranAt": &types.AttributeValueMemberS{Value: s.Now().Format(sortTime)},
+	}
+	addKeys(run, pk, skWinbackRun, typeWinback)
+	run[table.TTL] = ttl
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: run})
+	return unavailable(err, "save win-back run")
+}
+
+// WinbackList reads the newest whole list (today's, else the latest of the
+// last few days) and its day; found is false when no run is recent.
+func (s *Store) WinbackList(ctx context.Context, now time.Time) (entries []WinbackEntry, day time.Time, found bool, err error) {
+	for back := 0; back < 3; back++ {
+		d := now.UTC().AddDate(0, 0, -back)
+		items, err := s.queryAll(ctx, winbackPK(d))
+		if err != nil {
+			return nil, d, false, err
+		}
+		ran := false
+		var list []WinbackEntry
+		for _, it := range items {
+			if str(it, table.SK) == skWinbackRun {
+				ran = true
+				continue
+			}
+			var e WinbackEntry
+			if err := attributevalue.UnmarshalMap(it, &e); err != nil {
+				return nil, d, false, unavailable(err, "decode win-back entry")
+			}
+			list = append(list, e)
+		}
+		if ran {
+			return list, d, true, nil
+		}
+	}
+	return nil, time.Time{}, false, nil
+}
+
+// WinbackEntry reads one customer's entry on the day's list.
+func (s *Store) WinbackEntry(ctx context.Context, day time.Time, customerID string) (WinbackEntry, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(winbackPK(day), pfxWinbackItem+customerID)})
+	if err != nil {
+		return WinbackEntry{}, unavailable(err, "read win-back entry")
+	}
+	if out.Item == nil {
+		return WinbackEntry{}, domain.Errorf(domain.CodeNotFound, "customer %s is not on the win-back list", customerID)
+	}
+	var e WinbackEntry
+	if err := attributevalue.UnmarshalMap(out.Item, &e); err != nil {
+		return e, unavailable(err, "decode win-back entry")
+	}
+	return e, nil
+}
+
+// queryAll reads a whole partition, in order.
+func (s *Store) queryAll(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	var out []map[string]types.AttributeValue
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, unavailable(err, "read partition")
+		}
+		out = append(out, page.Items...)
+	}
+	return out, nil
+}
+
+// DismissWinback takes the customer off the list until she buys again.
+func (s *Store) DismissWinback(ctx context.Context, customerID string, basis time.Time, by, reason string) error {
+	return s.setWinbackState(ctx, customerID, basis, "dismissedAt = :at, dismissedBy = :by, dismissReason = :r", by, reason, "")
+}
+
+// RecordWinbackOutreach notes the outreach sent in conversationID.
+func (s *Store) RecordWinbackOutreach(ctx context.Context, customerID string, basis time.Time, by, conversationID string) error {
+	return s.setWinbackState(ctx, customerID, basis, "outreachAt = :at, outreachBy = :by, outreachConversationId = :r", by, conversationID, "REMOVE dismissedAt, dismissedBy, dismissReason")
+}
+
+func (s *Store) setWinbackState(ctx context.Context, customerID string, basis time.Time, set, by, r, extra string) error {
+	at, err := attributevalue.Marshal(s.Now())
+	if err != nil {
+		return err
+	}
+	b, err := attributevalue.Marshal(basis)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      key(customerPK(customerID), skWinbackState),
+		UpdateExpression:         aws.String("SET customerId = :id, #type = :t, basis = :b, " + set + " " + extra),
+		ExpressionAttributeNames: map[string]string{"#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":id": &types.AttributeValueMemberS{Value: customerID}, ":t": &types.AttributeValueMemberS{Value: typeWinState},
+			":b": b, ":at": at, ":by": &types.AttributeValueMemberS{Value: by}, ":r": &types.AttributeValueMemberS{Value: r},
+		},
+	})
+	return unavailable(err, "save win-back state")
+}
+
+// CustomersByID reads the named profiles as stored (a merged-away one
+// carries mergedInto; a missing one is absent from the map).
+func (s *Store) CustomersByID(ctx context.Context, ids []string) (map[string]domain.Customer, error) {
+	out := map[string]domain.Customer{}
+	for len(ids) > 0 {
+		n := min(100, len(ids))
+		var keys []map[string]types.AttributeValue
+		seen := map[string]bool{}
+		for _, id := range ids[:n] {
+			if !seen[id] {
+				seen[id] = true
+				keys = append(keys, profileKey(id))
+			}
+		}
+		ids = ids[n:]
+		items, err := s.batchGet(ctx, keys)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			c, _, err := unmarshalCustomer(it)
+			if err != nil {
+				return nil, unavailable(err, "decode customer")
+			}
+			out[c.ID] = c
+		}
+	}
+	return out, nil
+}
+
+// TouchpointsOfKind reads a customer's touchpoints of the given kinds,
+// newest first (one Query of her timeline, filtered: the partner view's
+// purchases).
+func (s *Store) TouchpointsOfKind(ctx context.Context, customerID string, kinds ...domain.TouchpointKind) ([]domain.Touchpoint, error) {
+	if !domain.ValidID(domain.CustomerIDPrefix, customerID) {
+		return nil, domain.Errorf(domain.CodeInvalid, "malformed customer id")
+	}
+	vals := map[string]types.AttributeValue{
+		":pk": &types.AttributeValueMemberS{Value: customerPK(customerID)},
+		":e":  &types.AttributeValueMemberS{Value: pfxEvent},
+	}
+	in := ""
+	for i, k := range kinds {
+		n := ":k" + strconv.Itoa(i)
+		vals[n] = &types.AttributeValueMemberS{Value: string(k)}
+		if i > 0 {
+			in += ","
+		}
+		in += n
+	}
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :e)"),
+		FilterExpression:          aws.String("kind IN (" + in + ")"),
+		ExpressionAttributeValues: vals,
+		ScanIndexForward:          aws.Bool(false),
+	})
+	var out []domain.Touchpoint
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, unavailable(err, "read touchpoints")
+		}
+		for _, it := range page.Items {
+			tp, err := unmarshalTouchpoint(it)
+			if err != nil {
+				return nil, unavailable(err, "decode touchpoint")
+			}
+			out = append(out, tp)
+		}
+	}
+	return out, nil
+}
