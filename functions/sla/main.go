@@ -13,6 +13,8 @@ import (
 	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
 	"github.com/concierge-cx/concierge/shared/awsclient/sqsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/media"
 	"github.com/concierge-cx/concierge/shared/feedback"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/outbound"
@@ -54,6 +56,7 @@ func main() {
 		sw.Escalator = lanes
 		if cfg.RoutingQueueURL != "" {
 			sw.Lanes = lanes
+			sw.Effects[ingest.EffectMedia] = media.Republish(lanes)
 		}
 	}
 	lambda.Start(sw.HandleSchedule)

@@ -33,6 +33,11 @@ type SweeperConfig struct {
 type FunctionConfig struct {
 	SweeperConfig
 	QuietWindow time.Duration `env:"ACK_QUIET_WINDOW" default:"30m"`
+	// AttachmentsBucket receives the media customers send (shared/media);
+	// unset, media jobs are dropped and files stay references.
+	AttachmentsBucket string `env:"ATTACHMENTS_BUCKET"`
+	// MediaMaxBytes caps one downloaded file; a larger one stays a reference.
+	MediaMaxBytes int64 `env:"MEDIA_MAX_BYTES" default:"26214400"`
 }
 
 // Routing turns the environment into routing's Config.
