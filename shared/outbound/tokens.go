@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/channels"
@@ -80,7 +81,7 @@ func (a AuthAlarm) AuthFailed(provider string) {
 
 // IsAuthFailure says whether err is a provider refusing our credentials:
 // HTTP 401 or 403 (Telegram answers 401 Unauthorized to a wrong bot token,
-// core.telegram.org/bots/api#making-requests), or Meta's error code 190,
+// and 403 only to a user who blocked the bot), or Meta's error code 190,
 // OAuthException "access token has expired or is invalid"
 // (developers.facebook.com/docs/graph-api/guides/error-handling), which
 // Graph may send with HTTP 400.
@@ -89,10 +90,15 @@ func IsAuthFailure(provider string, err error) bool {
 	if !errors.As(err, &ce) {
 		return false
 	}
-	if ce.Status == 401 || ce.Status == 403 {
+	if ce.Status == 401 {
 		return true
 	}
-	return provider == ProviderMeta && ce.Code == "190"
+	if ce.Status == 403 {
+		// Telegram's 403 is a user who blocked the bot, not our token.
+		return provider != ProviderTelegram
+	}
+	// Meta's code may carry a subcode: "190/463" (expired), "190/460".
+	return provider == ProviderMeta && (ce.Code == "190" || strings.HasPrefix(ce.Code, "190/"))
 }
 
 func (r *Dispatcher) noteAuth(provider string, err error) {
