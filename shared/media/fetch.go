@@ -277,9 +277,9 @@ func (p *Providers) getJSON(ctx context.Context, provider, endpoint string, h ht
 	return nil
 }
 
-// get opens endpoint. A non-2xx answer is an *Error: 4xx but 408 and 429
-// is permanent (the reference is gone or not ours); 401/403 is also an
-// authorization failure.
+// get opens endpoint. A non-2xx answer is an *Error: 4xx but 401, 403,
+// 408 and 429 is permanent (the reference is gone or not ours); 401/403 is
+// an authorization failure.
 func (p *Providers) get(ctx context.Context, provider, endpoint string, h http.Header, declared int64) (Body, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
@@ -300,8 +300,11 @@ func (p *Providers) get(ctx context.Context, provider, endpoint string, h http.H
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		resp.Body.Close()
 		s := resp.StatusCode
-		return Body{}, &Error{Provider: provider, Status: s, Auth: s == 401 || s == 403,
-			Permanent: s >= 400 && s < 500 && s != 408 && s != 429, Message: http.StatusText(s)}
+		auth := s == 401 || s == 403
+		// Refused credentials are retried: the alarm fires and someone
+		// fixes the token while the lane still holds the job.
+		return Body{}, &Error{Provider: provider, Status: s, Auth: auth,
+			Permanent: s >= 400 && s < 500 && s != 408 && s != 429 && !auth, Message: http.StatusText(s)}
 	}
 	size := resp.ContentLength
 	if size < 0 {
