@@ -28,9 +28,16 @@ func (r *Dispatcher) zaloAccessToken(ctx context.Context) (string, error) {
 		return r.cfg.ZaloOAAccessToken, nil
 	}
 	tok, err := r.zaloToken.AccessToken(ctx)
-	if err != nil || tok == "" {
+	if err != nil {
 		// The store of the token is unreachable: a retry may find it.
 		return "", &channels.Error{Provider: ProviderZalo, Temporary: true, Message: "the Zalo OA access token cannot be read", Err: err}
+	}
+	if tok == "" {
+		// No pair stored yet: the static token, if any, still works.
+		tok = r.cfg.ZaloOAAccessToken
+	}
+	if tok == "" {
+		return "", &channels.Error{Provider: ProviderZalo, Message: "no Zalo OA access token: store the OA's token pair (see README, Zalo tokens)"}
 	}
 	return tok, nil
 }

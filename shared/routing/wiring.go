@@ -10,6 +10,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/teams"
+	"github.com/concierge-cx/concierge/shared/tokens"
 )
 
 // SweeperConfig is the SLA sweeper's environment. Its channel senders
@@ -26,6 +27,8 @@ type SweeperConfig struct {
 	SLAPolicy string `env:"SLA_POLICY"`
 	Notify    notify.Config
 	Send      outbound.Config
+	// ZaloTokens: where Zalo sends read the renewed OA access token.
+	ZaloTokens tokens.Config
 }
 
 // FunctionConfig is the router's environment: the sweeper's (with the
