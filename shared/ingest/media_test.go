@@ -26,7 +26,10 @@ func (r *recorder) RecordInbound(_ context.Context, in store.Inbound) (store.Inb
 func (r *recorder) UpdateDeliveryStatus(context.Context, domain.StatusUpdate) (domain.Touchpoint, bool, error) {
 	return domain.Touchpoint{}, false, nil
 }
-func (r *recorder) Owe(_ context.Context, e store.OwedEffect) error { r.owed = append(r.owed, e); return nil }
+func (r *recorder) Owe(_ context.Context, e store.OwedEffect) error {
+	r.owed = append(r.owed, e)
+	return nil
+}
 func (r *recorder) TouchFollowUp(context.Context, store.FollowUp) (bool, error) {
 	return false, nil
 }
