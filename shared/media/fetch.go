@@ -181,8 +181,10 @@ func (p *Providers) Open(ctx context.Context, provider string, a domain.Attachme
 	h := http.Header{}
 	switch provider {
 	case outbound.ProviderTwilio:
-		// Only our own account's media, with our credentials.
-		if p.cfg.TwilioAccountSID == "" || !strings.HasPrefix(u.Path, "/2010-04-01/Accounts/"+p.cfg.TwilioAccountSID+"/") {
+		// Only our own account's media on the API host we send through,
+		// with our credentials (the CDN it redirects to is allow-listed).
+		base, _ := url.Parse(p.cfg.TwilioAPIBase)
+		if base == nil || u.Host != base.Host || p.cfg.TwilioAccountSID == "" || !strings.HasPrefix(u.Path, "/2010-04-01/Accounts/"+p.cfg.TwilioAccountSID+"/") {
 			return Body{}, &Error{Provider: provider, Permanent: true, Message: "the media URL is not of this Twilio account"}
 		}
 		h.Set("Authorization", basicAuth(p.cfg.TwilioAccountSID, p.cfg.TwilioAuthToken))

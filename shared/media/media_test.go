@@ -82,6 +82,7 @@ func TestAPayloadURLOffTheProvidersHostsIsNeverFetched(t *testing.T) {
 		{"zalo", "https://169.254.169.254/latest/meta-data/"},
 		{"vonage", "https://api-us.nexmo.com/v1/messages"},                                     // not a media path
 		{"twilio", "https://api.twilio.com/2010-04-01/Accounts/AC9999/Messages/MM1/Media/ME1"}, // another account
+		{"twilio", "https://media.twiliocdn.com/2010-04-01/Accounts/AC0001/x"},                 // not the API host
 		{"webchat", "https://example.com/x.png"},
 	} {
 		_, err := p.Open(context.Background(), c.provider, domain.Attachment{URL: c.url})
