@@ -74,27 +74,26 @@ type Stack struct {
 
 // builder carries the shared resources while the stack is assembled.
 type builder struct {
-	stack    awscdk.Stack
-	cfg      Config
-	table    awsdynamodb.Table
-	lanes    map[string]awssqs.Queue // by queue.Lane.EnvVar
-	laneDLQs map[string]awssqs.Queue
-	attach   awss3.Bucket
-	asyncDLQ awssqs.Queue
-	mail     awss3.Bucket
-	secret   awssecretsmanager.Secret
-	// zaloTokens holds the Zalo OA token pair (tokens.go).
-	zaloTokens awssecretsmanager.Secret
-	api        awsapigatewayv2.HttpApi
-	publicURL  *string
-	topic      awssns.Topic
-	fns        map[string]awslambda.Function
-	open       map[string]awsapigatewayv2.HttpRoute // routes without the JWT authorizer, by path
-	pool       awscognito.UserPool
-	client     awscognito.UserPoolClient
-	console    *consoleHosting
-	problems   []string
-	notes      []string
+	stack     awscdk.Stack
+	cfg       Config
+	table     awsdynamodb.Table
+	lanes     map[string]awssqs.Queue // by queue.Lane.EnvVar
+	laneDLQs  map[string]awssqs.Queue
+	attach    awss3.Bucket
+	asyncDLQ  awssqs.Queue
+	mail      awss3.Bucket
+	secret    awssecretsmanager.Secret
+	api       awsapigatewayv2.HttpApi
+	publicURL *string
+	topic     awssns.Topic
+	fns       map[string]awslambda.Function
+	open      map[string]awsapigatewayv2.HttpRoute // routes without the JWT authorizer, by path
+	pool      awscognito.UserPool
+	client    awscognito.UserPoolClient
+	console   *consoleHosting
+	problems  []string
+	notes     []string
+	zaloTok   awssecretsmanager.Secret // the Zalo OA token pair (tokens.go)
 }
 
 var stageName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,20}$`)

@@ -498,7 +498,7 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 	}
 	tableID := *synthStack.GetLogicalId(synthStack.b.table.Node().DefaultChild().(awscdk.CfnElement))
-	zaloTokensID := *synthStack.GetLogicalId(synthStack.b.zaloTokens.Node().DefaultChild().(awscdk.CfnElement))
+	zaloTokensID := *synthStack.GetLogicalId(synthStack.b.zaloTok.Node().DefaultChild().(awscdk.CfnElement))
 	indexSuffixes := map[string]bool{}
 	for _, ix := range table.Table().Indexes {
 		indexSuffixes["/index/"+ix.Name] = true

@@ -24,8 +24,8 @@ const TokensFunction = "tokens"
 // daily, and nothing else may write anything. An operator stores the first
 // pair after authorizing the OA (README, "Zalo tokens").
 func (b *builder) zaloTokenSecret(f Function, role awsiam.Role) *string {
-	if b.zaloTokens == nil {
-		b.zaloTokens = awssecretsmanager.NewSecret(b.stack, jsii.String("ZaloTokens"), &awssecretsmanager.SecretProps{
+	if b.zaloTok == nil {
+		b.zaloTok = awssecretsmanager.NewSecret(b.stack, jsii.String("ZaloTokens"), &awssecretsmanager.SecretProps{
 			Description:   jsii.String("Concierge " + b.cfg.Stage + ": the Zalo OA access and refresh tokens, renewed by the tokens function"),
 			RemovalPolicy: b.removal(),
 		})
@@ -35,9 +35,9 @@ func (b *builder) zaloTokenSecret(f Function, role awsiam.Role) *string {
 		actions = append(actions, "secretsmanager:PutSecretValue")
 	}
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings(actions...), Resources: &[]*string{b.zaloTokens.SecretArn()},
+		Actions: jsii.Strings(actions...), Resources: &[]*string{b.zaloTok.SecretArn()},
 	}))
-	return b.zaloTokens.SecretArn()
+	return b.zaloTok.SecretArn()
 }
 
 // AuthAlarmProviders are the providers whose refusals of our token raise
