@@ -21,7 +21,9 @@
 // {"access_token", "refresh_token", "expires_in"} (expires_in in seconds,
 // sent as a string) or {"error": <negative code>, "error_name",
 // "error_description"}. Access token: 25 hours; refresh token: 3 months,
-// single use.
+// single use ("Refresh token chỉ có thể sử dụng 1 lần. Và có hiệu lực 3
+// tháng", hexasync.vn/zalo-oa-api-huong-dan-cach-lay-access-token-tu-refresh-token,
+// which walks through the same request).
 package tokens
 
 import (
