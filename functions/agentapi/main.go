@@ -36,7 +36,7 @@ func main() {
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName)
-	dispatcher := outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log))
+	dispatcher := outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log), cfg.ZaloTokens.SenderOption(awsCfg))
 	out := routing.ChannelSender{Router: dispatcher}
 	n, err := notify.ForStage(cfg.Notify, cfg.API.Settings, log)
 	if err != nil {

@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/concierge-cx/concierge/shared/awsclient/ddbclient"
+	"github.com/concierge-cx/concierge/shared/awsclient/s3client"
 	"github.com/concierge-cx/concierge/shared/boot"
+	"github.com/concierge-cx/concierge/shared/media"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/routing"
@@ -37,10 +39,17 @@ func main() {
 	r := &routing.Router{
 		Store:    st,
 		Teams:    resolver,
-		Sender:   routing.ChannelSender{Router: outbound.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, outbound.SESClient(awsCfg), outbound.WithLogger(log))},
+		Sender:   routing.ChannelSender{Router: outbound.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, outbound.SESClient(awsCfg), outbound.WithLogger(log), cfg.ZaloTokens.SenderOption(awsCfg))},
 		Notifier: routing.WebhookNotifier{Notifier: notes},
 		Config:   rcfg,
 		Log:      log,
+	}
+	if cfg.AttachmentsBucket != "" {
+		r.Media = &media.Downloader{
+			Store: st, S3: s3client.New(awsCfg), Bucket: cfg.AttachmentsBucket, MaxBytes: cfg.MediaMaxBytes,
+			Fetch: media.New(cfg.Send, &http.Client{Timeout: 20 * time.Second}),
+			Auth:  outbound.AuthAlarm{}, Log: log,
+		}
 	}
 	lambda.Start(r.HandleSQS)
 }

@@ -16,7 +16,9 @@ import (
 	"github.com/concierge-cx/concierge/shared/awsclient/sqsclient"
 	"github.com/concierge-cx/concierge/shared/boot"
 	"github.com/concierge-cx/concierge/shared/feedback"
+	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/loyalty"
+	"github.com/concierge-cx/concierge/shared/media"
 	"github.com/concierge-cx/concierge/shared/notify"
 	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/queue"
@@ -38,7 +40,7 @@ func main() {
 		boot.Fail(log, "DEFAULT_TEAM", err)
 	}
 	surveys := &feedback.Surveys{Store: st, Log: log,
-		Sender: routing.ChannelSender{Router: outbound.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, outbound.SESClient(awsCfg), outbound.WithLogger(log))}}
+		Sender: routing.ChannelSender{Router: outbound.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, outbound.SESClient(awsCfg), outbound.WithLogger(log), cfg.ZaloTokens.SenderOption(awsCfg))}}
 	notes, err := notify.ForStage(cfg.Notify, cfg.Settings, log)
 	if err != nil {
 		boot.Fail(log, "notify config", err)
@@ -58,6 +60,7 @@ func main() {
 		sw.Escalator = lanes
 		if cfg.RoutingQueueURL != "" {
 			sw.Lanes = lanes
+			sw.Effects[ingest.EffectMedia] = media.Republish(lanes)
 		}
 	}
 	rates, err := cfg.Loyalty.Rates()

@@ -28,12 +28,15 @@ func main() {
 	var cfg webhook.Config
 	awsCfg, log := boot.Start(context.Background(), "webhooks", &cfg)
 	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
-	svc, err := ingest.New(st, queue.Publisher{Client: sqsclient.New(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
+	lanes := queue.Publisher{Client: sqsclient.New(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
+	svc, err := ingest.New(st, lanes, cfg.DefaultPhoneRegion, log)
 	if err != nil {
 		boot.Fail(log, "urgency config", err)
 	}
 	// Opt-out keywords and returning erased identities (issue 16).
 	svc.Aftercare = ingest.StandardAftercare(st, cfg.OptOutKeywords, log)
+	// The router downloads the media of stored messages (shared/media).
+	svc.Media = lanes
 	// A bare "1"-"5" reply to a satisfaction survey is recorded as the score.
 	notes, err := notify.ForStage(cfg.Notify, cfg.Settings, log)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sla"
+	"github.com/concierge-cx/concierge/shared/tokens"
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
@@ -91,6 +92,8 @@ func Functions() []Function {
 			Name: queue.Urgent.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
 			Timeout: queue.RouterTimeout, MemoryMB: 256, Table: TableWrite,
 			MaxConcurrency: 5,
+			// Media customers send is downloaded into the attachments bucket (shared/media).
+			WritesAttachments: true,
 		},
 		{
 			Name: queue.Normal.Deployment, Binary: "router", Config: &routing.FunctionConfig{},
@@ -98,6 +101,7 @@ func Functions() []Function {
 			// Batches wait in the queue instead of crowding the table and the
 			// providers' rate limits.
 			MaxConcurrency: 2, ReservedConcurrency: 5,
+			WritesAttachments: true,
 		},
 		{
 			Name: "sla", Config: &routing.SweeperConfig{},
@@ -129,6 +133,12 @@ func Functions() []Function {
 			Table:               TableWrite,
 			ReceivesMail:        true,
 			WritesAttachments:   true,
+		},
+		{
+			// The Zalo OA token renewal (shared/tokens), every 15 minutes;
+			// a lease item in the table keeps runs from overlapping.
+			Name: TokensFunction, Config: &tokens.FunctionConfig{},
+			Timeout: tokens.FunctionTimeout, MemoryMB: 128, Table: TableWrite,
 		},
 	}
 }

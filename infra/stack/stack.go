@@ -93,6 +93,7 @@ type builder struct {
 	console   *consoleHosting
 	problems  []string
 	notes     []string
+	zaloTok   awssecretsmanager.Secret // the Zalo OA token pair (tokens.go)
 }
 
 var stageName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,20}$`)
@@ -148,6 +149,7 @@ func New(app constructs.Construct, cfg Config) (*Stack, error) {
 	b.buildEventRules(fns)
 	b.queueAlarms()
 	b.outageAlarms()
+	b.tokenAlarms()
 	b.outputs(fns)
 	if len(b.problems) > 0 {
 		return nil, fmt.Errorf("stack %s: %s", cfg.Stage, strings.Join(b.problems, "; "))
@@ -379,8 +381,9 @@ func (b *builder) buildBuckets(fns []Function) {
 	if slices.ContainsFunc(fns, func(f Function) bool { return f.ReceivesMail && reads(email.RawMail.EnvVar) }) {
 		b.mail = b.bucket("MailBucket", email.RawMailPrefix, b.cfg.MailRetentionDays)
 	}
-	// The attachments bucket exists when a deployed function fills it: a
-	// stage without email has no file to download and no empty bucket.
+	// The attachments bucket exists when a deployed function fills it: the
+	// email function's attachments and the routers' downloads of the media
+	// customers send on chat channels (shared/media).
 	if slices.ContainsFunc(fns, func(f Function) bool { return f.WritesAttachments && reads(email.Attachments.EnvVar) }) {
 		// Attachments are part of the customer's history and are kept.
 		b.attach = b.bucket("AttachmentsBucket", "", 0)
@@ -685,6 +688,8 @@ func (b *builder) bind(f Function, name string, role awsiam.Role) *string {
 			return nil
 		}
 		return jsii.String(strings.Join(b.cfg.Recipients, ","))
+	case ZaloTokenSecretEnv:
+		return b.zaloTokenSecret(f, role)
 	case email.RawMailPrefixEnv:
 		return jsii.String(email.RawMailPrefix)
 	case email.RawMail.EnvVar:

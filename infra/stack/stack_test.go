@@ -258,11 +258,11 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::SES::ReceiptRuleSet":                        1,
 		"AWS::SES::ReceiptRule":                           1,
 		"AWS::S3::Bucket":                                 4, // mail, attachments, console, console logs
-		"AWS::SecretsManager::Secret":                     1,
+		"AWS::SecretsManager::Secret":                     2, // provider secrets, Zalo tokens
 		"AWS::SNS::Topic":                                 1,
 		"AWS::SNS::Subscription":                          1,
 		"AWS::Events::Rule":                               schedules + connect,
-		"AWS::CloudWatch::Alarm":                          2*len(fns) + len(queue.Lanes()) + async + 1 + outageAlarms,
+		"AWS::CloudWatch::Alarm":                          2*len(fns) + len(queue.Lanes()) + async + 1 + outageAlarms + 2 + len(AuthAlarmProviders),
 		"AWS::Lambda::EventSourceMapping":                 consumedLanes(fns),
 		"AWS::ApiGatewayV2::Integration":                  routeFunctions(),
 		"AWS::KMS::Key":                                   0,
@@ -498,6 +498,7 @@ func TestLeastPrivilege(t *testing.T) {
 		}
 	}
 	tableID := *synthStack.GetLogicalId(synthStack.b.table.Node().DefaultChild().(awscdk.CfnElement))
+	zaloTokensID := *synthStack.GetLogicalId(synthStack.b.zaloTok.Node().DefaultChild().(awscdk.CfnElement))
 	indexSuffixes := map[string]bool{}
 	for _, ix := range table.Table().Indexes {
 		indexSuffixes["/index/"+ix.Name] = true
@@ -563,8 +564,16 @@ func TestLeastPrivilege(t *testing.T) {
 						t.Errorf("%s may %s on the attachments, which it should only read", f.Name, a)
 					}
 				case "secretsmanager":
-					if len(envconfig.Secrets(f.Config)) == 0 {
+					zalo := slices.Equal(targets, []string{zaloTokensID})
+					switch {
+					case zalo && !slices.Contains(names, ZaloTokenSecretEnv):
+						t.Errorf("%s may %s the Zalo tokens but does not read %s", f.Name, a, ZaloTokenSecretEnv)
+					case zalo && a != "secretsmanager:GetSecretValue" && !(a == "secretsmanager:PutSecretValue" && f.Name == TokensFunction):
+						t.Errorf("%s may %s the Zalo tokens, which only the tokens function writes", f.Name, a)
+					case !zalo && len(envconfig.Secrets(f.Config)) == 0:
 						t.Errorf("%s may read the secret but has no secret settings", f.Name)
+					case !zalo && a != "secretsmanager:GetSecretValue":
+						t.Errorf("%s may %s the provider secret, which functions only read", f.Name, a)
 					}
 				case "ses":
 					// Only the functions that send email (their config reads
@@ -804,7 +813,8 @@ func TestAlarms(t *testing.T) {
 		async = 1
 	}
 	want := map[string]int{"Errors": n, "Throttles": n, "ApproximateNumberOfMessagesVisible": len(queue.Lanes()) + async, "ApproximateAgeOfOldestMessage": 2,
-		"5xx rate": 1, "RoutingBatchItemFailures": 1, "ReadThrottleEvents": 1, "WriteThrottleEvents": 1}
+		"5xx rate": 1, "RoutingBatchItemFailures": 1, "ReadThrottleEvents": 1, "WriteThrottleEvents": 1,
+		"ZaloTokenRefreshFailures": 1, "ZaloTokenExpiringSoon": 1, "ProviderAuthFailures": len(AuthAlarmProviders)}
 	if fmt.Sprint(byMetric) != fmt.Sprint(want) {
 		t.Errorf("alarms by metric %v, want %v", byMetric, want)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/outbound"
 	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/teams"
+	"github.com/concierge-cx/concierge/shared/tokens"
 )
 
 // Config is the agentapi function's environment.
@@ -83,4 +84,6 @@ type FunctionConfig struct {
 	API    Config
 	Send   outbound.Config
 	Notify notify.Config
+	// ZaloTokens: where Zalo replies read the renewed OA access token.
+	ZaloTokens tokens.Config
 }

@@ -67,8 +67,16 @@ type Attachment struct {
 	ContentType string `json:"contentType,omitempty" dynamodbav:"contentType,omitempty"`
 	Size        int64  `json:"size,omitempty" dynamodbav:"size,omitempty"`
 	SHA256      string `json:"sha256,omitempty" dynamodbav:"sha256,omitempty"`
-	URL         string `json:"url,omitempty" dynamodbav:"url,omitempty"` // provider media URL or s3://bucket/key
+	URL         string `json:"url,omitempty" dynamodbav:"url,omitempty"` // provider media reference or URL, or s3://bucket/key
 	Inline      bool   `json:"inline,omitempty" dynamodbav:"inline,omitempty"`
+	// Download is where fetching a provider's media stands (shared/media):
+	// empty for a file stored with its message (email) or not yet tried,
+	// then stored, retrying, failed or reference (kept as a reference:
+	// too large or a type not taken). Note says why, for the agent.
+	Download string `json:"download,omitempty" dynamodbav:"download,omitempty"`
+	Note     string `json:"note,omitempty" dynamodbav:"note,omitempty"`
+	// Source is the provider's reference a stored file was downloaded from.
+	Source string `json:"source,omitempty" dynamodbav:"source,omitempty"`
 }
 
 // Customer is one person, whatever channels they use.

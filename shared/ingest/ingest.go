@@ -12,7 +12,9 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/jobs"
 	"github.com/concierge-cx/concierge/shared/language"
+	"github.com/concierge-cx/concierge/shared/media"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/textfold"
 	"github.com/concierge-cx/concierge/shared/urgency"
@@ -48,6 +50,12 @@ type SurveyAnswer struct {
 // it was stored as the customer's score and is no new request.
 type Surveys interface {
 	TryBareScore(ctx context.Context, a SurveyAnswer) (handled bool, err error)
+}
+
+// MediaPublisher sends a message's media download job (shared/media) to
+// its lane.
+type MediaPublisher interface {
+	PublishMedia(ctx context.Context, job jobs.Media) error
 }
 
 // Merger merges two customers (the store's idempotent, resumable merge).
@@ -86,7 +94,10 @@ type Service struct {
 	Surveys    Surveys
 	// Aftercare runs after each stored message from a proven sender.
 	Aftercare []Aftercare
-	Log       *slog.Logger
+	// Media, when set, gets a download job for each stored message that
+	// carries a provider's media reference.
+	Media MediaPublisher
+	Log   *slog.Logger
 }
 
 // Outcome is what Ingest did with one inbound event.
@@ -206,6 +217,7 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 			return Outcome{}, err
 		}
 	}
+	s.queueMedia(ctx, tp)
 	s.logger().Info("inbound recorded",
 		"provider", tp.Provider, "channel", tp.Channel, "kind", tp.Kind,
 		"customer", tp.CustomerID, "touchpoint", tp.ID, "conversation", tp.ConversationID,
@@ -236,6 +248,35 @@ func (s *Service) applyInPlace(ctx context.Context, res store.InboundResult, job
 	}
 	return done
 }
+
+// queueMedia asks for the touchpoint's media to be downloaded, after the
+// message is stored and its routing job sent. A redelivered message asks
+// again (the download is idempotent), so a job lost here is recovered by
+// the provider's retry; a failed publish is parked like a routing job
+// whose publish failed, for the SLA sweep to publish again, and never
+// fails the message.
+func (s *Service) queueMedia(ctx context.Context, tp domain.Touchpoint) {
+	if s.Media == nil || tp.ConversationID == "" || !media.AnyPending(tp.Attachments) {
+		return
+	}
+	job := jobs.Media{ConversationID: tp.ConversationID, CustomerID: tp.CustomerID, TouchpointID: tp.ID, Provider: tp.Provider, Channel: tp.Channel}
+	err := s.Media.PublishMedia(ctx, job)
+	if err == nil {
+		return
+	}
+	s.logger().Warn("media job not published; parked", "touchpoint", tp.ID, "error", err.Error())
+	payload, err := jobs.Encode(job)
+	if err == nil {
+		err = s.Store.Owe(ctx, store.OwedEffect{Kind: EffectMedia, ConversationID: tp.ConversationID, Event: tp.ID, Payload: payload})
+	}
+	if err != nil {
+		s.logger().Error("media job neither published nor parked", "touchpoint", tp.ID, "error", err.Error())
+	}
+}
+
+// EffectMedia is the owed effect of a media job whose publish failed: the
+// SLA function's sweep publishes it again.
+const EffectMedia = "media"
 
 // EffectRoute is the owed effect of a routing job whose publish failed: the
 // SLA function's sweep publishes it again (routing.Sweeper).

@@ -22,6 +22,7 @@ const (
 	TypeRouting    Type = ""           // an inbound message to route
 	TypeEscalation Type = "escalation" // a breached conversation to assign at once
 	TypeReroute    Type = "reroute"    // a conversation to assign again
+	TypeMedia      Type = "media"      // a message's media to download (shared/media)
 )
 
 // Routing is the routing job for one inbound touchpoint. The router applies
@@ -80,12 +81,25 @@ type Reroute struct {
 	Reason         string          `json:"reason,omitempty"`
 }
 
-// Job is any of the three, as a lane carries it.
+// Media asks for the files of a stored inbound message to be downloaded
+// from its provider into the attachments bucket. It follows the message's
+// write and never holds it up: it travels on the normal lane, and the
+// download is idempotent (a file already stored is not fetched again).
+type Media struct {
+	ConversationID string         `json:"conversationId"`
+	CustomerID     string         `json:"customerId"`
+	TouchpointID   string         `json:"touchpointId"`
+	Provider       string         `json:"provider"`
+	Channel        domain.Channel `json:"channel,omitempty"`
+}
+
+// Job is any of these, as a lane carries it.
 type Job interface{ jobType() Type }
 
 func (Routing) jobType() Type    { return TypeRouting }
 func (Escalation) jobType() Type { return TypeEscalation }
 func (Reroute) jobType() Type    { return TypeReroute }
+func (Media) jobType() Type      { return TypeMedia }
 
 // PriorityOf is the priority a job travels with (the lane it belongs in).
 func PriorityOf(j Job) domain.Priority {
@@ -96,6 +110,8 @@ func PriorityOf(j Job) domain.Priority {
 		return j.Priority
 	case Reroute:
 		return j.Priority
+	case Media:
+		return domain.PriorityLow
 	}
 	return domain.PriorityNormal
 }
@@ -143,6 +159,10 @@ func Decode(body []byte) (Job, error) {
 		return j, unreadable(err)
 	case TypeReroute:
 		var j Reroute
+		err := json.Unmarshal(body, &j)
+		return j, unreadable(err)
+	case TypeMedia:
+		var j Media
 		err := json.Unmarshal(body, &j)
 		return j, unreadable(err)
 	}

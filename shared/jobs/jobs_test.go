@@ -13,6 +13,7 @@ func TestEveryJobDecodesAsItself(t *testing.T) {
 		Routing{TouchpointID: "tp_1", ConversationID: "con_1", Priority: domain.PriorityHigh, Score: 40},
 		Escalation{ConversationID: "con_2", Priority: domain.PriorityUrgent, Event: "breach:first_response@2026-01-01T00:00:00Z"},
 		Reroute{ConversationID: "con_3", Priority: domain.PriorityLow, Reason: "agent deactivated"},
+		Media{ConversationID: "con_4", CustomerID: "cus_1", TouchpointID: "tp_4", Provider: "telegram", Channel: domain.ChannelTelegram},
 	} {
 		body, err := Encode(j)
 		if err != nil {

@@ -23,6 +23,9 @@ type Dispatcher struct {
 	policy channels.Policy
 	log    *slog.Logger
 	now    func() time.Time
+	// zaloToken and auth: see tokens.go.
+	zaloToken TokenSource
+	auth      AuthFailures
 }
 
 // Option adjusts a Dispatcher.
@@ -101,7 +104,7 @@ func (r *Dispatcher) configured(provider string, ch domain.Channel) bool {
 	case ProviderTelegram:
 		return ch == domain.ChannelTelegram && c.TelegramBotToken != ""
 	case ProviderZalo:
-		return ch == domain.ChannelZalo && c.ZaloOAAccessToken != ""
+		return ch == domain.ChannelZalo && (c.ZaloOAAccessToken != "" || r.zaloToken != nil)
 	case ProviderVonage:
 		if c.VonageAPIKey == "" || c.VonageAPISecret == "" {
 			return false

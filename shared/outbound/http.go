@@ -53,7 +53,9 @@ func (r *Dispatcher) postEach(ctx context.Context, provider, endpoint string, he
 		if err != nil {
 			return &channels.Error{Provider: provider, Status: resp.StatusCode, Temporary: true, Message: "response cut short", Err: withoutURL(err)}
 		}
-		return parse(response{status: resp.StatusCode, header: resp.Header, body: b})
+		err = parse(response{status: resp.StatusCode, header: resp.Header, body: b})
+		r.noteAuth(provider, err)
+		return err
 	})
 }
 

@@ -28,8 +28,12 @@ func (r *Dispatcher) zalo(ctx context.Context, m Message) (Result, error) {
 		"recipient": map[string]string{"user_id": m.To},
 		"message":   map[string]string{"text": m.Text},
 	})
+	token, err := r.zaloAccessToken(ctx)
+	if err != nil {
+		return res, err
+	}
 	h := jsonHeader()
-	h.Set("access_token", r.cfg.ZaloOAAccessToken)
+	h.Set("access_token", token)
 	endpoint := joinURL(r.cfg.ZaloAPIBase, "v3.0", "oa", "message", "cs")
 	n, err := r.post(ctx, ProviderZalo, endpoint, h, body, func(resp response) error {
 		var out struct {

@@ -64,3 +64,9 @@ func (l Publisher) send(ctx context.Context, url string, job jobs.Job) error {
 	}
 	return nil
 }
+
+// PublishMedia sends a media download job to the normal lane: a file is
+// never urgent, and its download must not take the urgent lane's turns.
+func (l Publisher) PublishMedia(ctx context.Context, job jobs.Media) error {
+	return l.send(ctx, l.NormalURL, job)
+}

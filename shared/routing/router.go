@@ -54,6 +54,14 @@ type Router struct {
 	Log   *slog.Logger
 	// Metrics receives Embedded Metric Format lines (nil: stdout, as in Lambda).
 	Metrics io.Writer
+	// Media downloads the files of stored messages (jobs.Media, a
+	// media.Downloader); nil drops those jobs with a warning.
+	Media MediaHandler
+}
+
+// MediaHandler does a media download job.
+type MediaHandler interface {
+	Handle(ctx context.Context, job jobs.Media) error
 }
 
 // Policies gives a team's SLA policy: teams.Resolver, the one reader the
@@ -452,6 +460,13 @@ func (r *Router) Handle(ctx context.Context, j jobs.Job) (Outcome, error) {
 		return r.reroute(ctx, j.ConversationID)
 	case jobs.Reroute:
 		return r.reroute(ctx, j.ConversationID)
+	case jobs.Media:
+		// Downloads ride the normal lane but are no routing: shared/media.
+		if r.Media == nil {
+			logger(r.Log).Warn("media job dropped: no downloader configured (ATTACHMENTS_BUCKET)", "touchpoint", j.TouchpointID)
+			return Outcome{}, nil
+		}
+		return Outcome{}, r.Media.Handle(ctx, j)
 	}
 	return Outcome{}, fmt.Errorf("routing: unknown job %T", j)
 }

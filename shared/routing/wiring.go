@@ -12,6 +12,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/stage"
 	"github.com/concierge-cx/concierge/shared/teams"
+	"github.com/concierge-cx/concierge/shared/tokens"
 )
 
 // SweeperConfig is the SLA sweeper's environment. Its channel senders
@@ -32,6 +33,8 @@ type SweeperConfig struct {
 	TierTeams string `env:"TIER_TEAMS" default:"vip=vip"`
 	// Loyalty: the value tiers the schedule recomputes daily.
 	Loyalty loyalty.Config
+	// ZaloTokens: where Zalo sends read the renewed OA access token.
+	ZaloTokens tokens.Config
 }
 
 // FunctionConfig is the router's environment: the sweeper's (with the
@@ -39,6 +42,11 @@ type SweeperConfig struct {
 type FunctionConfig struct {
 	SweeperConfig
 	QuietWindow time.Duration `env:"ACK_QUIET_WINDOW" default:"30m"`
+	// AttachmentsBucket receives the media customers send (shared/media);
+	// unset, media jobs are dropped and files stay references.
+	AttachmentsBucket string `env:"ATTACHMENTS_BUCKET"`
+	// MediaMaxBytes caps one downloaded file; a larger one stays a reference.
+	MediaMaxBytes int64 `env:"MEDIA_MAX_BYTES" default:"26214400"`
 }
 
 // Routing turns the environment into routing's Config.

@@ -281,6 +281,8 @@ function Attachments({ tp }: { tp: Touchpoint }) {
               <span class="muted">
                 {a.contentType} {a.size ? `${Math.ceil(a.size / 1024)} KB` : ""}
               </span>
+              {/* Why a customer's file was not downloaded (too large, a type not taken, a failed download). */}
+              {a.note ? <span class="muted note"> {a.note}</span> : null}
             </li>
           );
         })}

@@ -210,6 +210,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"messages": out})
 		return
 	}
+	if serveMedia(w, r, provider, path) {
+		return
+	}
 	if r.Method != http.MethodPost {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"message": "the sandbox records POSTed sends only"})
 		return

@@ -42,6 +42,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/store/table"
+	"github.com/concierge-cx/concierge/shared/tokens"
 	"github.com/concierge-cx/concierge/shared/webhook"
 )
 
@@ -625,7 +626,7 @@ func (s *Stack) Secret(name string) string {
 // functionConfigs are the configuration structs of the functions' mains, as infra/stack/functions.go lists
 // them for the deployed stack: every variable any of them reads can be set in the shell.
 func functionConfigs() []any {
-	return []any{&webhook.Config{}, &routing.FunctionConfig{}, &routing.SweeperConfig{}, &agentapi.FunctionConfig{}, &connect.Config{}, &email.Config{}}
+	return []any{&webhook.Config{}, &routing.FunctionConfig{}, &routing.SweeperConfig{}, &agentapi.FunctionConfig{}, &connect.Config{}, &email.Config{}, &tokens.FunctionConfig{}}
 }
 
 // FunctionSettings lists, once each, the environment variables the functions read.

@@ -147,11 +147,11 @@ func TestParseMessageTypes(t *testing.T) {
 		wantMeta map[string]string
 	}{
 		{"image with caption", wa(`{"from":"84912345678","id":"w1","type":"image","image":{"id":"1481","mime_type":"image/jpeg","sha256":"x","caption":"Áo bị rách"}}`),
-			"Áo bị rách", &domain.Attachment{ContentType: "image/jpeg", URL: "https://graph.facebook.com/1481"}, nil},
+			"Áo bị rách", &domain.Attachment{ContentType: "image/jpeg", URL: "whatsapp:media/1481"}, nil},
 		{"document", wa(`{"from":"84912345678","id":"w1","type":"document","document":{"id":"77","filename":"hoá đơn.pdf","mime_type":"application/pdf"}}`),
-			"", &domain.Attachment{Name: "hoá đơn.pdf", ContentType: "application/pdf", URL: "https://graph.facebook.com/77"}, nil},
+			"", &domain.Attachment{Name: "hoá đơn.pdf", ContentType: "application/pdf", URL: "whatsapp:media/77"}, nil},
 		{"voice note", wa(`{"from":"84912345678","id":"w1","type":"audio","audio":{"id":"55","mime_type":"audio/ogg; codecs=opus","voice":true}}`),
-			"", &domain.Attachment{ContentType: "audio/ogg; codecs=opus", URL: "https://graph.facebook.com/55"}, nil},
+			"", &domain.Attachment{ContentType: "audio/ogg; codecs=opus", URL: "whatsapp:media/55"}, nil},
 		{"location", wa(`{"from":"84912345678","id":"w1","type":"location","location":{"latitude":10.7769,"longitude":106.7009,"name":"Chợ Bến Thành"}}`),
 			"Chợ Bến Thành (10.7769, 106.7009)", nil, map[string]string{"latitude": "10.7769", "longitude": "106.7009"}},
 		{"button reply", wa(`{"from":"84912345678","id":"w1","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"yes","title":"Đồng ý"}}}`),

@@ -265,10 +265,14 @@ var waStatuses = map[string]domain.DeliveryStatus{
 	"failed":    domain.StatusFailed,
 }
 
-// MediaURL names a WhatsApp media object. Its bytes are fetched in two steps
-// with the access token (GET the media id for a short-lived URL, then GET
-// that URL), so we store the Graph API address of the id, not a download link.
-func MediaURL(mediaID string) string { return "https://graph.facebook.com/" + mediaID }
+// MediaURL names a WhatsApp media object by its id, a typed reference that
+// shared/media resolves. Its bytes are fetched in two steps with the access
+// token (GET the media id for a short-lived URL, then GET that URL), so no
+// download link is stored.
+func MediaURL(mediaID string) string { return MediaScheme + mediaID }
+
+// MediaScheme prefixes a WhatsApp Cloud API media id on an attachment.
+const MediaScheme = "whatsapp:media/"
 
 func parseMessenger(m messaging, pageID string, res *channels.Result) {
 	sender := string(m.Sender.ID)
