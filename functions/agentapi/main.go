@@ -33,7 +33,7 @@ func main() {
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName)
-	out := routing.ChannelSender{Router: outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log))}
+	out := routing.ChannelSender{Router: outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log), outbound.WithReplyCounter(st))}
 	n, err := notify.ForStage(cfg.Notify, cfg.API.Settings, log)
 	if err != nil {
 		boot.Fail(log, "notify config", err)
