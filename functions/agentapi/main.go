@@ -48,7 +48,7 @@ func main() {
 	rcfg.DefaultTeam, rcfg.BusinessName, rcfg.Policy = cfg.API.DefaultTeam, cfg.API.BusinessName, def.SLA
 	router := &routing.Router{Store: st, Sender: out, Notifier: notes, Config: rcfg, Teams: resolver, Log: log}
 	files := attachments.NewPresigner(s3client.New(awsCfg), cfg.API.AttachmentsBucket)
-	api := agentapi.New(cfg.API, st, out, agentapi.WithTeams(resolver), agentapi.WithAttachments(files),
+	api := agentapi.New(cfg.API, st, out, agentapi.WithTeams(resolver), agentapi.WithAttachments(files), agentapi.WithReplyPolicy(out.Router),
 		agentapi.WithRouter(router), agentapi.WithNotifier(notes), agentapi.WithScorer(scorer), agentapi.WithLogger(log))
 	lambda.Start(api.Handle)
 }

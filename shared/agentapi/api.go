@@ -42,6 +42,8 @@ type API struct {
 	Attachments Presigner
 	Config      Config
 	Log         *slog.Logger
+	// Policy previews the send policy's answer per channel (optional).
+	Policy ReplyPolicy
 
 	table    *httpapi.RouteTable
 	handlers map[string]endpoint

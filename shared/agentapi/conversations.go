@@ -16,6 +16,8 @@ type conversationView struct {
 	domain.Conversation
 	SLAState    *slaState           `json:"slaState,omitempty"`
 	Touchpoints []domain.Touchpoint `json:"touchpoints,omitempty"`
+	// ReplyOptions: only on GET /conversations/{id}.
+	ReplyOptions []replyOption `json:"replyOptions,omitempty"`
 }
 
 type slaState struct {
@@ -181,6 +183,13 @@ func (a *API) getConversation(ctx context.Context, c *call) (reply, error) {
 	v.Touchpoints = tps
 	if v.Touchpoints == nil {
 		v.Touchpoints = []domain.Touchpoint{}
+	}
+	if a.Policy != nil {
+		cu, err := a.Store.GetCustomer(ctx, conv.CustomerID)
+		if err != nil {
+			return reply{}, err
+		}
+		v.ReplyOptions = a.replyOptions(ctx, conv, cu, tps)
 	}
 	return ok(v), nil
 }

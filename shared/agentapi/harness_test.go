@@ -162,7 +162,7 @@ func newEnv(t testing.TB) *env {
 	j := &jobs{}
 	router := &routing.Router{Store: st, Sender: out, Notifier: n, Config: routing.DefaultConfig(), Log: quiet()}
 	api := agentapi.New(agentapi.Config{Settings: stage.Settings{TableName: table}, FeedbackLinkBase: "https://shop.example/feedback"}, st, out,
-		agentapi.WithRouter(router), agentapi.WithNotifier(n), agentapi.WithScorer(scorer), agentapi.WithLogger(quiet()))
+		agentapi.WithRouter(router), agentapi.WithNotifier(n), agentapi.WithScorer(scorer), agentapi.WithLogger(quiet()), agentapi.WithReplyPolicy(out.r))
 	ing := &ingest.Service{Store: st, Jobs: j, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: quiet()}
 	return &env{st: st, clk: clk, api: api, wa: wa, ses: ses, notes: n, ing: ing, jobs: j, router: router, gw: &gateway{api: api, now: clk.now}}
 }

@@ -2,6 +2,7 @@ package outbound
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,6 +54,36 @@ func (r *Dispatcher) Decide(ctx context.Context, customerID string, in sendpolic
 		}
 		in.RepliesSince = n
 		d = sendpolicy.Decide(in, r.now())
+	}
+	return d, nil
+}
+
+// ReplyPlaceholder stands for the agent's text in a template's parameters
+// shown before the reply is typed.
+const ReplyPlaceholder = "{{reply}}"
+
+// Preview is what a message like m would go as now, without counting it:
+// the decision, with the fallback template's parameters filled as far as
+// they are known (the reply text as ReplyPlaceholder when m has none).
+func (r *Dispatcher) Preview(ctx context.Context, m Message) (sendpolicy.Decision, error) {
+	d, err := r.Decide(ctx, m.CustomerID, r.Input(m))
+	if err != nil {
+		return d, err
+	}
+	text := m.Text
+	if text == "" {
+		text = ReplyPlaceholder
+	}
+	switch d.Fallback.Kind {
+	case sendpolicy.FallbackZNS:
+		_, d.Fallback.Params = ZNSTemplate(r.cfg, m.CustomerName, text, m.ConversationID)
+	case sendpolicy.FallbackWATemplate:
+		if m.Template != nil && len(m.Template.Params) > 0 {
+			d.Fallback.Params = map[string]string{}
+			for i, p := range m.Template.Params {
+				d.Fallback.Params[strconv.Itoa(i+1)] = p
+			}
+		}
 	}
 	return d, nil
 }

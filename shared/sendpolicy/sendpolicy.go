@@ -146,6 +146,9 @@ type Fallback struct {
 	Ready  bool   `json:"ready"`
 	Note   string `json:"note,omitempty"`
 	Source string `json:"source,omitempty"`
+	// Params are the template's parameters as they would be filled (the
+	// sender fills them; the engine leaves them empty).
+	Params map[string]string `json:"params,omitempty"`
 }
 
 // Sends reports whether the Dispatcher sends this fallback itself, on the
@@ -186,7 +189,7 @@ type Decision struct {
 	// Until is when the free-form window under Rule closes (zero: none).
 	Until     time.Time `json:"until,omitzero"`
 	Remaining int       `json:"remaining,omitempty"` // free replies left (Zalo)
-	Fallback  Fallback  `json:"fallback"`            // when not Free
+	Fallback  Fallback  `json:"fallback,omitzero"`   // when not Free
 	Reason    string    `json:"reason"`
 	Source    string    `json:"source,omitempty"`
 }
