@@ -33,6 +33,10 @@ type Config struct {
 	ZaloZNSAPIBase        string `env:"ZALO_ZNS_API_BASE" default:"https://business.openapi.zalo.me"`
 	ZaloZNSTemplateID     string `env:"ZALO_ZNS_TEMPLATE_ID"`
 	ZaloZNSTemplateParams string `env:"ZALO_ZNS_TEMPLATE_PARAMS" default:"customer_name=name,message=text"`
+	// ZaloConsultingPackage: the OA's message package pays for consulting
+	// messages within 7 days beyond the 8 free replies; without it a Zalo
+	// message after those goes as the ZNS template.
+	ZaloConsultingPackage bool `env:"ZALO_CONSULTING_PACKAGE"`
 
 	VonageAPIBase       string `env:"VONAGE_API_BASE" default:"https://api.nexmo.com"`
 	VonageAPIKey        string `env:"VONAGE_API_KEY"`

@@ -40,6 +40,7 @@ func (r *Dispatcher) Input(m Message) sendpolicy.Input {
 	return sendpolicy.Input{
 		Channel: m.Channel, Kind: m.kind(), LastInboundAt: m.LastInboundAt, Consent: m.Consent,
 		HasPhone: m.Phone != "", Alternates: m.Alternates, WhatsAppTemplate: wa, ZNSTemplate: r.cfg.ZaloZNSTemplateID,
+		ZaloPackage: r.cfg.ZaloConsultingPackage,
 	}
 }
 

@@ -64,7 +64,7 @@ const zaloOK = `{"data":{"message_id":"a8d2b58c4f1e2a0d7b1c","user_id":"25125236
 func TestZaloFreeRepliesCountedOncePerSend(t *testing.T) {
 	p := newProvider(t, reply{status: 200, body: zaloOK})
 	counter := newMemCounter()
-	h := newHarness(Config{ZaloAPIBase: p.URL, ZaloOAAccessToken: "t"})
+	h := newHarness(Config{ZaloAPIBase: p.URL, ZaloOAAccessToken: "t", ZaloConsultingPackage: true})
 	h.counter = counter
 	last := now.Add(-time.Hour)
 	send := func(id string) Result {
@@ -109,7 +109,7 @@ func TestZaloFreeRepliesCountedOncePerSend(t *testing.T) {
 // to her phone.
 func TestZaloBeyondSevenDaysSendsZNS(t *testing.T) {
 	p := newProvider(t, reply{status: 200, body: `{"error":0,"message":"Success","data":{"msg_id":"8e6b3b6fd4a2c58e9b1e","sent_time":"1741944600000","quota":{"dailyQuota":"500","remainingQuota":"499"}}}`})
-	cfg := Config{ZaloAPIBase: "http://127.0.0.1:1", ZaloZNSAPIBase: p.URL, ZaloOAAccessToken: "oa-token", ZaloZNSTemplateID: "248613"}
+	cfg := Config{ZaloAPIBase: "http://127.0.0.1:1", ZaloZNSAPIBase: p.URL, ZaloOAAccessToken: "oa-token", ZaloZNSTemplateID: "248613", ZaloConsultingPackage: true}
 	res, err := newHarness(cfg).Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "Đơn A123 đã được hoàn tiền",
 		LastInboundAt: now.Add(-8 * 24 * time.Hour), Phone: "+84912345678", CustomerName: "Lan", SendID: "01JQ"})
 	if err != nil || !res.UsedTemplate || res.ProviderMessageID != "8e6b3b6fd4a2c58e9b1e" || res.Decision.Fallback.Kind != sendpolicy.FallbackZNS {

@@ -73,6 +73,9 @@ type Rule struct {
 	Quota   string
 	Text    string // the rule in a sentence, for the agent and the timeline
 	Source  string // the platform's documentation
+	// Package: the rule applies only when the business pays for it
+	// (Input.ZaloPackage for Zalo's consulting messages).
+	Package bool
 }
 
 func (r Rule) admits(k Kind) bool {
@@ -122,7 +125,9 @@ var Rules = []Rule{
 	// user's last interaction. Zalo's developer site is not in our search
 	// index; the 7 days are as integrators document them.
 	// https://viindoo.com/documentation/17.0/applications/productivity/zalo/reply-to-zalo-oa-messages.html
-	{ID: "zalo.consulting", Channel: domain.ChannelZalo, Kinds: []Kind{AgentReply, Acknowledgement, Survey, SLANotice}, Within: 7 * Day, Quota: QuotaZaloConsulting,
+	// Beyond the free replies such a message spends the OA's message package
+	// ("tin chủ động" quota), so it applies only when the business has one.
+	{ID: "zalo.consulting", Channel: domain.ChannelZalo, Kinds: []Kind{AgentReply, Acknowledgement, Survey, SLANotice}, Within: 7 * Day, Quota: QuotaZaloConsulting, Package: true,
 		Text:   "Zalo allows consulting (customer-care) messages within 7 days of the customer's last message, charged to the OA's package",
 		Source: "https://viindoo.com/documentation/17.0/applications/productivity/zalo/reply-to-zalo-oa-messages.html"},
 
@@ -175,6 +180,9 @@ type Input struct {
 	// Templates configured: the WhatsApp template name, the ZNS template id.
 	WhatsAppTemplate string
 	ZNSTemplate      string
+	// ZaloPackage: the OA has a message package that pays for consulting
+	// messages beyond the free replies (ZALO_CONSULTING_PACKAGE).
+	ZaloPackage bool
 }
 
 // Decision is the engine's answer.
@@ -214,7 +222,7 @@ func Decide(in Input, now time.Time) Decision {
 	var closed *Rule // the last rule whose window or limit the message missed
 	for i := range Rules {
 		r := &Rules[i]
-		if r.Channel != in.Channel || !r.admits(in.Kind) {
+		if r.Channel != in.Channel || !r.admits(in.Kind) || (r.Package && !in.ZaloPackage) {
 			continue
 		}
 		if r.Within == 0 {
@@ -247,6 +255,9 @@ func Decide(in Input, now time.Time) Decision {
 	default:
 		d.Rule, d.Source = closed.ID, closed.Source
 		d.Reason = fmt.Sprintf("the customer last wrote %s ago: %s", age(now.Sub(in.LastInboundAt)), closed.Text)
+	}
+	if in.Channel == domain.ChannelZalo && !in.ZaloPackage && in.Kind != Outreach {
+		d.Reason += "; consulting messages beyond the free replies need an OA message package (ZALO_CONSULTING_PACKAGE)"
 	}
 	if in.Channel == domain.ChannelMessenger && in.Kind.Automated() && !in.LastInboundAt.IsZero() && now.Sub(in.LastInboundAt) < 7*Day {
 		d.Reason += "; HUMAN_AGENT is for a person's reply, so this automated " + string(in.Kind) + " is not sent"

@@ -17,7 +17,7 @@ func ago(d time.Duration) time.Time { return now.Add(-d) }
 // the source that documents it.
 func TestDecideAtTheEdges(t *testing.T) {
 	h, m := time.Hour, time.Minute
-	full := Input{HasPhone: true, WhatsAppTemplate: "order_update", ZNSTemplate: "248613", Alternates: []domain.Channel{domain.ChannelEmail, domain.ChannelSMS}}
+	full := Input{HasPhone: true, WhatsAppTemplate: "order_update", ZNSTemplate: "248613", ZaloPackage: true, Alternates: []domain.Channel{domain.ChannelEmail, domain.ChannelSMS}}
 	with := func(ch domain.Channel, k Kind, last time.Duration, replies int) Input {
 		in := full
 		in.Channel, in.Kind, in.RepliesSince = ch, k, replies
@@ -70,6 +70,11 @@ func TestDecideAtTheEdges(t *testing.T) {
 			"https://viindoo.com/documentation/17.0/applications/productivity/zalo/reply-to-zalo-oa-messages.html"},
 		{"zalo outreach day 3 (consulting is not for promotion)", with(domain.ChannelZalo, Outreach, 3*Day, 0), false, "zalo.free_reply", "", "", FallbackZNS,
 			"https://zalooa.freshdesk.com/support/solutions/articles/64000261136"},
+		// Without a message package, beyond the free replies only ZNS reaches her.
+		{"zalo day 3 without a package", func() Input { in := with(domain.ChannelZalo, AgentReply, 3*Day, 0); in.ZaloPackage = false; return in }(),
+			false, "zalo.free_reply", "", "", FallbackZNS, "https://zalooa.freshdesk.com/support/solutions/articles/64000261136"},
+		{"zalo 9th reply without a package", func() Input { in := with(domain.ChannelZalo, AgentReply, 2*h, 8); in.ZaloPackage = false; return in }(),
+			false, "zalo.free_reply", "", "", FallbackZNS, "https://zalooa.freshdesk.com/support/solutions/articles/64000261136"},
 		// WhatsApp: 24 h, then the approved template.
 		{"whatsapp at 23h59m", with(domain.ChannelWhatsApp, AgentReply, 23*h+59*m, 0), true, "whatsapp.service_window", "", "", "",
 			"https://developers.facebook.com/docs/whatsapp/conversation-types#customer-service-window"},
