@@ -18,7 +18,10 @@ import (
 
 type keptJobs struct{ list []ingest.Job }
 
-func (k *keptJobs) Publish(_ context.Context, j ingest.Job) error { k.list = append(k.list, j); return nil }
+func (k *keptJobs) Publish(_ context.Context, j ingest.Job) error {
+	k.list = append(k.list, j)
+	return nil
+}
 
 // A Messenger message routed only 30 hours after she wrote (its job parked by
 // an outage) gets no acknowledgement: Messenger allows an automated message
