@@ -30,6 +30,7 @@ type destination struct {
 	// phone), her consent, and her other channels a fallback may name.
 	Name       string
 	Phone      string
+	ReplyTo    string // the provider id of her latest message on Channel
 	Consent    map[domain.Channel]domain.Consent
 	Alternates []domain.Channel
 }
@@ -51,6 +52,7 @@ func (a *API) destination(ctx context.Context, conv domain.Conversation, cu doma
 	for _, tp := range tps {
 		if tp.Direction == domain.DirectionIn && tp.Channel != domain.ChannelAgent {
 			d.Channel, d.Provider, d.LastInboundAt = tp.Channel, tp.Provider, tp.OccurredAt
+			d.ReplyTo = tp.ProviderMessageID
 			lastFrom = tp.From
 			d.InReplyTo = tp.Metadata["messageId"]
 			if tp.Subject != "" && !strings.HasPrefix(strings.ToLower(tp.Subject), "re:") {
@@ -126,7 +128,7 @@ func policyAddresses(cu domain.Customer) (phone string, alternates []domain.Chan
 // policyFields fills what the send policy weighs from d.
 func policyFields(m *routing.Outbound, customerID string, d destination, kind sendpolicy.Kind, sendID string) {
 	m.Kind, m.CustomerID, m.SendID = kind, customerID, sendID
-	m.CustomerName, m.Phone, m.Consent, m.Alternates = d.Name, d.Phone, d.Consent, d.Alternates
+	m.CustomerName, m.Phone, m.Consent, m.Alternates, m.ReplyTo = d.Name, d.Phone, d.Consent, d.Alternates, d.ReplyTo
 }
 
 // send delivers text and records it on the timeline, failed or not.

@@ -161,3 +161,26 @@ func TestOutreachToOptedOutChannelIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A free Zalo reply names the message it answers (recipient.message_id), so
+// Zalo counts it as one of the free replies; a consulting message beyond them
+// names the user.
+func TestZaloFreeReplyNamesHerMessage(t *testing.T) {
+	p := newProvider(t, reply{status: 200, body: zaloOK})
+	h := newHarness(Config{ZaloAPIBase: p.URL, ZaloOAAccessToken: "t", ZaloConsultingPackage: true})
+	m := Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "x", InReplyToMessage: "b1c2d3e4f5", LastInboundAt: now.Add(-time.Hour)}
+	if _, err := h.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	m.LastInboundAt = now.Add(-3 * 24 * time.Hour) // beyond the free replies' 48 hours
+	if _, err := h.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	reqs := p.requests()
+	if got := decodeJSON(t, reqs[0].Body)["recipient"]; !reflect.DeepEqual(got, map[string]any{"message_id": "b1c2d3e4f5"}) {
+		t.Fatalf("free reply recipient %v", got)
+	}
+	if got := decodeJSON(t, reqs[1].Body)["recipient"]; !reflect.DeepEqual(got, map[string]any{"user_id": zaloUser}) {
+		t.Fatalf("consulting recipient %v", got)
+	}
+}

@@ -80,6 +80,10 @@ type Message struct {
 	Phone        string
 	Consent      map[domain.Channel]domain.Consent
 	Alternates   []domain.Channel
+	// InReplyToMessage is the provider id of the customer's message this
+	// answers: Zalo counts an API message as one of the free replies only
+	// when it names that message (recipient.message_id) rather than the user.
+	InReplyToMessage string
 
 	decision *sendpolicy.Decision // set by the Dispatcher before a provider sees the message
 }

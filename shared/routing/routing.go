@@ -40,6 +40,7 @@ type Outbound struct {
 	Phone        string                            `json:",omitempty"`
 	Consent      map[domain.Channel]domain.Consent `json:",omitempty"`
 	Alternates   []domain.Channel                  `json:",omitempty"`
+	ReplyTo      string                            `json:",omitempty"` // the provider id of her message this answers
 }
 
 // Sent is what a channel reported for a delivered message.

@@ -299,17 +299,22 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case provider == "zalo" && path == "/v3.0/oa/message/cs":
 		var msg struct {
 			Recipient struct {
-				UserID string `json:"user_id"`
+				UserID    string `json:"user_id"`
+				MessageID string `json:"message_id"` // a reply to her message (one of the free replies)
 			} `json:"recipient"`
 			Message struct {
 				Text string `json:"text"`
 			} `json:"message"`
 		}
-		if err := json.Unmarshal(body, &msg); err != nil || msg.Recipient.UserID == "" {
+		if err := json.Unmarshal(body, &msg); err != nil || (msg.Recipient.UserID == "") == (msg.Recipient.MessageID == "") {
 			writeJSON(w, http.StatusOK, map[string]any{"error": -201, "message": "Parameters are invalid"})
 			return
 		}
-		m := s.record(Sent{Provider: "zalo", Channel: "zalo", To: msg.Recipient.UserID, Text: msg.Message.Text, ID: randHex(10)})
+		to := msg.Recipient.UserID
+		if to == "" {
+			to = "message:" + msg.Recipient.MessageID
+		}
+		m := s.record(Sent{Provider: "zalo", Channel: "zalo", To: to, Text: msg.Message.Text, ID: randHex(10)})
 		writeJSON(w, http.StatusOK, map[string]any{"error": 0, "message": "Success", "data": map[string]string{"message_id": m.ID, "user_id": m.To}})
 
 	case provider == "zalo" && path == "/message/template":
