@@ -16,7 +16,8 @@ import (
 // token in the access_token header and phone (84…, no "+"), template_id,
 // template_data and tracking_id (our send id, echoed in Zalo's delivery
 // callbacks). Zalo answers HTTP 200 for refusals too; error != 0 says so.
-// https://developers.zalo.me/docs/zalo-notification-service/gui-tin-zns/gui-zns
+// https://developers.zalo.me/docs/zalo-notification-service/ (the endpoint and
+// body as integrators use it; the page itself is not in our search index)
 func (r *Dispatcher) zns(ctx context.Context, m Message) (Result, error) {
 	res := Result{UsedTemplate: true}
 	phone := strings.TrimPrefix(m.Phone, "+")

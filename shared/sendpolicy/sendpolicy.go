@@ -135,8 +135,7 @@ var Rules = []Rule{
 	// customer started, Viber through Vonage, the business's own web chat.
 	{ID: "open.sms", Channel: domain.ChannelSMS, Text: "SMS has no messaging window"},
 	{ID: "open.email", Channel: domain.ChannelEmail, Text: "email has no messaging window"},
-	{ID: "open.telegram", Channel: domain.ChannelTelegram, Text: "a Telegram bot may write to a user who started it",
-		Source: "https://core.telegram.org/bots/features#what-features-do-bots-have"},
+	{ID: "open.telegram", Channel: domain.ChannelTelegram, Text: "a Telegram bot may write to a user who started it"},
 	{ID: "open.viber", Channel: domain.ChannelViber, Text: "Concierge enforces no window on Viber"},
 	{ID: "open.webchat", Channel: domain.ChannelWebchat, Text: "web chat is the business's own channel"},
 }
