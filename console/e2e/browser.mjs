@@ -205,6 +205,12 @@ try {
     await page.locator(`.timeline li[data-channel="${ch}"][data-kind="${kind}"]`).first().waitFor({ timeout: 5000 });
   }
   assert((await page.locator("#reply-to").inputValue()) === "phone#+84912345678", "the reply goes to the WhatsApp number she wrote from");
+  // Before typing, the send policy's answer: WhatsApp takes a free reply, until her window closes.
+  const waOption = page.locator('.reply-window li.current[data-channel="whatsapp"]');
+  assert(
+    (await waOption.getAttribute("class")).includes("free") && (await waOption.locator("time").count()) === 1,
+    "the reply box says WhatsApp takes a free reply and until when",
+  );
   assert((await page.locator(".timeline li[data-kind=email] .subject").first().textContent()).includes("DH1024"), "the email's subject");
   step("conversation: Zalo, WhatsApp, missed call and email on one timeline; reply preselects WhatsApp +84912345678");
   await shot(page, "03-conversation");

@@ -36,7 +36,7 @@ func main() {
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName)
-	dispatcher := outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log), cfg.ZaloTokens.SenderOption(awsCfg))
+	dispatcher := outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log), cfg.ZaloTokens.SenderOption(awsCfg), outbound.WithReplyCounter(st))
 	out := routing.ChannelSender{Router: dispatcher}
 	n, err := notify.ForStage(cfg.Notify, cfg.API.Settings, log)
 	if err != nil {
@@ -54,7 +54,7 @@ func main() {
 	s3c := s3client.New(awsCfg)
 	files := attachments.NewPresigner(s3c, cfg.API.AttachmentsBucket)
 	api := agentapi.New(cfg.API, st, out, agentapi.WithTeams(resolver), agentapi.WithAttachments(files), agentapi.WithObjects(attachments.NewObjects(s3c)),
-		agentapi.WithRouter(router), agentapi.WithNotifier(notes), agentapi.WithScorer(scorer), agentapi.WithLogger(log),
-		agentapi.WithVoice(st, dispatcher))
+		agentapi.WithReplyPolicy(out.Router), agentapi.WithRouter(router), agentapi.WithNotifier(notes), agentapi.WithScorer(scorer),
+		agentapi.WithLogger(log), agentapi.WithVoice(st, dispatcher))
 	lambda.Start(api.Handle)
 }

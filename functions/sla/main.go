@@ -40,7 +40,7 @@ func main() {
 		boot.Fail(log, "DEFAULT_TEAM", err)
 	}
 	surveys := &feedback.Surveys{Store: st, Log: log,
-		Sender: routing.ChannelSender{Router: outbound.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, outbound.SESClient(awsCfg), outbound.WithLogger(log), cfg.ZaloTokens.SenderOption(awsCfg))}}
+		Sender: routing.ChannelSender{Router: outbound.New(cfg.Send, &http.Client{Timeout: 10 * time.Second}, outbound.SESClient(awsCfg), outbound.WithLogger(log), cfg.ZaloTokens.SenderOption(awsCfg), outbound.WithReplyCounter(st))}}
 	notes, err := notify.ForStage(cfg.Notify, cfg.Settings, log)
 	if err != nil {
 		boot.Fail(log, "notify config", err)

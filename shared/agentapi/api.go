@@ -50,6 +50,8 @@ type API struct {
 	// VoiceStore and Caller serve phone calls (WithVoice); optional.
 	VoiceStore VoiceStore
 	Caller     Caller
+	// Policy previews the send policy's answer per channel (optional).
+	Policy ReplyPolicy
 
 	table    *httpapi.RouteTable
 	handlers map[string]endpoint

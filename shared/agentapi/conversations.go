@@ -20,6 +20,8 @@ type conversationView struct {
 	SaleStage   string              `json:"saleStage,omitempty"`
 	Tier        string              `json:"tier,omitempty"`
 	Touchpoints []domain.Touchpoint `json:"touchpoints,omitempty"`
+	// ReplyOptions: only on GET /conversations/{id}.
+	ReplyOptions []replyOption `json:"replyOptions,omitempty"`
 }
 
 type slaState struct {
@@ -190,6 +192,13 @@ func (a *API) getConversation(ctx context.Context, c *call) (reply, error) {
 	v.Touchpoints = tps
 	if v.Touchpoints == nil {
 		v.Touchpoints = []domain.Touchpoint{}
+	}
+	if a.Policy != nil {
+		cu, err := a.Store.GetCustomer(ctx, conv.CustomerID)
+		if err != nil {
+			return reply{}, err
+		}
+		v.ReplyOptions = a.replyOptions(ctx, conv, cu, tps)
 	}
 	return ok(v), nil
 }

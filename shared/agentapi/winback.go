@@ -229,6 +229,9 @@ func (a *API) winbackOutreach(ctx context.Context, c *call) (reply, error) {
 		return reply{}, domain.Errorf(domain.CodeOptedOut, "the customer opted out of proactive messages on %s (%s)", ch, consent.At.Format(time.DateOnly))
 	}
 	d := destination{Channel: ch, To: profileAddress(cu, ch), Kind: domain.KindOutreach, Template: body.Template}
+	// The send policy weighs her consent and may name her phone (a ZNS template) or another channel.
+	d.Name, d.Consent = cu.DisplayName, cu.Consent
+	d.Phone, d.Alternates = policyAddresses(cu)
 	if cu.LastChannel == ch {
 		d.LastInboundAt = cu.LastContactAt // WhatsApp: inside 24 h free text goes, outside the template
 	}

@@ -146,6 +146,7 @@ func (s *Surveys) send(ctx context.Context, e store.OwedEffect) (domain.Touchpoi
 		// a closed messaging window): it is on the timeline as failed, and
 		// done.
 		tp.Provider, tp.Status, tp.Metadata["error"] = m.Provider, domain.StatusFailed, domain.ErrorMessage(err)
+		tp.Metadata = routing.AddMetadata(tp.Metadata, routing.PolicyMetadata(err))
 		stored, _, rerr := s.Store.RecordOutbound(ctx, tp)
 		return stored, rerr
 	}
@@ -155,6 +156,7 @@ func (s *Surveys) send(ctx context.Context, e store.OwedEffect) (domain.Touchpoi
 		return domain.Touchpoint{}, fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
 	tp.Status, tp.Provider, tp.ProviderMessageID = domain.StatusSent, sent.Provider, sent.ProviderMessageID
+	tp.Metadata = routing.AddMetadata(tp.Metadata, sent.Policy)
 	if sent.EmailMessageID != "" {
 		tp.Metadata["messageId"] = sent.EmailMessageID
 	}

@@ -28,6 +28,16 @@ type Config struct {
 
 	ZaloAPIBase       string `env:"ZALO_API_BASE" default:"https://openapi.zalo.me"`
 	ZaloOAAccessToken string `env:"ZALO_OA_ACCESS_TOKEN" secret:"true"`
+	// ZNS: the template a Zalo message becomes when the consulting window
+	// has closed, sent to her phone with the OA token; the parameters map
+	// template parameter names to what fills them (name, text, conversation).
+	ZaloZNSAPIBase        string `env:"ZALO_ZNS_API_BASE" default:"https://business.openapi.zalo.me"`
+	ZaloZNSTemplateID     string `env:"ZALO_ZNS_TEMPLATE_ID"`
+	ZaloZNSTemplateParams string `env:"ZALO_ZNS_TEMPLATE_PARAMS" default:"customer_name=name,message=text"`
+	// ZaloConsultingPackage: the OA's message package pays for consulting
+	// messages within 7 days beyond the 8 free replies; without it a Zalo
+	// message after those goes as the ZNS template.
+	ZaloConsultingPackage bool `env:"ZALO_CONSULTING_PACKAGE"`
 
 	VonageAPIBase       string `env:"VONAGE_API_BASE" default:"https://api.nexmo.com"`
 	VonageAPIKey        string `env:"VONAGE_API_KEY"`
@@ -63,6 +73,8 @@ func (c Config) withDefaults() Config {
 	def(&c.MetaGraphVersion, "v21.0")
 	def(&c.TelegramAPIBase, "https://api.telegram.org")
 	def(&c.ZaloAPIBase, "https://openapi.zalo.me")
+	def(&c.ZaloZNSAPIBase, "https://business.openapi.zalo.me")
+	def(&c.ZaloZNSTemplateParams, "customer_name=name,message=text")
 	def(&c.VonageAPIBase, "https://api.nexmo.com")
 	def(&c.WhatsAppTemplateLanguage, "vi")
 	return c
@@ -76,6 +88,7 @@ const (
 	MetaGraphBaseEnv   = "META_GRAPH_BASE"   // + /v{version}/{phone-number-id}/messages, /me/messages
 	TelegramAPIBaseEnv = "TELEGRAM_API_BASE" // + /bot{token}/sendMessage
 	ZaloAPIBaseEnv     = "ZALO_API_BASE"     // + /v3.0/oa/message/cs
+	ZaloZNSAPIBaseEnv  = "ZALO_ZNS_API_BASE" // + /message/template
 	VonageAPIBaseEnv   = "VONAGE_API_BASE"   // + /v1/messages
 	SESEndpointEnv     = "SES_ENDPOINT"      // SES v2 endpoint: + /v2/email/outbound-emails
 )

@@ -12,6 +12,7 @@ import (
 
 	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/sendpolicy"
 )
 
 // Dispatcher is the Sender every function uses: it holds the configured
@@ -26,6 +27,8 @@ type Dispatcher struct {
 	// zaloToken and auth: see tokens.go.
 	zaloToken TokenSource
 	auth      AuthFailures
+	// counter counts Zalo's free replies (WithReplyCounter).
+	counter ReplyCounter
 }
 
 // Option adjusts a Dispatcher.
@@ -179,10 +182,17 @@ func (r *Dispatcher) send(ctx context.Context, m Message) (Result, error) {
 			return Result{}, domain.Errorf(domain.CodeConflict, "provider %s is not configured for channel %s%s", provider, m.Channel, setupHint(m.Channel))
 		}
 	}
-	var (
-		res Result
-		err error
-	)
+	// Every send asks the policy first: a message no rule or fallback
+	// allows is refused with the reason, for the caller to record.
+	dec, counted, err := r.decide(ctx, &m)
+	if err != nil {
+		return Result{Provider: provider}, domain.Wrap(err, domain.CodeUnavailable, "the reply count is not readable right now; try again later")
+	}
+	if !dec.Sendable() {
+		return Result{Provider: provider, Decision: dec}, sendpolicy.Refuse(dec)
+	}
+	m.decision = &dec
+	var res Result
 	switch provider {
 	case ProviderTwilio:
 		res, err = r.twilio(ctx, m)
@@ -195,7 +205,11 @@ func (r *Dispatcher) send(ctx context.Context, m Message) (Result, error) {
 	case ProviderTelegram:
 		res, err = r.telegram(ctx, m)
 	case ProviderZalo:
-		res, err = r.zalo(ctx, m)
+		if dec.Free {
+			res, err = r.zalo(ctx, m)
+		} else {
+			res, err = r.zns(ctx, m) // the policy's fallback beyond the consulting window
+		}
 	case ProviderVonage:
 		res, err = r.vonage(ctx, m)
 	case ProviderSES:
@@ -203,7 +217,10 @@ func (r *Dispatcher) send(ctx context.Context, m Message) (Result, error) {
 	case ProviderWebchat:
 		res, err = r.webchat(ctx, m)
 	}
-	res.Provider = provider
+	res.Provider, res.Decision = provider, dec
+	if err != nil && counted {
+		r.uncount(ctx, m)
+	}
 	return res, classify(err)
 }
 
@@ -256,45 +273,6 @@ func (r *Dispatcher) logSend(ctx context.Context, m Message, res Result, err err
 	}
 	attrs = append(attrs, slog.String("error", err.Error()))
 	r.log.LogAttrs(ctx, slog.LevelWarn, "message not sent", attrs...)
-}
-
-// whatsAppWindow is how long after a customer's last message WhatsApp allows
-// free text. windowMargin keeps a send that starts just inside the window
-// (and may be retried) from arriving just outside it.
-const (
-	whatsAppWindow  = 24 * time.Hour
-	messengerTagMax = 7 * 24 * time.Hour
-	windowMargin    = time.Minute
-)
-
-// insideWindow reports whether last is recent enough for free text.
-func (r *Dispatcher) insideWindow(last time.Time, window time.Duration) bool {
-	return !last.IsZero() && r.now().Sub(last) < window-windowMargin
-}
-
-// whatsAppTemplate returns nil inside the 24-hour window, else the template to
-// send instead of free text: the message's own, completed from the config.
-func (r *Dispatcher) whatsAppTemplate(m Message) (*Template, error) {
-	// Inside the window free text is allowed; a message with no text but a
-	// template goes as the template anyway.
-	if r.insideWindow(m.LastInboundAt, whatsAppWindow) && strings.TrimSpace(m.Text) != "" {
-		return nil, nil
-	}
-	var t Template
-	if m.Template != nil {
-		t = *m.Template
-	}
-	if t.Name == "" {
-		t.Name = r.cfg.WhatsAppTemplateName
-	}
-	if t.Language == "" {
-		t.Language = r.cfg.WhatsAppTemplateLanguage
-	}
-	if t.Name == "" {
-		return nil, domain.Errorf(domain.CodeConflict,
-			"the customer last wrote on WhatsApp more than 24 hours ago, so only an approved template may be sent, and none is configured (WHATSAPP_TEMPLATE_NAME)")
-	}
-	return &t, nil
 }
 
 // checkLength rejects text a provider would refuse for its length, with a

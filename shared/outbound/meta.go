@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/concierge-cx/concierge/shared/channels"
-	"github.com/concierge-cx/concierge/shared/domain"
 )
 
 // Message size limits of the Graph API.
@@ -132,9 +131,8 @@ func (r *Dispatcher) whatsApp(ctx context.Context, m Message) (Result, error) {
 
 // messenger sends through the Send API: POST /{version}/me/messages with the
 // page token as a bearer token (kept out of the URL, hence out of any log).
-// Within 24 hours of the customer's last message (or when that is unknown)
-// it is a RESPONSE; up to seven days it is tagged HUMAN_AGENT, the tag Meta
-// allows for a person's reply; beyond that Messenger accepts nothing.
+// It is a RESPONSE, or tagged HUMAN_AGENT when the send policy allowed a
+// person's reply under that tag.
 func (r *Dispatcher) messenger(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	if err := checkLength("Messenger", m.Text, messengerMaxText); err != nil {
@@ -144,14 +142,13 @@ func (r *Dispatcher) messenger(ctx context.Context, m Message) (Result, error) {
 		"recipient": map[string]string{"id": m.To},
 		"message":   map[string]string{"text": m.Text},
 	}
-	switch {
-	case m.LastInboundAt.IsZero() || r.insideWindow(m.LastInboundAt, whatsAppWindow):
-		body["messaging_type"] = "RESPONSE"
-	case r.insideWindow(m.LastInboundAt, messengerTagMax):
+	// The send policy allowed it: a standard message within 24 hours, or a
+	// person's reply under HUMAN_AGENT within 7 days (shared/sendpolicy).
+	if m.humanAgentTag() {
 		body["messaging_type"] = "MESSAGE_TAG"
 		body["tag"] = "HUMAN_AGENT"
-	default:
-		return res, domain.Errorf(domain.CodeConflict, "the customer last wrote on Messenger more than 7 days ago; Messenger allows no reply until they write again")
+	} else {
+		body["messaging_type"] = "RESPONSE"
 	}
 	h := jsonHeader()
 	h.Set("Authorization", "Bearer "+r.cfg.MetaPageAccessToken)

@@ -61,13 +61,10 @@ func (r *Dispatcher) vonage(ctx context.Context, m Message) (Result, error) {
 			res.UsedTemplate = true
 		}
 	case domain.ChannelMessenger:
-		switch {
-		case m.LastInboundAt.IsZero() || r.insideWindow(m.LastInboundAt, whatsAppWindow):
-			body["messenger"] = map[string]string{"category": "response"}
-		case r.insideWindow(m.LastInboundAt, messengerTagMax):
+		if m.humanAgentTag() {
 			body["messenger"] = map[string]string{"category": "message_tag", "tag": "HUMAN_AGENT"}
-		default:
-			return res, domain.Errorf(domain.CodeConflict, "the customer last wrote on Messenger more than 7 days ago; Messenger allows no reply until they write again")
+		} else {
+			body["messenger"] = map[string]string{"category": "response"}
 		}
 	}
 	if !res.UsedTemplate {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/concierge-cx/concierge/shared/channels"
+	"github.com/concierge-cx/concierge/shared/sendpolicy"
 )
 
 // zaloMaxText is the OA message API's limit on text.
@@ -23,9 +24,15 @@ func (r *Dispatcher) zalo(ctx context.Context, m Message) (Result, error) {
 	if err := checkLength(ProviderZalo, m.Text, zaloMaxText); err != nil {
 		return res, err
 	}
-	// user_id stays a string: Zalo ids exceed 2^53.
+	// user_id stays a string: Zalo ids exceed 2^53. A free reply names the
+	// message it answers, or Zalo charges it as a proactive message
+	// (https://zalooa.freshdesk.com/support/solutions/articles/64000261136).
+	recipient := map[string]string{"user_id": m.To}
+	if m.InReplyToMessage != "" && m.decision != nil && m.decision.Quota == sendpolicy.QuotaZaloFreeReply {
+		recipient = map[string]string{"message_id": m.InReplyToMessage}
+	}
 	body := mustJSON(map[string]any{
-		"recipient": map[string]string{"user_id": m.To},
+		"recipient": recipient,
 		"message":   map[string]string{"text": m.Text},
 	})
 	token, err := r.zaloAccessToken(ctx)

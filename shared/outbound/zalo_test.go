@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
@@ -14,7 +15,7 @@ const zaloUser = "2512523625412515123"
 
 func TestZalo(t *testing.T) {
 	p := newProvider(t, reply{status: 200, body: `{"data":{"message_id":"a8d2b58c4f1e2a0d7b1c","user_id":"2512523625412515123"},"error":0,"message":"Success"}`})
-	res, err := newHarness(Config{ZaloAPIBase: p.URL, ZaloOAAccessToken: "zalo-oa-token"}).Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "Dạ shop chào anh ạ"})
+	res, err := newHarness(Config{ZaloAPIBase: p.URL, ZaloOAAccessToken: "zalo-oa-token"}).Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "Dạ shop chào anh ạ", LastInboundAt: now.Add(-time.Hour)})
 	if err != nil || res.ProviderMessageID != "a8d2b58c4f1e2a0d7b1c" || res.Provider != "zalo" {
 		t.Fatalf("res %+v err %v", res, err)
 	}
@@ -31,7 +32,7 @@ func TestZalo(t *testing.T) {
 func TestZaloErrorUnderHTTP200(t *testing.T) {
 	p := newProvider(t, reply{status: 200, body: `{"error":-213,"message":"User has not followed OA"}`})
 	h := newHarness(Config{ZaloAPIBase: p.URL, ZaloOAAccessToken: "t"})
-	_, err := h.Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "x"})
+	_, err := h.Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "x", LastInboundAt: now.Add(-time.Hour)})
 	e, ok := channels.AsError(err)
 	if !ok || e.Temporary || e.Code != "-213" || e.Message != "User has not followed OA" || len(p.requests()) != 1 {
 		t.Fatalf("err = %v", err)

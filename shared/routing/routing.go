@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/sendpolicy"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/stage"
 )
@@ -34,6 +35,17 @@ type Outbound struct {
 	// outside its 24-hour window, a Zalo ZNS template. Empty: the
 	// configured default.
 	TemplateName string
+	// What the send policy weighs (see outbound.Message): why the message
+	// goes, the quota key (customer, send id: a retry keeps its id), her
+	// phone and name for a ZNS template, her consent and her other channels.
+	Kind         sendpolicy.Kind                   `json:",omitempty"`
+	CustomerID   string                            `json:",omitempty"`
+	SendID       string                            `json:",omitempty"`
+	CustomerName string                            `json:",omitempty"`
+	Phone        string                            `json:",omitempty"`
+	Consent      map[domain.Channel]domain.Consent `json:",omitempty"`
+	Alternates   []domain.Channel                  `json:",omitempty"`
+	ReplyTo      string                            `json:",omitempty"` // the provider id of her message this answers
 }
 
 // Sent is what a channel reported for a delivered message.
@@ -42,6 +54,9 @@ type Sent struct {
 	ProviderMessageID string
 	EmailMessageID    string // the RFC 5322 Message-ID, for threading replies
 	UsedTemplate      bool
+	// Policy is what the touchpoint records of the send policy's decision:
+	// the rule, the tag or quota, the fallback taken.
+	Policy map[string]string
 }
 
 // Sender delivers on the customer's channel (shared/outbound in production).

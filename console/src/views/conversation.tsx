@@ -349,8 +349,13 @@ function Composer(props: { conv: Conversation; cust: CustomerContext; lastIn?: T
   const [to, setTo] = useState(defaultAddr);
   useEffect(() => setTo(defaultAddr), [defaultAddr]);
   const ta = useRef<HTMLTextAreaElement>(null);
+  // The send policy's answer per channel (GET /conversations/{id}); without it (an older API), WhatsApp's
+  // 24 hours are checked here.
+  const options = conv.replyOptions || [];
   const waClosed =
-    channel === "whatsapp" && Date.now() - Date.parse(lastIn?.occurredAt || conv.lastInboundAt || "1970-01-01T00:00:00Z") > 24 * 3600 * 1000;
+    options.length === 0 &&
+    channel === "whatsapp" &&
+    Date.now() - Date.parse(lastIn?.occurredAt || conv.lastInboundAt || "1970-01-01T00:00:00Z") > 24 * 3600 * 1000;
 
   const submit = async () => {
     const body = text.trim();
@@ -406,6 +411,7 @@ function Composer(props: { conv: Conversation; cust: CustomerContext; lastIn?: T
           {t("waWindowClosed")}
         </p>
       )}
+      {mode === "reply" && options.length > 0 && <ReplyWindow options={options} />}
       <label class="sr-only" for="composer-text">
         {mode === "note" ? t("note") : t("reply")}
       </label>
@@ -434,5 +440,63 @@ function Composer(props: { conv: Conversation; cust: CustomerContext; lastIn?: T
         </button>
       </div>
     </form>
+  );
+}
+
+type ReplyOption = NonNullable<Conversation["replyOptions"]>[number];
+
+// What a reply may be on each of her channels, before the agent types: free until when (and under which tag
+// or quota), or the template it goes as, or why not and where to write instead. The channel a reply goes to
+// comes first.
+function ReplyWindow({ options }: { options: ReplyOption[] }) {
+  const sorted = options.slice().sort((a, b) => Number(b.current) - Number(a.current));
+  return (
+    <div class="reply-window" role="note" aria-label={t("rwTitle")}>
+      <ul>
+        {sorted.map((o) => (
+          <li class={(o.current ? "current " : "") + (o.free ? "free" : "closed")} data-channel={o.channel} data-rule={o.rule}>
+            <ReplyOptionLine o={o} />
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ReplyOptionLine({ o }: { o: ReplyOption }) {
+  const ch = channelName(o.channel);
+  const params = o.fallback?.params
+    ? Object.entries(o.fallback.params)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")
+    : "";
+  if (o.free) {
+    return (
+      <span>
+        {o.until ? (
+          <>
+            {t("rwFreeUntil", { channel: ch })} <AbsTime iso={o.until} />
+          </>
+        ) : (
+          t("rwFree", { channel: ch })
+        )}
+        {o.tag === "HUMAN_AGENT" && " · " + t("rwHumanAgent")}
+        {o.quota === "zalo_free_reply" && o.remaining !== undefined && " · " + t("rwRemaining", { n: o.remaining })}
+        {o.quota === "zalo_consulting" && " · " + t("rwConsulting")}
+      </span>
+    );
+  }
+  const fb = o.fallback;
+  if (fb && fb.ready && fb.kind === "zns_template") {
+    return <span>{t("rwZns", { channel: ch, template: fb.template || "", params })}</span>;
+  }
+  if (fb && fb.ready && fb.kind === "whatsapp_template") {
+    return <span>{t("rwTemplate", { channel: ch, template: fb.template || "", params: params || "-" })}</span>;
+  }
+  return (
+    <span class="warn">
+      {t("rwClosed", { channel: ch, reason: o.reason })}
+      {fb && fb.ready && fb.channel ? " " + t("rwInstead", { channel: channelName(fb.channel) }) : fb?.note ? " (" + fb.note + ")" : ""}
+    </span>
   );
 }

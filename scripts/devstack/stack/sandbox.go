@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,11 @@ type Sent struct {
 	Text     string    `json:"text"`
 	ID       string    `json:"id"`
 	Time     time.Time `json:"time"`
+	// Tag is a Messenger message tag (HUMAN_AGENT); Template a ZNS template id, whose parameters are Params
+	// (the template_data object as JSON).
+	Tag      string `json:"tag,omitempty"`
+	Template string `json:"template,omitempty"`
+	Params   string `json:"params,omitempty"`
 	// Agent notifications (provider "notify"): what happened, to which conversation.
 	Event          string `json:"event,omitempty"`
 	ConversationID string `json:"conversationId,omitempty"`
@@ -78,6 +84,7 @@ func SandboxBases(gatewayURL string) map[string]string {
 		"META_GRAPH_BASE":   b + "/meta",
 		"TELEGRAM_API_BASE": b + "/telegram",
 		"ZALO_API_BASE":     b + "/zalo",
+		"ZALO_ZNS_API_BASE": b + "/zalo",
 		"VONAGE_API_BASE":   b + "/vonage",
 		"SES_ENDPOINT":      b + "/ses",
 	}
@@ -259,6 +266,8 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message struct {
 				Text string `json:"text"`
 			} `json:"message"`
+			MessagingType string `json:"messaging_type"`
+			Tag           string `json:"tag"`
 		}
 		if err := json.Unmarshal(body, &msg); err != nil {
 			writeJSON(w, http.StatusBadRequest, metaError("Invalid JSON payload"))
@@ -270,7 +279,11 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"contacts": []map[string]string{{"input": m.To, "wa_id": m.To}}, "messages": []map[string]string{{"id": m.ID}}})
 			return
 		}
-		m := s.record(Sent{Provider: "meta", Channel: "messenger", To: msg.Recipient.ID, Text: msg.Message.Text, ID: "m_" + randHex(20)})
+		if msg.MessagingType == "MESSAGE_TAG" && msg.Tag == "" {
+			writeJSON(w, http.StatusBadRequest, metaError("(#100) Tag is required for MESSAGE_TAG messaging type"))
+			return
+		}
+		m := s.record(Sent{Provider: "meta", Channel: "messenger", To: msg.Recipient.ID, Text: msg.Message.Text, Tag: msg.Tag, ID: "m_" + randHex(20)})
 		writeJSON(w, http.StatusOK, map[string]string{"recipient_id": m.To, "message_id": m.ID})
 
 	case provider == "telegram" && telegramSend.MatchString(path):
@@ -300,18 +313,41 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case provider == "zalo" && path == "/v3.0/oa/message/cs":
 		var msg struct {
 			Recipient struct {
-				UserID string `json:"user_id"`
+				UserID    string `json:"user_id"`
+				MessageID string `json:"message_id"` // a reply to her message (one of the free replies)
 			} `json:"recipient"`
 			Message struct {
 				Text string `json:"text"`
 			} `json:"message"`
 		}
-		if err := json.Unmarshal(body, &msg); err != nil || msg.Recipient.UserID == "" {
+		if err := json.Unmarshal(body, &msg); err != nil || (msg.Recipient.UserID == "") == (msg.Recipient.MessageID == "") {
 			writeJSON(w, http.StatusOK, map[string]any{"error": -201, "message": "Parameters are invalid"})
 			return
 		}
-		m := s.record(Sent{Provider: "zalo", Channel: "zalo", To: msg.Recipient.UserID, Text: msg.Message.Text, ID: randHex(10)})
+		to := msg.Recipient.UserID
+		if to == "" {
+			to = "message:" + msg.Recipient.MessageID
+		}
+		m := s.record(Sent{Provider: "zalo", Channel: "zalo", To: to, Text: msg.Message.Text, ID: randHex(10)})
 		writeJSON(w, http.StatusOK, map[string]any{"error": 0, "message": "Success", "data": map[string]string{"message_id": m.ID, "user_id": m.To}})
+
+	case provider == "zalo" && path == "/message/template":
+		// ZNS: a template to a phone number (84…), the OA token in the access_token header.
+		var msg struct {
+			Phone        string            `json:"phone"`
+			TemplateID   string            `json:"template_id"`
+			TemplateData map[string]string `json:"template_data"`
+			TrackingID   string            `json:"tracking_id"`
+		}
+		if err := json.Unmarshal(body, &msg); err != nil || msg.Phone == "" || msg.TemplateID == "" || r.Header.Get("access_token") == "" {
+			writeJSON(w, http.StatusOK, map[string]any{"error": -108, "message": "Phone number is invalid or template_id is missing"})
+			return
+		}
+		params, _ := json.Marshal(msg.TemplateData)
+		m := s.record(Sent{Provider: "zalo", Channel: "zns", To: msg.Phone, Template: msg.TemplateID, Params: string(params),
+			Text: msg.TemplateData["message"], ID: randHex(10)})
+		writeJSON(w, http.StatusOK, map[string]any{"error": 0, "message": "Success",
+			"data": map[string]any{"msg_id": m.ID, "sent_time": strconv.FormatInt(m.Time.UnixMilli(), 10)}})
 
 	case provider == "vonage" && path == "/v1/messages":
 		var msg struct {
