@@ -53,6 +53,11 @@ type Router struct {
 	Log   *slog.Logger
 	// Metrics receives Embedded Metric Format lines (nil: stdout, as in Lambda).
 	Metrics io.Writer
+	// Parking and MaxReceives (the lane's redrive threshold) keep a job
+	// whose effects are still owed after its last delivery out of the DLQ
+	// (see park); nil or 0: it goes to the DLQ.
+	Parking     Parking
+	MaxReceives int
 }
 
 // Policies gives a team's SLA policy: teams.Resolver, the one reader the

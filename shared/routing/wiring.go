@@ -33,6 +33,10 @@ type SweeperConfig struct {
 type FunctionConfig struct {
 	SweeperConfig
 	QuietWindow time.Duration `env:"ACK_QUIET_WINDOW" default:"30m"`
+	// MaxReceives is the lanes' redrive threshold (queue.DefaultMaxReceiveCount,
+	// held equal by a test): the delivery after which a job with effects still
+	// owed is parked rather than sent to the DLQ (Router.MaxReceives).
+	MaxReceives int `env:"LANE_MAX_RECEIVES" default:"5"`
 }
 
 // Routing turns the environment into routing's Config.
