@@ -67,6 +67,7 @@ func main() {
 	defer notes.Close()
 	// The functions read the notification webhook from the environment the stack passes on.
 	os.Setenv("NOTIFY_WEBHOOK_URL", notes.URL)
+	ddbCount := countDDB()
 	st, err := stack.Start(ctx, stack.Options{
 		DataDir: filepath.Join(os.TempDir(), "concierge-bench-dev"), Prefix: fmt.Sprintf("bench%d-", time.Now().Unix()%1e6),
 		GatewayAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0", Out: logf, Quiet: true, Concurrency: concurrency,
@@ -128,7 +129,15 @@ func main() {
 	if path := os.Getenv("DEV_BENCH_CPUPROFILE"); path != "" {
 		stopProfile = cpuProfile(path)
 	}
-	hooks, hookErrs := run(dur, send)
+	if ddbCount != nil {
+		ddbCount.counting.Store(true)
+	}
+	hooks, hookErrs, hookN := run(dur, send)
+	if ddbCount != nil {
+		// The lanes drain before the count stops, so each webhook's routing is in it.
+		waitLanesDrained(ctx, st)
+		ddbCount.counting.Store(false)
+	}
 	stopProfile()
 	hookHops := st.Timings.Snapshot()
 	fmt.Fprintf(os.Stderr, "bench-dev: webhooks phase to %d\n", time.Now().Unix())
@@ -150,7 +159,7 @@ func main() {
 		})
 		return err
 	}
-	puts, putErrs := run(dur, put)
+	puts, putErrs, _ := run(dur, put)
 
 	fmt.Printf("devstack.webhooks_per_second: %.1f req/s\n", hooks)
 	fmt.Printf("devstack.webhook_errors: %d errors\n", hookErrs)
@@ -162,6 +171,9 @@ func main() {
 	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p50: %.1f ms\n", p50)
 	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p95: %.1f ms\n", p95)
 	fmt.Printf("devstack.urgent_lane.unassigned: %d messages\n", lost)
+	if ddbCount != nil {
+		ddbCount.report(hookN)
+	}
 	printHops("webhooks", hookHops)
 	printHops("urgent", urgentHops)
 	printHops("put", putTimes.Snapshot())
@@ -176,8 +188,9 @@ func main() {
 	}
 }
 
-// run calls op from `workers` goroutines for d and returns successes per second and the error count.
-func run(d time.Duration, op func() error) (float64, int64) {
+// run calls op from `workers` goroutines for d and returns successes per second, the error count and the
+// successes.
+func run(d time.Duration, op func() error) (float64, int64, int64) {
 	var ok, bad atomic.Int64
 	deadline := time.Now().Add(d)
 	start := time.Now()
@@ -196,7 +209,7 @@ func run(d time.Duration, op func() error) (float64, int64) {
 		}()
 	}
 	wg.Wait()
-	return float64(ok.Load()) / time.Since(start).Seconds(), bad.Load()
+	return float64(ok.Load()) / time.Since(start).Seconds(), bad.Load(), ok.Load()
 }
 
 // printHops prints each hop's median, phase by phase: where a request's time went.
