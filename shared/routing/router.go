@@ -99,9 +99,17 @@ func (r *Router) Route(ctx context.Context, job jobs.Routing) (Outcome, error) {
 	if job.ConversationID == "" || job.Quarantined || job.Kind == domain.KindStatus {
 		return Outcome{AlreadyDone: true}, nil
 	}
-	conv, err := r.Store.GetConversation(ctx, job.ConversationID)
-	if err != nil {
-		return Outcome{}, err
+	var conv domain.Conversation
+	if job.NewConversation && !job.Redelivery && job.CustomerID != "" && !job.ReceivedAt.IsZero() {
+		// Its first message: the conversation is as ingest opened it (or,
+		// if a later message got here first, its version tells, and the
+		// store reads it and applies the change again).
+		conv = store.OpenedConversation(job.ConversationID, job.CustomerID, job.Channel, job.ReceivedAt)
+	} else {
+		var err error
+		if conv, err = r.Store.GetConversation(ctx, job.ConversationID); err != nil {
+			return Outcome{}, err
+		}
 	}
 	var (
 		agents  []domain.Agent

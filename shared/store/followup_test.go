@@ -49,7 +49,7 @@ func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T)
 		conv func(*domain.Conversation)
 		msg  func(*store.FollowUp)
 	}{
-		{name: "unassigned", conv: func(c *domain.Conversation) { c.AssigneeID = "" }},
+		{name: "never routed", conv: func(c *domain.Conversation) { c.Team, c.AssigneeID = "", "" }},
 		{name: "pending on the customer", conv: func(c *domain.Conversation) {
 			c.Status, c.SLA.PausedSince = domain.ConversationPending, c.SLA.StartedAt
 		}},
@@ -93,5 +93,26 @@ func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T)
 	// The same message again (a redelivery) is not newer: left to the router.
 	if done, err := s.TouchFollowUp(ctx, fu); err != nil || done {
 		t.Fatalf("the same follow-up again: applied %v (%v)", done, err)
+	}
+
+	// Waiting in its team's queue, it takes the same path: the queue's order
+	// (priority, due time) does not move, and it stays unassigned.
+	queued := routedConversation(t, s, "0913001200", func(c *domain.Conversation) { c.AssigneeID, c.AssignedAt = "", time.Time{} })
+	qf := follow(queued, nil)
+	if done, err := s.TouchFollowUp(ctx, qf); err != nil || !done {
+		t.Fatalf("a times-only follow-up in a queued conversation: applied %v (%v), want applied", done, err)
+	}
+	page, err := s.Queue(ctx, "support", 50, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range page.Items {
+		if c.ID == queued.ID {
+			found = c.AssigneeID == "" && c.LastInboundAt.Equal(qf.OccurredAt) && c.SLA.DueAt.Equal(queued.SLA.DueAt) && c.Version == queued.Version+1
+		}
+	}
+	if !found {
+		t.Fatalf("the queued conversation after its follow-up is not in its queue as it was with new times: %+v", page.Items)
 	}
 }
