@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,17 +8,9 @@ import (
 	"net/url"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
-	"github.com/concierge-cx/concierge/scripts/devstack/stack"
 )
 
 // ddbCounter is a reverse proxy the stack's functions reach DynamoDB Local
@@ -95,33 +86,4 @@ func countDDB() *ddbCounter {
 	}
 	os.Setenv("DYNAMODB_ENDPOINT", c.URL)
 	return c
-}
-
-// waitLanesDrained waits (up to two minutes) until no routing job is waiting or in flight on a lane.
-func waitLanesDrained(ctx context.Context, st *stack.Stack) {
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		left := 0
-		for key, url := range st.Queues {
-			if strings.HasSuffix(key, "-dlq") {
-				continue
-			}
-			out, err := st.SQS().GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
-					sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-			if err != nil {
-				left++
-				continue
-			}
-			for _, v := range out.Attributes {
-				n, _ := strconv.Atoi(v)
-				left += n
-			}
-		}
-		if left == 0 {
-			return
-		}
-		time.Sleep(200 * time.Millisecond) // polling a queue's depth: nothing to wait on instead
-	}
-	fmt.Fprintln(os.Stderr, "bench-dev: lanes not drained after 2 minutes; the DynamoDB count misses their rest")
 }
