@@ -497,3 +497,33 @@ func TestAnOpeningJobRoutedAfterItsFollowUpAppliesToTheStoredConversation(t *tes
 		t.Fatalf("%d acknowledgements, want 1", n)
 	}
 }
+
+// Once its acknowledgement and notification are done, the conversation owes
+// nothing: the customer's next message, which changes only its times, is
+// applied in place (no routing job). The emptied owed set used to be stored
+// as NULL, which read as "owes something" and sent every follow-up of every
+// acknowledged conversation through the router.
+func TestAFollowUpAfterTheAcknowledgementIsAppliedInPlace(t *testing.T) {
+	e := newEnv(t, routing.DefaultConfig())
+	ctx := context.Background()
+	if _, err := e.st.PutAgent(ctx, domain.Agent{ID: "mai", Languages: []string{"vi"}, Teams: []string{"support"},
+		MaxConcurrent: 5, Status: domain.AgentAvailable}); err != nil {
+		t.Fatal(err)
+	}
+	snd := &faultySender{sent: map[string]int{}}
+	e.router.Sender = snd
+	first := e.inbound(t, "84912000222", "w-1", "Cho mình hỏi đơn hàng số 12 ạ")
+	out, err := e.router.Route(ctx, first.Job)
+	if err != nil || !out.Acknowledged || out.Conversation.AssigneeID != "mai" {
+		t.Fatalf("first message: %+v %v, want assigned and acknowledged", out, err)
+	}
+	e.clk.advance(7 * time.Second)
+	second := e.inbound(t, "84912000222", "w-2", "Cho mình hỏi đơn hàng số 13 ạ")
+	if !second.InPlace {
+		t.Fatal("a times-only follow-up after the acknowledgement went to the router")
+	}
+	conv, err := e.st.GetConversation(ctx, first.Job.ConversationID)
+	if err != nil || !conv.LastInboundAt.Equal(second.Job.OccurredAt.UTC().Truncate(time.Millisecond)) || conv.AssigneeID != "mai" {
+		t.Fatalf("after the in-place follow-up: %+v (%v)", conv, err)
+	}
+}

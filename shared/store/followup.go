@@ -50,6 +50,7 @@ func (s *Store) TouchFollowUp(ctx context.Context, f FollowUp) (bool, error) {
 		":one":  &types.AttributeValueMemberN{Value: "1"},
 		":open": &types.AttributeValueMemberS{Value: string(domain.ConversationOpen)},
 		":sc":   &types.AttributeValueMemberN{Value: strconv.Itoa(f.Score)},
+		":null": &types.AttributeValueMemberS{Value: "NULL"}, // the type name attribute_type takes
 	}
 	names := map[string]string{"#st": "status", "#pr": "priority", "#u": "urgency", "#sla": "sla", "#lang": "language"}
 	// At least as urgent as the message: one of the priorities ranked at or above it.
@@ -68,7 +69,9 @@ func (s *Store) TouchFollowUp(ctx context.Context, f FollowUp) (bool, error) {
 	if in == "" {
 		return false, nil // a priority this store does not know
 	}
-	cond := "attribute_exists(team) AND #st = :open AND attribute_not_exists(mergedInto) AND attribute_not_exists(owed)" +
+	cond := "attribute_exists(team) AND #st = :open AND attribute_not_exists(mergedInto)" +
+		// A conversation saved before emptied sets were left out holds a NULL owed: nothing owed either.
+		" AND (attribute_not_exists(owed) OR attribute_type(owed, :null))" +
 		" AND #pr IN (" + in + ") AND #u.score >= :sc" +
 		" AND attribute_exists(#sla.startedAt) AND attribute_not_exists(#sla.metAt) AND attribute_not_exists(#sla.pausedSince)" +
 		" AND lastInboundAt < :t AND (attribute_not_exists(lastMessageAt) OR lastMessageAt < :t)"
