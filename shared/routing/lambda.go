@@ -75,6 +75,9 @@ func (r *Router) park(ctx context.Context, m events.SQSMessage, job jobs.Job, er
 	var encErr error
 	switch j := job.(type) {
 	case jobs.Routing:
+		if !j.ReceivedAt.IsZero() && r.Store.Now().Sub(j.ReceivedAt) > maxParkedAge {
+			return false // failing for two weeks: a person looks at it in the DLQ
+		}
 		// As ingest parks a job it could not publish: the sweep's republish of kind route.
 		e.Kind, e.ConversationID, e.Event = ingest.EffectRoute, j.ConversationID, j.TouchpointID
 		payload, encErr = json.Marshal(j)
@@ -98,6 +101,11 @@ func (r *Router) park(ctx context.Context, m events.SQSMessage, job jobs.Job, er
 	logger(r.Log).Warn("routing job's effects still owed after its last delivery; parked for the SLA sweep", "messageId", m.MessageId, "conversation", e.ConversationID)
 	return true
 }
+
+// maxParkedAge bounds how long a message's effects are retried by parking
+// (as long as the owed partition keeps an item): after it, the job goes to
+// the DLQ.
+const maxParkedAge = 14 * 24 * time.Hour
 
 // BatchFailureMetric is the CloudWatch metric (namespace Concierge, Embedded
 // Metric Format on stdout) counting the jobs a batch handed back for

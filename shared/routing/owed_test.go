@@ -286,3 +286,30 @@ func TestRouterMaxReceivesIsTheLanes(t *testing.T) {
 		t.Fatalf("LANE_MAX_RECEIVES defaults to %d, the lanes redrive after %d", cfg.MaxReceives, queue.DefaultMaxReceiveCount)
 	}
 }
+
+// Parking is bounded: a job whose effects have failed for longer than the
+// owed partition keeps an item goes to the DLQ on its last delivery.
+func TestAJobFailingForTwoWeeksIsNotParkedAgain(t *testing.T) {
+	e := newEnv(t, routing.DefaultConfig())
+	ctx := context.Background()
+	if _, err := e.st.PutAgent(ctx, domain.Agent{ID: "lan", Languages: []string{"vi"}, Teams: []string{"support"},
+		MaxConcurrent: 2, Status: domain.AgentAvailable}); err != nil {
+		t.Fatal(err)
+	}
+	e.router.Notifier = &faultyNotifier{plan: []string{"fail", "fail"}, got: map[string]int{}}
+	e.router.Parking, e.router.MaxReceives = e.st, 2
+	out := e.inbound(t, "84915550888", "w-old", "Chào shop")
+	body, err := jobs.Encode(out.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.advance(15 * 24 * time.Hour)
+	resp, err := e.router.HandleSQS(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "old",
+		Body: string(body), Attributes: map[string]string{"ApproximateReceiveCount": "2"}}}})
+	if err != nil || len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("last delivery of a two-week-old job: %+v %v, want it handed back (to the DLQ)", resp, err)
+	}
+	if owed, err := e.st.OwedEffects(ctx, 10); err != nil || len(owed) != 0 {
+		t.Fatalf("owed %+v (%v), want nothing parked", owed, err)
+	}
+}
