@@ -14,6 +14,10 @@
 //     "<lane>_queued" (SendMessage to the poller's receive), "<lane>_wait" and "<lane>_run" (the router's
 //     invocation), "ddb_put" (one PutItem of the ceiling phase).
 //
+// DEV_BENCH_DDB_COUNT=1 adds devstack.ddb_requests_per_webhook (and one line per operation): DynamoDB requests
+// counted by a proxy in front of DynamoDB Local from the webhook phase's start until the lanes drain (an extra
+// hop, so off by default).
+//
 // DEV_BENCH_SECONDS sets the duration of each of the two load phases (default 60); DEV_CONCURRENCY the
 // functions' local cap as for `make dev`; DEV_BENCH_CPUPROFILE=FILE writes a CPU profile of the stack's own
 // process (gateway, Runtime API hosts, pollers) during the webhook phase, for `go tool pprof`.
