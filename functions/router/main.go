@@ -43,6 +43,9 @@ func main() {
 		Notifier: routing.WebhookNotifier{Notifier: notes},
 		Config:   rcfg,
 		Log:      log,
+		// A job whose effects still fail on its last delivery is owed in the table for the SLA sweep.
+		Parking:     st,
+		MaxReceives: cfg.MaxReceives,
 	}
 	if cfg.AttachmentsBucket != "" {
 		r.Media = &media.Downloader{

@@ -38,6 +38,31 @@ func TransactionWriteUnits(in *dynamodb.TransactWriteItemsInput) float64 {
 	return total
 }
 
+// CancelledTransactionWriteUnits bills a TransactWriteItems request that
+// DynamoDB cancelled (a condition refused, a conflicting transaction). A
+// transaction writes every item twice, once to prepare it and once to commit
+// it; a cancelled one ran the prepare phase, which AWS bills, and never the
+// commit nor any index write. So each action costs 1 unit per started KB of
+// its item, half of what the committed transaction would have cost without
+// its index writes. The error carries no consumed capacity, so without this
+// rule a path that loses a race would look free.
+func CancelledTransactionWriteUnits(in *dynamodb.TransactWriteItemsInput) float64 {
+	total := 0.0
+	for _, a := range in.TransactItems {
+		switch {
+		case a.Put != nil:
+			total += units(itemSize(a.Put.Item))
+		case a.Update != nil:
+			total += units(itemSize(a.Update.Key) + itemSize(a.Update.ExpressionAttributeValues))
+		case a.Delete != nil:
+			total += units(itemSize(a.Delete.Key))
+		case a.ConditionCheck != nil:
+			total += units(itemSize(a.ConditionCheck.Key))
+		}
+	}
+	return total
+}
+
 func units(size int) float64 {
 	if size <= 0 {
 		return 1

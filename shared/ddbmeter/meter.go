@@ -103,6 +103,10 @@ func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next 
 		// 1 KB); the error carries no consumed capacity, so count the unit.
 		caps = []types.ConsumedCapacity{{WriteCapacityUnits: aws.Float64(1)}}
 	}
+	var cancelled *types.TransactionCanceledException
+	if tw, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok && err != nil && errors.As(err, &cancelled) {
+		caps = []types.ConsumedCapacity{{WriteCapacityUnits: aws.Float64(CancelledTransactionWriteUnits(tw))}}
+	}
 	m.mu.Lock()
 	m.c.Requests++
 	if m.c.ByOp == nil {

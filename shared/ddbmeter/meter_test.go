@@ -39,3 +39,39 @@ func TestAFailedConditionalWriteCostsAUnit(t *testing.T) {
 		t.Fatalf("a failed conditional update metered as %d requests, %v write units; want 1 and 1", c.Requests, c.WriteUnits)
 	}
 }
+
+// A cancelled transaction is billed its prepare phase (1 unit per small
+// item, no index write), as AWS bills it, though the error carries no
+// consumed capacity; the committed one costs 2 per item plus its indexes.
+func TestACancelledTransactionIsBilledItsPreparePhase(t *testing.T) {
+	base, table := testenv.NewTable(t)
+	meter := &ddbmeter.Meter{BillTransactions: true}
+	db := dynamodb.New(base.Options(), meter.Option)
+	ctx := context.Background()
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	taken := map[string]types.AttributeValue{"PK": s("I#phone#84900000001"), "SK": s("I")}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: taken}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(item map[string]types.AttributeValue) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{TableName: &table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
+	}
+	fresh := map[string]types.AttributeValue{"PK": s("C#cus_1"), "SK": s("P")}
+	queued := map[string]types.AttributeValue{"PK": s("V#con_1"), "SK": s("V"), "GSI1PK": s("QUEUE#support"), "GSI1SK": s("1#x")}
+	meter.Reset()
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put(taken), put(fresh), put(queued)}})
+	var cancelled *types.TransactionCanceledException
+	if !errors.As(err, &cancelled) {
+		t.Fatalf("the transaction should be cancelled (the identity exists), got %v", err)
+	}
+	if c := meter.Snapshot(); c.Requests != 1 || c.WriteUnits != 3 {
+		t.Fatalf("a cancelled transaction of three small items metered as %d requests, %v write units; want 1 and 3", c.Requests, c.WriteUnits)
+	}
+	meter.Reset()
+	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{put(fresh), put(queued)}}); err != nil {
+		t.Fatal(err)
+	}
+	if c := meter.Snapshot(); c.WriteUnits != 5 {
+		t.Fatalf("the committed transaction metered %v write units; want 5 (2 per item, 1 for the queue index)", c.WriteUnits)
+	}
+}

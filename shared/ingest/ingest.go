@@ -228,8 +228,9 @@ func (s *Service) Ingest(ctx context.Context, in domain.Inbound) (Outcome, error
 }
 
 // applyInPlace spares the queue hop (a publish, a Lambda invocation, a
-// read and a transaction) for the commonest message: a follow-up in an
-// assigned conversation that changes nothing but its timestamps. One
+// read and a transaction) for the commonest message: a follow-up in a
+// routed conversation (assigned, or waiting in its queue) that changes
+// nothing but its timestamps. One
 // conditional update applies it when the stored conversation shows it
 // changes nothing else; otherwise (or on any error) the router does it.
 // A redelivered message always goes to the router, which applies it
@@ -360,6 +361,9 @@ func (s *Service) mergeProven(ctx context.Context, res store.InboundResult) (sto
 	res.Customer = merged
 	res.Touchpoint.CustomerID = merged.ID
 	if res.Touchpoint.ConversationID != "" && merged.OpenConversationID != "" {
+		// The message joins the target's conversation: it opened none
+		// (the router must read that one, not start from a new one).
+		res.NewConversation = res.NewConversation && res.Touchpoint.ConversationID == merged.OpenConversationID
 		res.Touchpoint.ConversationID = merged.OpenConversationID
 	}
 	return res, nil

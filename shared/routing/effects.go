@@ -102,10 +102,18 @@ func (r *Router) settle(ctx context.Context, conv domain.Conversation, job *jobs
 		conv = saved
 	}
 	if failed != nil {
-		return conv, acked, domain.Wrap(failed, domain.CodeUnavailable, "a side effect of routing is still owed")
+		return conv, acked, domain.Wrap(&effectOwedError{err: failed}, domain.CodeUnavailable, "a side effect of routing is still owed")
 	}
 	return conv, acked, nil
 }
+
+// effectOwedError is a job's failure after its change was saved: only the
+// effects the conversation owes are left (HandleSQS parks such a job rather
+// than let it reach the DLQ with them).
+type effectOwedError struct{ err error }
+
+func (e *effectOwedError) Error() string { return e.err.Error() }
+func (e *effectOwedError) Unwrap() error { return e.err }
 
 // notifyAssigned tells the agent a conversation is theirs, unless it no
 // longer is.

@@ -3,14 +3,18 @@ package routing
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/ingest"
 	"github.com/concierge-cx/concierge/shared/jobs"
+	"github.com/concierge-cx/concierge/shared/store"
 )
 
 // HandleSQS routes a batch from either lane and reports partial batch
@@ -30,6 +34,9 @@ func (r *Router) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSE
 			continue
 		}
 		if _, err := r.Handle(ctx, job); err != nil {
+			if r.park(ctx, m, job, err) {
+				continue
+			}
 			logger(r.Log).Warn("routing failed; will retry", "messageId", m.MessageId,
 				"code", domain.ErrorCode(err), "error", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
@@ -40,6 +47,65 @@ func (r *Router) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSE
 	}
 	return resp, nil
 }
+
+// Parking records a job as an owed effect of its own (store.Owe) for the
+// SLA sweep to publish again (*store.Store in production).
+type Parking interface {
+	Owe(ctx context.Context, e store.OwedEffect) error
+}
+
+// park keeps a job's owed effects from being stranded: on its lane's last
+// delivery (MaxReceives), a job whose change is saved and whose effects
+// (acknowledgement, notification: markers on the conversation) still fail is
+// owed in the table instead of going to the DLQ, where nothing would retry
+// them. The SLA sweep publishes it again every minute (routing.Sweeper,
+// kind ingest.EffectRoute, or the urgent lane for a re-route) until they are
+// done; applying a job is idempotent, so only the effects happen. It reports
+// whether the job is parked (its delivery is then done).
+func (r *Router) park(ctx context.Context, m events.SQSMessage, job jobs.Job, err error) bool {
+	var owed *effectOwedError
+	if r.Parking == nil || r.MaxReceives <= 0 || !errors.As(err, &owed) {
+		return false
+	}
+	if n, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"]); n < r.MaxReceives {
+		return false // the lane retries it sooner
+	}
+	e := store.OwedEffect{Kind: effectEscalate, Event: "parked:" + m.MessageId}
+	var payload []byte
+	var encErr error
+	switch j := job.(type) {
+	case jobs.Routing:
+		if !j.ReceivedAt.IsZero() && r.Store.Now().Sub(j.ReceivedAt) > maxParkedAge {
+			return false // failing for two weeks: a person looks at it in the DLQ
+		}
+		// As ingest parks a job it could not publish: the sweep's republish of kind route.
+		e.Kind, e.ConversationID, e.Event = ingest.EffectRoute, j.ConversationID, j.TouchpointID
+		payload, encErr = json.Marshal(j)
+	case jobs.Escalation:
+		e.ConversationID = j.ConversationID
+		payload, encErr = jobs.Encode(j)
+	case jobs.Reroute:
+		e.ConversationID = j.ConversationID
+		payload, encErr = jobs.Encode(j)
+	default:
+		return false
+	}
+	e.Payload = payload
+	if encErr == nil {
+		encErr = r.Parking.Owe(ctx, e)
+	}
+	if encErr != nil {
+		logger(r.Log).Error("routing job with owed effects neither done nor parked; it goes to the DLQ", "messageId", m.MessageId, "error", encErr.Error())
+		return false
+	}
+	logger(r.Log).Warn("routing job's effects still owed after its last delivery; parked for the SLA sweep", "messageId", m.MessageId, "conversation", e.ConversationID)
+	return true
+}
+
+// maxParkedAge bounds how long a message's effects are retried by parking
+// (as long as the owed partition keeps an item): after it, the job goes to
+// the DLQ.
+const maxParkedAge = 14 * 24 * time.Hour
 
 // BatchFailureMetric is the CloudWatch metric (namespace Concierge, Embedded
 // Metric Format on stdout) counting the jobs a batch handed back for

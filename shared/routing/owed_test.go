@@ -7,8 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/envconfig"
 	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/jobs"
+	"github.com/concierge-cx/concierge/shared/queue"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/store"
 )
@@ -180,5 +185,131 @@ func TestRoutingEffectsCutOffAfterTheChangeHappenExactlyOnce(t *testing.T) {
 				t.Fatalf("agent load %d (%v), want 1", agent.Load, err)
 			}
 		})
+	}
+}
+
+// A job whose effect still fails on its lane's last delivery does not go to
+// the DLQ with the markers its conversation owes (nothing would ever retry
+// them there): it is parked in the table, and the SLA sweep publishes it
+// again until the effect is done, once.
+func TestAJobWhoseEffectsOutlastItsDeliveriesIsParkedForTheSweep(t *testing.T) {
+	e := newEnv(t, routing.DefaultConfig())
+	ctx := context.Background()
+	if _, err := e.st.PutAgent(ctx, domain.Agent{ID: "lan", Languages: []string{"vi"}, Teams: []string{"support"},
+		MaxConcurrent: 2, Status: domain.AgentAvailable}); err != nil {
+		t.Fatal(err)
+	}
+	ntf := &faultyNotifier{plan: []string{"fail", "fail", "fail"}, got: map[string]int{}}
+	e.router.Notifier = ntf
+	e.router.Parking, e.router.MaxReceives = e.st, 2
+	out := e.inbound(t, "84915550999", "w-parked", "Chào shop, cho mình hỏi giá")
+	body, err := jobs.Encode(out.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver := func(b []byte, n int) events.SQSEventResponse {
+		t.Helper()
+		resp, err := e.router.HandleSQS(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: fmt.Sprint("m", n),
+			Body: string(b), Attributes: map[string]string{"ApproximateReceiveCount": fmt.Sprint(n)}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	owedNow := func() []store.OwedEffect {
+		t.Helper()
+		owed, err := e.st.OwedEffects(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return owed
+	}
+	if resp := deliver(body, 1); len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("first delivery with the notification failing: %+v, want it handed back", resp)
+	}
+	if owed := owedNow(); len(owed) != 0 {
+		t.Fatalf("parked before the last delivery: %+v", owed)
+	}
+	if resp := deliver(body, 2); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("last delivery: %+v, want it parked (done for the lane), not sent to the DLQ", resp)
+	}
+	owed := owedNow()
+	if len(owed) != 1 || owed[0].Kind != ingest.EffectRoute || owed[0].ConversationID != out.Job.ConversationID {
+		t.Fatalf("owed after the last delivery: %+v, want the routing job", owed)
+	}
+	if conv, err := e.st.GetConversation(ctx, out.Job.ConversationID); err != nil || len(conv.Owed) != 1 {
+		t.Fatalf("conversation owes %v (%v), want the notification still", conv.Owed, err)
+	}
+
+	// The sweep publishes it again; its lane delivers it (once failing, then working).
+	lane := &published{}
+	sw := &routing.Sweeper{Store: e.st, Lanes: lane, Config: routing.DefaultConfig(), Log: quiet()}
+	if _, err := sw.Sweep(ctx, e.clk.now()); err != nil {
+		t.Fatal(err)
+	}
+	if len(lane.list) != 1 || lane.list[0].TouchpointID != out.Job.TouchpointID {
+		t.Fatalf("the sweep published %+v, want the parked job", lane.list)
+	}
+	if owed := owedNow(); len(owed) != 0 {
+		t.Fatalf("still owed after the sweep published it: %+v", owed)
+	}
+	again, err := jobs.Encode(lane.list[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := deliver(again, 1); len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("republished job with the notification failing once more: %+v", resp)
+	}
+	if resp := deliver(again, 2); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("republished job, notification working: %+v", resp)
+	}
+	conv, err := e.st.GetConversation(ctx, out.Job.ConversationID)
+	if err != nil || len(conv.Owed) != 0 {
+		t.Fatalf("conversation still owes %v (%v)", conv.Owed, err)
+	}
+	if n := ntf.got["assigned:"+conv.ID+":lan"]; n != 1 || len(ntf.got) != 1 {
+		t.Fatalf("notifications %v, want the assignment's once", ntf.got)
+	}
+	if owed := owedNow(); len(owed) != 0 {
+		t.Fatalf("owed at the end: %+v", owed)
+	}
+	if a, err := e.st.GetAgent(ctx, "lan"); err != nil || a.Load != 1 {
+		t.Fatalf("agent load %d (%v), want 1", a.Load, err)
+	}
+}
+
+// The router's default redrive threshold is the lanes'.
+func TestRouterMaxReceivesIsTheLanes(t *testing.T) {
+	var cfg routing.FunctionConfig
+	envconfig.Defaults(&cfg)
+	if cfg.MaxReceives != queue.DefaultMaxReceiveCount {
+		t.Fatalf("LANE_MAX_RECEIVES defaults to %d, the lanes redrive after %d", cfg.MaxReceives, queue.DefaultMaxReceiveCount)
+	}
+}
+
+// Parking is bounded: a job whose effects have failed for longer than the
+// owed partition keeps an item goes to the DLQ on its last delivery.
+func TestAJobFailingForTwoWeeksIsNotParkedAgain(t *testing.T) {
+	e := newEnv(t, routing.DefaultConfig())
+	ctx := context.Background()
+	if _, err := e.st.PutAgent(ctx, domain.Agent{ID: "lan", Languages: []string{"vi"}, Teams: []string{"support"},
+		MaxConcurrent: 2, Status: domain.AgentAvailable}); err != nil {
+		t.Fatal(err)
+	}
+	e.router.Notifier = &faultyNotifier{plan: []string{"fail", "fail"}, got: map[string]int{}}
+	e.router.Parking, e.router.MaxReceives = e.st, 2
+	out := e.inbound(t, "84915550888", "w-old", "Chào shop")
+	body, err := jobs.Encode(out.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.advance(15 * 24 * time.Hour)
+	resp, err := e.router.HandleSQS(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "old",
+		Body: string(body), Attributes: map[string]string{"ApproximateReceiveCount": "2"}}}})
+	if err != nil || len(resp.BatchItemFailures) != 1 {
+		t.Fatalf("last delivery of a two-week-old job: %+v %v, want it handed back (to the DLQ)", resp, err)
+	}
+	if owed, err := e.st.OwedEffects(ctx, 10); err != nil || len(owed) != 0 {
+		t.Fatalf("owed %+v (%v), want nothing parked", owed, err)
 	}
 }

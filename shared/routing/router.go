@@ -54,6 +54,11 @@ type Router struct {
 	Log   *slog.Logger
 	// Metrics receives Embedded Metric Format lines (nil: stdout, as in Lambda).
 	Metrics io.Writer
+	// Parking and MaxReceives (the lane's redrive threshold) keep a job
+	// whose effects are still owed after its last delivery out of the DLQ
+	// (see park); nil or 0: it goes to the DLQ.
+	Parking     Parking
+	MaxReceives int
 	// Media downloads the files of stored messages (jobs.Media, a
 	// media.Downloader); nil drops those jobs with a warning.
 	Media MediaHandler
@@ -103,9 +108,17 @@ func (r *Router) Route(ctx context.Context, job jobs.Routing) (Outcome, error) {
 	if job.ConversationID == "" || job.Quarantined || job.Kind == domain.KindStatus {
 		return Outcome{AlreadyDone: true}, nil
 	}
-	conv, err := r.Store.GetConversation(ctx, job.ConversationID)
-	if err != nil {
-		return Outcome{}, err
+	var conv domain.Conversation
+	if job.NewConversation && !job.Redelivery && job.CustomerID != "" && !job.ReceivedAt.IsZero() {
+		// Its first message: the conversation is as ingest opened it (or,
+		// if a later message got here first, its version tells, and the
+		// store reads it and applies the change again).
+		conv = store.OpenedConversation(job.ConversationID, job.CustomerID, job.Channel, job.ReceivedAt)
+	} else {
+		var err error
+		if conv, err = r.Store.GetConversation(ctx, job.ConversationID); err != nil {
+			return Outcome{}, err
+		}
 	}
 	var (
 		agents  []domain.Agent

@@ -449,3 +449,81 @@ func TestAFailedBatchItemIsCountedInAMetric(t *testing.T) {
 		t.Fatalf("%d failure metric lines", n)
 	}
 }
+
+// The router starts a conversation its job opened from what ingest wrote,
+// without reading it. When a later message of the conversation was routed
+// first (an urgent follow-up overtakes its normal opening on the other
+// lane), the version condition refuses that guess: the router reads the
+// conversation and applies the first message to what it holds, so it is
+// assigned once, acknowledged once and keeps the later message's urgency.
+func TestAnOpeningJobRoutedAfterItsFollowUpAppliesToTheStoredConversation(t *testing.T) {
+	e := newEnv(t, routing.DefaultConfig())
+	ctx := context.Background()
+	if _, err := e.st.PutAgent(ctx, domain.Agent{ID: "mai", Languages: []string{"vi"}, Teams: []string{"support"},
+		MaxConcurrent: 5, Status: domain.AgentAvailable}); err != nil {
+		t.Fatal(err)
+	}
+	snd := &faultySender{sent: map[string]int{}}
+	e.router.Sender = snd
+	first := e.inbound(t, "84912000111", "w-open", "Chào shop")
+	e.clk.advance(time.Second)
+	second := e.inbound(t, "84912000111", "w-urgent", "Gấp!!! Đơn hàng của tôi chưa nhận được")
+	if !first.Job.NewConversation || second.Job.NewConversation || first.Job.ConversationID != second.Job.ConversationID {
+		t.Fatalf("jobs: first new=%v, second new=%v, conversations %s %s", first.Job.NewConversation, second.Job.NewConversation,
+			first.Job.ConversationID, second.Job.ConversationID)
+	}
+	if second.InPlace {
+		t.Fatal("the follow-up of an unrouted conversation was applied in place")
+	}
+	if _, err := e.router.Route(ctx, second.Job); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.router.Route(ctx, first.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := e.st.GetConversation(ctx, first.Job.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conv.AssigneeID != "mai" || out.Conversation.AssigneeID != "mai" || conv.Priority != second.Job.Priority ||
+		!conv.LastInboundAt.Equal(second.Job.OccurredAt.UTC().Truncate(time.Millisecond)) || conv.CustomerID != first.Job.CustomerID {
+		t.Fatalf("after both jobs: %+v (job priorities %s, %s)", conv, first.Job.Priority, second.Job.Priority)
+	}
+	if a, err := e.st.GetAgent(ctx, "mai"); err != nil || a.Load != 1 {
+		t.Fatalf("mai's load %d (%v), want 1", a.Load, err)
+	}
+	if n := snd.sent[first.Job.Address]; n != 1 {
+		t.Fatalf("%d acknowledgements, want 1", n)
+	}
+}
+
+// Once its acknowledgement and notification are done, the conversation owes
+// nothing: the customer's next message, which changes only its times, is
+// applied in place (no routing job). The emptied owed set used to be stored
+// as NULL, which read as "owes something" and sent every follow-up of every
+// acknowledged conversation through the router.
+func TestAFollowUpAfterTheAcknowledgementIsAppliedInPlace(t *testing.T) {
+	e := newEnv(t, routing.DefaultConfig())
+	ctx := context.Background()
+	if _, err := e.st.PutAgent(ctx, domain.Agent{ID: "mai", Languages: []string{"vi"}, Teams: []string{"support"},
+		MaxConcurrent: 5, Status: domain.AgentAvailable}); err != nil {
+		t.Fatal(err)
+	}
+	snd := &faultySender{sent: map[string]int{}}
+	e.router.Sender = snd
+	first := e.inbound(t, "84912000222", "w-1", "Cho mình hỏi đơn hàng số 12 ạ")
+	out, err := e.router.Route(ctx, first.Job)
+	if err != nil || !out.Acknowledged || out.Conversation.AssigneeID != "mai" {
+		t.Fatalf("first message: %+v %v, want assigned and acknowledged", out, err)
+	}
+	e.clk.advance(7 * time.Second)
+	second := e.inbound(t, "84912000222", "w-2", "Cho mình hỏi đơn hàng số 13 ạ")
+	if !second.InPlace {
+		t.Fatal("a times-only follow-up after the acknowledgement went to the router")
+	}
+	conv, err := e.st.GetConversation(ctx, first.Job.ConversationID)
+	if err != nil || !conv.LastInboundAt.Equal(second.Job.OccurredAt.UTC().Truncate(time.Millisecond)) || conv.AssigneeID != "mai" {
+		t.Fatalf("after the in-place follow-up: %+v (%v)", conv, err)
+	}
+}

@@ -48,6 +48,10 @@ type FunctionConfig struct {
 	AttachmentsBucket string `env:"ATTACHMENTS_BUCKET"`
 	// MediaMaxBytes caps one downloaded file; a larger one stays a reference.
 	MediaMaxBytes int64 `env:"MEDIA_MAX_BYTES" default:"26214400"`
+	// MaxReceives is the lanes' redrive threshold (queue.DefaultMaxReceiveCount,
+	// held equal by a test): the delivery after which a job with effects still
+	// owed is parked rather than sent to the DLQ (Router.MaxReceives).
+	MaxReceives int `env:"LANE_MAX_RECEIVES" default:"5"`
 }
 
 // Routing turns the environment into routing's Config.

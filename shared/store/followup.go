@@ -25,10 +25,16 @@ type FollowUp struct {
 
 // TouchFollowUp applies a follow-up in place, in one conditional UpdateItem,
 // when it can change nothing but the conversation's last message and inbound
-// times and channel: the conversation is open, assigned, owes no effect, its
-// clock runs (not met, not paused), it is at least as urgent as the message
-// and already speaks its language, and the message is newer than its last
-// message (times compare as the fixed-width strings they are stored as).
+// times and channel: the conversation is open and routed (its team set,
+// whether an agent holds it or it waits in the team's queue), owes no
+// effect, its clock runs (not met, not paused), it is at least as urgent as
+// the message and already speaks its language, and the message is newer than
+// its last message (times compare as the fixed-width strings they are stored
+// as). Neither index entry moves: the queue orders by priority and due time,
+// which such a message does not change. A waiting conversation is not
+// offered to the agents again on every follow-up: an agent who becomes
+// available or frees a slot pulls the queue (routing.Router.Pull), and the
+// SLA sweep escalates one that waits too long.
 // Otherwise it writes nothing and returns false: the message needs the
 // router (its routing job). A conversation stored before times were fixed
 // width may take the router's path when this one would do; never the other
@@ -44,6 +50,7 @@ func (s *Store) TouchFollowUp(ctx context.Context, f FollowUp) (bool, error) {
 		":one":  &types.AttributeValueMemberN{Value: "1"},
 		":open": &types.AttributeValueMemberS{Value: string(domain.ConversationOpen)},
 		":sc":   &types.AttributeValueMemberN{Value: strconv.Itoa(f.Score)},
+		":null": &types.AttributeValueMemberS{Value: "NULL"}, // the type name attribute_type takes
 	}
 	names := map[string]string{"#st": "status", "#pr": "priority", "#u": "urgency", "#sla": "sla", "#lang": "language"}
 	// At least as urgent as the message: one of the priorities ranked at or above it.
@@ -62,7 +69,9 @@ func (s *Store) TouchFollowUp(ctx context.Context, f FollowUp) (bool, error) {
 	if in == "" {
 		return false, nil // a priority this store does not know
 	}
-	cond := "attribute_exists(assigneeId) AND attribute_exists(team) AND #st = :open AND attribute_not_exists(mergedInto) AND attribute_not_exists(owed)" +
+	cond := "attribute_exists(team) AND #st = :open AND attribute_not_exists(mergedInto)" +
+		// A conversation saved before emptied sets were left out holds a NULL owed: nothing owed either.
+		" AND (attribute_not_exists(owed) OR attribute_type(owed, :null))" +
 		" AND #pr IN (" + in + ") AND #u.score >= :sc" +
 		" AND attribute_exists(#sla.startedAt) AND attribute_not_exists(#sla.metAt) AND attribute_not_exists(#sla.pausedSince)" +
 		" AND lastInboundAt < :t AND (attribute_not_exists(lastMessageAt) OR lastMessageAt < :t)"

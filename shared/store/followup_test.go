@@ -5,6 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/store"
 )
@@ -35,7 +39,7 @@ func routedConversation(t *testing.T, s *store.Store, num string, edit func(c *d
 // conversation's times; in every other case it writes nothing and is left
 // to the router.
 func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T) {
-	s, _, _ := newStore(t)
+	s, db, table := newStore(t)
 	ctx := context.Background()
 	follow := func(c domain.Conversation, f func(*store.FollowUp)) store.FollowUp {
 		fu := store.FollowUp{ConversationID: c.ID, OccurredAt: s.Now(), Channel: domain.ChannelZalo, Priority: domain.PriorityNormal, Score: 10, Language: "vi"}
@@ -49,7 +53,7 @@ func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T)
 		conv func(*domain.Conversation)
 		msg  func(*store.FollowUp)
 	}{
-		{name: "unassigned", conv: func(c *domain.Conversation) { c.AssigneeID = "" }},
+		{name: "never routed", conv: func(c *domain.Conversation) { c.Team, c.AssigneeID = "", "" }},
 		{name: "pending on the customer", conv: func(c *domain.Conversation) {
 			c.Status, c.SLA.PausedSince = domain.ConversationPending, c.SLA.StartedAt
 		}},
@@ -93,5 +97,39 @@ func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T)
 	// The same message again (a redelivery) is not newer: left to the router.
 	if done, err := s.TouchFollowUp(ctx, fu); err != nil || done {
 		t.Fatalf("the same follow-up again: applied %v (%v)", done, err)
+	}
+
+	// Saved before an emptied owed set was left out, a conversation holds
+	// owed = NULL: it owes nothing, and takes the same path.
+	old := routedConversation(t, s, "0913001300", nil)
+	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table,
+		Key:              map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "V#" + old.ID}, "SK": &types.AttributeValueMemberS{Value: "V"}},
+		UpdateExpression: aws.String("SET owed = :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": &types.AttributeValueMemberNULL{Value: true}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := s.TouchFollowUp(ctx, follow(old, nil)); err != nil || !done {
+		t.Fatalf("a times-only follow-up in a conversation whose owed is NULL: applied %v (%v), want applied", done, err)
+	}
+
+	// Waiting in its team's queue, it takes the same path: the queue's order
+	// (priority, due time) does not move, and it stays unassigned.
+	queued := routedConversation(t, s, "0913001200", func(c *domain.Conversation) { c.AssigneeID, c.AssignedAt = "", time.Time{} })
+	qf := follow(queued, nil)
+	if done, err := s.TouchFollowUp(ctx, qf); err != nil || !done {
+		t.Fatalf("a times-only follow-up in a queued conversation: applied %v (%v), want applied", done, err)
+	}
+	page, err := s.Queue(ctx, "support", 50, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range page.Items {
+		if c.ID == queued.ID {
+			found = c.AssigneeID == "" && c.LastInboundAt.Equal(qf.OccurredAt) && c.SLA.DueAt.Equal(queued.SLA.DueAt) && c.Version == queued.Version+1
+		}
+	}
+	if !found {
+		t.Fatalf("the queued conversation after its follow-up is not in its queue as it was with new times: %+v", page.Items)
 	}
 }

@@ -135,3 +135,21 @@ func (s *Store) RemoveIdentity(ctx context.Context, customerID string, id domain
 	after, err := s.GetCustomer(ctx, cu.ID)
 	return after, tp, err
 }
+
+// FindByIdentity returns the customer owning a normalized identity, following
+// merges. Unlike ResolveCustomer it never creates anything: an unknown
+// identity is CodeNotFound.
+func (s *Store) FindByIdentity(ctx context.Context, id domain.Identity) (domain.Customer, error) {
+	if id.Kind == "" || id.Value == "" {
+		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "identity %q is not normalized", id.Key())
+	}
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: identityKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return domain.Customer{}, unavailable(err, "read identity")
+	}
+	owner := str(out.Item, "customerId")
+	if owner == "" {
+		return domain.Customer{}, domain.Errorf(domain.CodeNotFound, "no customer with that %s", id.Kind)
+	}
+	return s.GetCustomer(ctx, owner)
+}

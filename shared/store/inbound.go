@@ -255,7 +255,7 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound, lk lookup) (I
 	// but is no request: it opens no conversation.
 	newConv := conv.ID == "" && tp.Kind != domain.KindStatus
 	if newConv {
-		conv = s.newConversation(cust.ID, tp.Channel, now)
+		conv = s.newConversation(cust.ID, tp.Channel, tp.ReceivedAt)
 		cust.OpenConversationID = conv.ID
 	}
 	tp.CustomerID, tp.ConversationID = cust.ID, conv.ID
@@ -346,7 +346,7 @@ func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (Inbou
 		convID = cust.OpenConversationID
 	}
 	if convID == "" && tp.Kind != domain.KindStatus {
-		conv := s.newConversation(cust.ID, tp.Channel, now)
+		conv := s.newConversation(cust.ID, tp.Channel, tp.ReceivedAt)
 		ci, err := marshalConversation(conv)
 		if err != nil {
 			return InboundResult{}, false, err
@@ -594,15 +594,26 @@ func uniqueIdentities(ids []domain.Identity) []domain.Identity {
 }
 
 func (s *Store) newConversation(customerID string, ch domain.Channel, t time.Time) domain.Conversation {
+	return OpenedConversation(s.newID(domain.ConversationIDPrefix, t), customerID, ch, t)
+}
+
+// OpenedConversation is a conversation as RecordInbound opens it for a
+// message received at receivedAt (its routing job carries all of these):
+// version 1, as stored. The router starts from it instead of reading the
+// conversation back, one request fewer per new conversation; its write is
+// conditional on version 1, so a conversation changed meanwhile (a later
+// message routed first) is read and the change made again on what it holds.
+func OpenedConversation(id, customerID string, ch domain.Channel, receivedAt time.Time) domain.Conversation {
 	return domain.Conversation{
-		ID:          s.newID(domain.ConversationIDPrefix, t),
+		ID:          id,
 		CustomerID:  customerID,
 		Status:      domain.ConversationOpen,
 		Priority:    domain.PriorityNormal,
 		LastChannel: ch,
-		OpenedAt:    t,
-		UpdatedAt:   t,
+		OpenedAt:    receivedAt,
+		UpdatedAt:   receivedAt,
 		Version:     1,
+		IndexKeys:   map[string]string{}, // in no index yet
 	}
 }
 

@@ -162,6 +162,15 @@ func marshalConversation(c domain.Conversation) (map[string]types.AttributeValue
 	if err != nil {
 		return nil, err
 	}
+	// An emptied set (owed, once its effects are done) encodes as NULL:
+	// stored, it would read as present to a condition (the in-place
+	// follow-up's attribute_not_exists(owed)), so it is left out and the
+	// update removes it.
+	for name, v := range item {
+		if _, null := v.(*types.AttributeValueMemberNULL); null {
+			delete(item, name)
+		}
+	}
 	addKeys(item, conversationPK(c.ID), skConversation, typeConversation)
 	return item, nil
 }

@@ -14,6 +14,10 @@
 //     "<lane>_queued" (SendMessage to the poller's receive), "<lane>_wait" and "<lane>_run" (the router's
 //     invocation), "ddb_put" (one PutItem of the ceiling phase).
 //
+// DEV_BENCH_DDB_COUNT=1 adds devstack.ddb_requests_per_webhook (and one line per operation): DynamoDB requests
+// counted by a proxy in front of DynamoDB Local from the webhook phase's start until the lanes drain (an extra
+// hop, so off by default).
+//
 // DEV_BENCH_SECONDS sets the duration of each of the two load phases (default 60); DEV_CONCURRENCY the
 // functions' local cap as for `make dev`; DEV_BENCH_CPUPROFILE=FILE writes a CPU profile of the stack's own
 // process (gateway, Runtime API hosts, pollers) during the webhook phase, for `go tool pprof`.
@@ -67,6 +71,7 @@ func main() {
 	defer notes.Close()
 	// The functions read the notification webhook from the environment the stack passes on.
 	os.Setenv("NOTIFY_WEBHOOK_URL", notes.URL)
+	ddbCount := countDDB()
 	st, err := stack.Start(ctx, stack.Options{
 		DataDir: filepath.Join(os.TempDir(), "concierge-bench-dev"), Prefix: fmt.Sprintf("bench%d-", time.Now().Unix()%1e6),
 		GatewayAddr: "127.0.0.1:0", SMTPAddr: "127.0.0.1:0", Out: logf, Quiet: true, Concurrency: concurrency,
@@ -128,7 +133,17 @@ func main() {
 	if path := os.Getenv("DEV_BENCH_CPUPROFILE"); path != "" {
 		stopProfile = cpuProfile(path)
 	}
-	hooks, hookErrs := run(dur, send)
+	if ddbCount != nil {
+		ddbCount.counting.Store(true)
+	}
+	hooks, hookErrs, hookN := run(dur, send)
+	if ddbCount != nil {
+		// The lanes drain before the count stops, so each webhook's routing is in it.
+		if err := drained(ctx, st, 2*time.Minute); err != nil {
+			fmt.Fprintln(os.Stderr, "bench-dev: the DynamoDB count misses the lanes' rest:", err)
+		}
+		ddbCount.counting.Store(false)
+	}
 	stopProfile()
 	hookHops := st.Timings.Snapshot()
 	fmt.Fprintf(os.Stderr, "bench-dev: webhooks phase to %d\n", time.Now().Unix())
@@ -150,7 +165,7 @@ func main() {
 		})
 		return err
 	}
-	puts, putErrs := run(dur, put)
+	puts, putErrs, _ := run(dur, put)
 
 	fmt.Printf("devstack.webhooks_per_second: %.1f req/s\n", hooks)
 	fmt.Printf("devstack.webhook_errors: %d errors\n", hookErrs)
@@ -162,6 +177,9 @@ func main() {
 	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p50: %.1f ms\n", p50)
 	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p95: %.1f ms\n", p95)
 	fmt.Printf("devstack.urgent_lane.unassigned: %d messages\n", lost)
+	if ddbCount != nil {
+		ddbCount.report(hookN)
+	}
 	printHops("webhooks", hookHops)
 	printHops("urgent", urgentHops)
 	printHops("put", putTimes.Snapshot())
@@ -176,8 +194,9 @@ func main() {
 	}
 }
 
-// run calls op from `workers` goroutines for d and returns successes per second and the error count.
-func run(d time.Duration, op func() error) (float64, int64) {
+// run calls op from `workers` goroutines for d and returns successes per second, the error count and the
+// successes.
+func run(d time.Duration, op func() error) (float64, int64, int64) {
 	var ok, bad atomic.Int64
 	deadline := time.Now().Add(d)
 	start := time.Now()
@@ -196,7 +215,7 @@ func run(d time.Duration, op func() error) (float64, int64) {
 		}()
 	}
 	wg.Wait()
-	return float64(ok.Load()) / time.Since(start).Seconds(), bad.Load()
+	return float64(ok.Load()) / time.Since(start).Seconds(), bad.Load(), ok.Load()
 }
 
 // printHops prints each hop's median, phase by phase: where a request's time went.
