@@ -32,7 +32,7 @@ func main() {
 		boot.Fail(log, "urgency config", err)
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
-	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName)
+	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName, store.WithKeyShards(cfg.API.KeyShards))
 	out := routing.ChannelSender{Router: outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log))}
 	n, err := notify.ForStage(cfg.Notify, cfg.API.Settings, log)
 	if err != nil {

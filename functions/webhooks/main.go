@@ -24,7 +24,7 @@ import (
 func main() {
 	var cfg webhook.Config
 	awsCfg, log := boot.Start(context.Background(), "webhooks", &cfg)
-	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
+	st := store.New(ddbclient.New(awsCfg), cfg.TableName, store.WithKeyShards(cfg.KeyShards))
 	svc, err := ingest.New(st, queue.Publisher{Client: sqsclient.New(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
 	if err != nil {
 		boot.Fail(log, "urgency config", err)

@@ -26,6 +26,11 @@ type Settings struct {
 	// TimeZone is the business's zone: due times in notifications and the
 	// default team's business hours.
 	TimeZone string `env:"TIME_ZONE" default:"Asia/Ho_Chi_Minh"`
+	// KeyShards spreads the keys every conversation would otherwise write
+	// (the SLA index, the metrics days) over this many partitions, so none
+	// reaches a partition's 1,000 write units a second (docs/table-design.md).
+	// Every function of a stage must use the same value; only ever raise it.
+	KeyShards int `env:"KEY_SHARDS" default:"16"`
 }
 
 // Defaults are the settings when nothing is set, read from the tags above

@@ -1,0 +1,174 @@
+package routing_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/concierge-cx/concierge/shared/ddbmeter"
+	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/routing"
+	"github.com/concierge-cx/concierge/shared/store"
+	"github.com/concierge-cx/concierge/shared/testenv"
+	"github.com/concierge-cx/concierge/shared/urgency"
+)
+
+// The scale run: a busy deployment's traffic through ingest, routing and
+// resolve on the in-process store (DynamoDB Local), with the meter counting
+// write units per partition key (base table and each index entry), so the
+// hottest key's share shows whether any key would reach a partition's
+// 1,000 write units a second before the rest of the table does.
+const (
+	scaleCustomers   = 2000
+	scaleMessages    = 10000 // scaleMessages/scaleCustomers per customer
+	scaleAgentsTeam  = 10
+	scaleWorkers     = 16
+	partitionWCUPerS = 1000 // what one partition takes a second
+)
+
+// scaleTeams and the text that routes a customer's messages to each (the
+// router's TeamByCategory).
+var scaleTeams = []struct{ team, text string }{
+	{"support", "Chào shop, đơn hàng của em giao chưa ạ?"},
+	{"billing", "Em bị trừ tiền hai lần cho một đơn, shop kiểm tra giúp em"},
+	{"escalations", "Em nghĩ em bị lừa, có người giả danh shop gọi cho em"},
+}
+
+// scaleFigures are what one run measures.
+type scaleFigures struct {
+	Messages           int
+	TotalUnits         float64
+	HottestKey         string // its pattern
+	HottestUnits       float64
+	Share              float64
+	MaxMessagesPerSec  float64
+	ByPattern          ddbmeter.KeyUnits
+	Conversations      int
+	Resolved           int
+	Duration           time.Duration
+	HottestPatternsTop []string
+}
+
+// runScale sends scaleMessages messages from scaleCustomers customers of
+// three teams, served by 30 agents; each customer's conversation is resolved
+// after their last message. Customers are spread over scaleWorkers workers,
+// each customer's messages in order.
+func runScale(tb testing.TB, shards int) scaleFigures {
+	tb.Helper()
+	t0 := time.Now()
+	base, table := testenv.NewTable(tb)
+	meter := &ddbmeter.Meter{BillTransactions: true, PerKey: true}
+	st := store.New(dynamodb.New(base.Options(), meter.Option), table, store.WithKeyShards(shards))
+	ctx := context.Background()
+	for _, t := range scaleTeams {
+		for i := 0; i < scaleAgentsTeam; i++ {
+			if _, err := st.PutAgent(ctx, domain.Agent{ID: fmt.Sprintf("%s-%02d", t.team, i), Languages: []string{"vi"}, Teams: []string{t.team},
+				MaxConcurrent: 8, Status: domain.AgentAvailable}); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	scorer, err := urgency.NewScorer(urgency.DefaultConfig())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	cfg := routing.DefaultConfig()
+	cfg.TeamByCategory = map[string]string{"money": "billing", "fraud": "escalations", "legal": "escalations"}
+	ing := &ingest.Service{Store: st, Jobs: &published{}, Normalizer: domain.Normalizer{DefaultRegion: "VN"}, Scorer: scorer, Log: quiet}
+	router := &routing.Router{Store: st, Config: cfg, Log: quiet, Metrics: io.Discard}
+	meter.Reset()
+
+	perCustomer := scaleMessages / scaleCustomers
+	var mu sync.Mutex
+	convs := map[string]bool{}
+	resolved := 0
+	var wg sync.WaitGroup
+	errs := make(chan error, scaleWorkers)
+	for w := 0; w < scaleWorkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := w; c < scaleCustomers; c += scaleWorkers {
+				team := scaleTeams[c%len(scaleTeams)]
+				phone := fmt.Sprintf("8491%07d", c)
+				var conv string
+				for m := 0; m < perCustomer; m++ {
+					out, err := ing.Ingest(ctx, domain.Inbound{Provider: "meta", Channel: domain.ChannelWhatsApp, Kind: domain.KindMessage,
+						ProviderMessageID: fmt.Sprintf("wamid.scale.%d.%d", c, m), Identities: []domain.RawIdentity{{Kind: domain.KindWhatsApp, Value: phone}},
+						Text: team.text, OccurredAt: time.Now()})
+					if err != nil {
+						errs <- err
+						return
+					}
+					conv = out.Job.ConversationID
+					if !out.InPlace {
+						if _, err := router.Route(ctx, out.Job); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}
+				// The agent resolves it: the slot, the customer's open conversation and the day's metrics.
+				_, err := st.ResolveConversation(ctx, conv, store.ResolveInput{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				convs[conv] = true
+				resolved++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		tb.Fatal(err)
+	}
+	counts := meter.Snapshot()
+	key, units, total := counts.ByKey.Hottest()
+	f := scaleFigures{
+		Messages: scaleMessages, TotalUnits: total, HottestKey: ddbmeter.KeyPattern(key), HottestUnits: units,
+		Share: units / total, ByPattern: counts.ByKey.ByPattern(), Conversations: len(convs), Resolved: resolved,
+		Duration: time.Since(t0),
+	}
+	f.MaxMessagesPerSec = partitionWCUPerS / (units / scaleMessages)
+	// The hottest single keys, for the log.
+	keys := make([]string, 0, len(counts.ByKey))
+	for k := range counts.ByKey {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return counts.ByKey[keys[i]] > counts.ByKey[keys[j]] })
+	for _, k := range keys[:min(8, len(keys))] {
+		f.HottestPatternsTop = append(f.HottestPatternsTop, fmt.Sprintf("%s %.0f", ddbmeter.KeyPattern(k), counts.ByKey[k]))
+	}
+	return f
+}
+
+var scaleOnce sync.Once
+
+// BenchmarkScale is the scale run at the default shard count (one run,
+// whatever b.N: it is a fixed workload that takes well over the benchmark
+// time, so b.N stays 1). `make bench` prints its scale.* lines.
+func BenchmarkScale(b *testing.B) {
+	var f scaleFigures
+	scaleOnce.Do(func() {
+		f = runScale(b, store.DefaultKeyShards)
+		fmt.Printf("scale.hottest_key_share: %.4f share\n", f.Share)
+		fmt.Printf("scale.hottest_key: %s key\n", f.HottestKey)
+		fmt.Printf("scale.max_msgs_per_second_before_hot_key: %.0f msgs/s\n", f.MaxMessagesPerSec)
+		fmt.Printf("scale.wru_per_message: %.2f wru/message\n", f.TotalUnits/float64(f.Messages))
+		fmt.Printf("scale.run_seconds: %.1f s\n", f.Duration.Seconds())
+		b.Logf("hottest keys: %v", f.HottestPatternsTop)
+	})
+}
