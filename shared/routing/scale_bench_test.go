@@ -59,7 +59,8 @@ type scaleFigures struct {
 
 // runScale sends scaleMessages messages from scaleCustomers customers of
 // three teams, served by 30 agents; each customer's conversation is resolved
-// after their last message. Customers are spread over scaleWorkers workers,
+// after their last message, owing a survey that is then claimed and settled
+// (the send itself left out). Customers are spread over scaleWorkers workers,
 // each customer's messages in order.
 func runScale(tb testing.TB, shards int) scaleFigures {
 	tb.Helper()
@@ -117,11 +118,23 @@ func runScale(tb testing.TB, shards int) scaleFigures {
 						}
 					}
 				}
-				// The agent resolves it: the slot, the customer's open conversation and the day's metrics.
-				_, err := st.ResolveConversation(ctx, conv, store.ResolveInput{})
+				// The agent resolves it: the slot, the customer's open conversation, the day's
+				// metrics and the survey it owes, which the request claims and settles once sent.
+				res, err := st.ResolveConversation(ctx, conv, store.ResolveInput{
+					Owed: []store.OwedEffect{{Kind: "survey", ConversationID: conv, Event: "resolved", Payload: []byte(`{}`)}}})
 				if err != nil {
 					errs <- err
 					return
+				}
+				for _, e := range res.Owed {
+					if _, err := st.ClaimOwed(ctx, e.Key, time.Minute); err != nil {
+						errs <- err
+						return
+					}
+					if _, err := st.SettleOwed(ctx, e.Key); err != nil {
+						errs <- err
+						return
+					}
 				}
 				mu.Lock()
 				convs[conv] = true
