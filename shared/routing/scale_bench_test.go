@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,14 +157,31 @@ func runScale(tb testing.TB, shards int) scaleFigures {
 		Duration: time.Since(t0),
 	}
 	f.MaxMessagesPerSec = partitionWCUPerS / (units / scaleMessages)
-	// The hottest single keys, for the log.
-	keys := make([]string, 0, len(counts.ByKey))
-	for k := range counts.ByKey {
-		keys = append(keys, k)
+	// Per key pattern, for the log and docs/table-design.md's partition math:
+	// its write units per message, how many keys share them, and its hottest
+	// key's units per message.
+	type pattern struct {
+		name       string
+		units, max float64
+		keys       int
 	}
-	sort.Slice(keys, func(i, j int) bool { return counts.ByKey[keys[i]] > counts.ByKey[keys[j]] })
-	for _, k := range keys[:min(8, len(keys))] {
-		f.HottestPatternsTop = append(f.HottestPatternsTop, fmt.Sprintf("%s %.0f", ddbmeter.KeyPattern(k), counts.ByKey[k]))
+	byPattern := map[string]*pattern{}
+	for k, u := range counts.ByKey {
+		p := byPattern[ddbmeter.KeyPattern(k)]
+		if p == nil {
+			p = &pattern{name: ddbmeter.KeyPattern(k)}
+			byPattern[p.name] = p
+		}
+		p.units, p.keys, p.max = p.units+u, p.keys+1, max(p.max, u)
+	}
+	list := make([]*pattern, 0, len(byPattern))
+	for _, p := range byPattern {
+		list = append(list, p)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].max > list[j].max })
+	for _, p := range list {
+		f.HottestPatternsTop = append(f.HottestPatternsTop, fmt.Sprintf("%-34s %6.3f wru/msg over %5d keys, hottest %.4f wru/msg (hot at %.0f msg/s)",
+			p.name, p.units/scaleMessages, p.keys, p.max/scaleMessages, partitionWCUPerS/(p.max/scaleMessages)))
 	}
 	return f
 }
@@ -182,6 +200,6 @@ func BenchmarkScale(b *testing.B) {
 		fmt.Printf("scale.max_msgs_per_second_before_hot_key: %.0f msgs/s\n", f.MaxMessagesPerSec)
 		fmt.Printf("scale.wru_per_message: %.2f wru/message\n", f.TotalUnits/float64(f.Messages))
 		fmt.Printf("scale.run_seconds: %.1f s\n", f.Duration.Seconds())
-		b.Logf("hottest keys: %v", f.HottestPatternsTop)
+		b.Logf("%d conversations resolved in %v; by key pattern, hottest first:\n%s", f.Resolved, f.Duration.Round(time.Second), strings.Join(f.HottestPatternsTop, "\n"))
 	})
 }
