@@ -50,15 +50,6 @@ func (k KeyUnits) Hottest() (key string, units, total float64) {
 	return key, units, total
 }
 
-// ByPattern adds the units up by KeyPattern.
-func (k KeyUnits) ByPattern() KeyUnits {
-	out := KeyUnits{}
-	for key, u := range k {
-		out[KeyPattern(key)] += u
-	}
-	return out
-}
-
 var (
 	dayPattern   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	countPattern = regexp.MustCompile(`^\d{1,4}$`)
