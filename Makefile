@@ -31,6 +31,7 @@ bench: emulators-install
 	$(MAKE) --no-print-directory bench-dev
 	$(MAKE) --no-print-directory console-bench
 	@$(GO) run ./scripts/benchsummary < $(BENCH_OUT)
+	@grep -E '^scale\.[a-z0-9_.]+: ' $(BENCH_OUT)
 	@grep -E '^[a-z0-9_.]+: [-0-9.e+]+ ' $(BENCH_DEV_OUT)
 	@grep -E '^console\.[a-z0-9_.]+: [-0-9.e+]+ ' $(CONSOLE_BENCH_OUT)
 

@@ -35,7 +35,7 @@ func main() {
 		boot.Fail(log, "loyalty config", err)
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
-	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName)
+	st := store.New(ddbclient.New(awsCfg), cfg.API.TableName, store.WithKeyShards(cfg.API.KeyShards))
 	dispatcher := outbound.New(cfg.Send, httpClient, outbound.SESClient(awsCfg), outbound.WithLogger(log), cfg.ZaloTokens.SenderOption(awsCfg), outbound.WithReplyCounter(st))
 	out := routing.ChannelSender{Router: dispatcher}
 	n, err := notify.ForStage(cfg.Notify, cfg.API.Settings, log)

@@ -19,7 +19,7 @@ import (
 func main() {
 	var cfg connect.Config
 	awsCfg, log := boot.Start(context.Background(), "connect", &cfg)
-	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
+	st := store.New(ddbclient.New(awsCfg), cfg.TableName, store.WithKeyShards(cfg.KeyShards))
 	svc, err := ingest.New(st, queue.Publisher{Client: sqsclient.New(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}, cfg.DefaultPhoneRegion, log)
 	if err != nil {
 		boot.Fail(log, "urgency config", err)

@@ -27,7 +27,7 @@ func main() {
 	if err != nil {
 		boot.Fail(log, "SLA_POLICY", err)
 	}
-	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
+	st := store.New(ddbclient.New(awsCfg), cfg.TableName, store.WithKeyShards(cfg.KeyShards))
 	resolver, err := cfg.Teams(st)
 	if err != nil {
 		boot.Fail(log, "DEFAULT_TEAM", err)

@@ -27,7 +27,7 @@ import (
 func main() {
 	var cfg webhook.Config
 	awsCfg, log := boot.Start(context.Background(), "webhooks", &cfg)
-	st := store.New(ddbclient.New(awsCfg), cfg.TableName)
+	st := store.New(ddbclient.New(awsCfg), cfg.TableName, store.WithKeyShards(cfg.KeyShards))
 	lanes := queue.Publisher{Client: sqsclient.New(awsCfg), NormalURL: cfg.RoutingQueueURL, UrgentURL: cfg.UrgentQueueURL}
 	svc, err := ingest.New(st, lanes, cfg.DefaultPhoneRegion, log)
 	if err != nil {

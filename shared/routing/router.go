@@ -28,8 +28,10 @@ type Store interface {
 	UpdateLoadedConversation(ctx context.Context, c domain.Conversation, change store.Change) (domain.Conversation, error)
 	GetCustomer(ctx context.Context, id string) (domain.Customer, error)
 	GetAgent(ctx context.Context, id string) (domain.Agent, error)
-	// AvailableAgents lists available agents with what routing chooses by.
-	AvailableAgents(ctx context.Context) ([]domain.Agent, error)
+	// AvailableAgents lists the available agents who may serve team (those
+	// of that team and those of no team or several), with what routing
+	// chooses by.
+	AvailableAgents(ctx context.Context, team string) ([]domain.Agent, error)
 	Queue(ctx context.Context, team string, limit int, cursor string) (store.ConversationPage, error)
 	Acknowledgements
 }
@@ -123,6 +125,7 @@ func (r *Router) Route(ctx context.Context, job jobs.Routing) (Outcome, error) {
 	var (
 		agents  []domain.Agent
 		listed  bool
+		forTeam string // the team agents were listed for
 		refused = map[string]bool{}
 		changed bool
 		chosen  string
@@ -152,11 +155,11 @@ func (r *Router) Route(ctx context.Context, job jobs.Routing) (Outcome, error) {
 			if c.AssigneeID != "" || c.Closed() {
 				return nil, nil
 			}
-			if !listed {
-				if agents, err = r.Store.AvailableAgents(ctx); err != nil {
+			if !listed || forTeam != c.Team {
+				if agents, err = r.Store.AvailableAgents(ctx, c.Team); err != nil {
 					return nil, err
 				}
-				listed = true
+				listed, forTeam = true, c.Team
 			}
 			for _, a := range r.candidates(agents, c.Team, job.Language) {
 				if !refused[a.ID] {
@@ -314,7 +317,7 @@ func reasonTexts(job jobs.Routing) []string {
 // same write and then sent. With no such agent the conversation stays in its
 // team queue. It returns the conversation as it now stands.
 func (r *Router) AssignBest(ctx context.Context, conv domain.Conversation, language string) (domain.Conversation, error) {
-	agents, err := r.Store.AvailableAgents(ctx)
+	agents, err := r.Store.AvailableAgents(ctx, conv.Team)
 	if err != nil {
 		return conv, err
 	}

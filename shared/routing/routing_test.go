@@ -79,11 +79,11 @@ type env struct {
 	clk    *clock
 }
 
-func newEnv(t *testing.T, cfg routing.Config) env {
+func newEnv(t *testing.T, cfg routing.Config, opts ...store.Option) env {
 	t.Helper()
 	db, table := testenv.NewTable(t)
 	clk := newClock(time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)) // Friday 09:00 in Hà Nội
-	st := store.New(db, table, store.WithClock(clk.now))
+	st := store.New(db, table, append([]store.Option{store.WithClock(clk.now)}, opts...)...)
 	scorer, err := urgency.NewScorer(urgency.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)

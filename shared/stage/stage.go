@@ -33,6 +33,11 @@ type Settings struct {
 	// WinbackSingleOrderDays is when a valuable customer who bought once
 	// counts as lapsed (shared/winback).
 	WinbackSingleOrderDays int `env:"WINBACK_SINGLE_ORDER_DAYS" default:"90"`
+	// KeyShards spreads the keys every conversation would otherwise write
+	// (the SLA index, the metrics days) over this many partitions, so none
+	// reaches a partition's 1,000 write units a second (docs/table-design.md).
+	// Every function of a stage must use the same value; only ever raise it.
+	KeyShards int `env:"KEY_SHARDS" default:"16"`
 }
 
 // Defaults are the settings when nothing is set, read from the tags above

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,16 +51,7 @@ func (s *Store) EnsureAgent(ctx context.Context, a domain.Agent) (domain.Agent, 
 
 // ListAgents returns every agent, deactivated ones included, by id.
 func (s *Store) ListAgents(ctx context.Context) ([]domain.Agent, error) {
-	var out []domain.Agent
-	for _, st := range []string{domain.AgentAvailable, domain.AgentAway, domain.AgentOffline, domain.AgentInactive} {
-		as, err := s.AgentsByStatus(ctx, st)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, as...)
-	}
-	slices.SortFunc(out, func(x, y domain.Agent) int { return strings.Compare(x.ID, y.ID) })
-	return out, nil
+	return s.agentsWhole(ctx, []string{domain.AgentAvailable, domain.AgentAway, domain.AgentOffline, domain.AgentInactive})
 }
 
 // TouchAgent records that the agent was just seen. It does not bump the
@@ -95,8 +84,34 @@ type AgentPatch struct {
 
 // UpdateAgent applies p if the agent's version is still version. A
 // capacity below the agent's current load is CodeConflict; another edit
-// meanwhile is CodeStale.
+// meanwhile is CodeStale. An edit of the teams or a reactivation moves the
+// agent's GSI2 entry (agentStatusPK), which depends on its status too: the
+// agent is read first and the write is conditional on that status, tried
+// again if only the status changed meanwhile.
 func (s *Store) UpdateAgent(ctx context.Context, id string, version int64, p AgentPatch) (domain.Agent, error) {
+	if p.Teams == nil && !p.Reactivate {
+		return s.updateAgent(ctx, id, version, p, nil)
+	}
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		cur, err := s.GetAgent(ctx, id)
+		if err != nil {
+			return cur, err
+		}
+		a, err := s.updateAgent(ctx, id, version, p, &cur)
+		if !errors.Is(err, errStatusMoved) {
+			return a, err
+		}
+	}
+	return domain.Agent{}, errTooManyAttempts("update agent " + id)
+}
+
+// errStatusMoved: the agent's status changed between the read and the
+// write of an edit that moves its GSI2 entry.
+var errStatusMoved = errors.New("store: agent status changed meanwhile")
+
+// updateAgent is UpdateAgent's write; cur, when set, is the agent as just
+// read, whose status the new GSI2 key is built from.
+func (s *Store) updateAgent(ctx context.Context, id string, version int64, p AgentPatch, cur *domain.Agent) (domain.Agent, error) {
 	ed := newEdit(version, s.Now())
 	field := ed.field
 	if p.Name != nil {
@@ -139,12 +154,26 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, version int64, p Age
 	}
 	if p.Reactivate {
 		ed.names["#st"] = "status"
-		ed.set = append(ed.set, "#st = :offline", table.GSI2PK+" = :gOffline")
+		ed.set = append(ed.set, "#st = :offline")
 		ed.vals[":offline"] = &types.AttributeValueMemberS{Value: domain.AgentOffline}
-		ed.vals[":gOffline"] = &types.AttributeValueMemberS{Value: gsiAgentStatus + domain.AgentOffline}
 		ed.vals[":inactive"] = &types.AttributeValueMemberS{Value: domain.AgentInactive}
 		ed.remove = append(ed.remove, "deactivatedAt")
 		cond += " AND #st = :inactive"
+	}
+	if cur != nil {
+		teams, status := cur.Teams, cur.Status
+		if p.Teams != nil {
+			teams = *p.Teams
+		}
+		if p.Reactivate {
+			status = domain.AgentOffline
+		} else {
+			ed.names["#st"] = "status"
+			ed.vals[":cur"] = &types.AttributeValueMemberS{Value: cur.Status}
+			cond += " AND #st = :cur"
+		}
+		ed.vals[":g"] = &types.AttributeValueMemberS{Value: agentStatusPK(teams, status)}
+		ed.set = append(ed.set, table.GSI2PK+" = :g", rosterSet(ed.vals, id))
 	}
 	expr := ed.expression()
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -168,8 +197,10 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, version int64, p Age
 			return domain.Agent{}, domain.Errorf(domain.CodeStale, "agent %s is at version %d, not %d", id, old.Version, version)
 		case p.MaxConcurrent != nil && old.Load > *p.MaxConcurrent:
 			return domain.Agent{}, domain.Errorf(domain.CodeConflict, "agent %s holds %d conversations; capacity %d is below that", id, old.Load, *p.MaxConcurrent)
-		default:
+		case p.Reactivate:
 			return domain.Agent{}, domain.Errorf(domain.CodeConflict, "agent %s is not deactivated", id)
+		default:
+			return domain.Agent{}, errStatusMoved
 		}
 	}
 	var a domain.Agent
@@ -191,16 +222,17 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, version int64, p Age
 // It returns the agent and the conversations it put back, in queue order.
 func (s *Store) DeactivateAgent(ctx context.Context, id string) (domain.Agent, []domain.Conversation, error) {
 	nowAV, _ := attributevalue.Marshal(s.Now())
+	vals := map[string]types.AttributeValue{
+		":inactive": &types.AttributeValueMemberS{Value: domain.AgentInactive},
+		":g":        &types.AttributeValueMemberS{Value: agentStatusPK(nil, domain.AgentInactive)},
+		":now":      nowAV, ":one": &types.AttributeValueMemberN{Value: "1"},
+	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: agentKey(id),
-		UpdateExpression:         aws.String("SET #st = :inactive, " + table.GSI2PK + " = :g, deactivatedAt = :now, updatedAt = :now, version = version + :one"),
-		ConditionExpression:      aws.String("attribute_exists(PK) AND #st <> :inactive"),
-		ExpressionAttributeNames: map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":inactive": &types.AttributeValueMemberS{Value: domain.AgentInactive},
-			":g":        &types.AttributeValueMemberS{Value: gsiAgentStatus + domain.AgentInactive},
-			":now":      nowAV, ":one": &types.AttributeValueMemberN{Value: "1"},
-		},
+		UpdateExpression:                    aws.String("SET #st = :inactive, " + table.GSI2PK + " = :g, deactivatedAt = :now, updatedAt = :now, version = version + :one, " + rosterSet(vals, id)),
+		ConditionExpression:                 aws.String("attribute_exists(PK) AND #st <> :inactive"),
+		ExpressionAttributeNames:            map[string]string{"#st": "status"},
+		ExpressionAttributeValues:           vals,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})

@@ -209,7 +209,7 @@ func (s *Store) recordFeedbackOnce(ctx context.Context, in FeedbackInput, req Fe
 			c.ID = s.newID(domain.ConversationIDPrefix, now)
 		}
 		c.Version, c.UpdatedAt = 1, now
-		item, err := marshalRoutedConversation(c)
+		item, err := s.marshalRoutedConversation(c)
 		if err != nil {
 			return FeedbackResult{}, false, err
 		}

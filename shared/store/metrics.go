@@ -13,8 +13,10 @@ import (
 )
 
 // Metrics days. Resolving a conversation and recording feedback each put one
-// small item into the partition of their UTC day, MET#<yyyy-mm-dd>, so the
-// supervisor's report over a range is one Query per day and never a Scan.
+// small item into a shard of their UTC day, MET#<yyyy-mm-dd>#<n> (n by a hash
+// of the conversation or touchpoint id, see shards.go), so no one item or
+// partition is written by every resolve, and the supervisor's report over a
+// range is one Query per day and shard, in parallel, and never a Scan.
 // Items are plain puts keyed by the conversation (V#<id>) or the feedback
 // touchpoint (F#<id>): writing one twice changes nothing.
 const (
@@ -58,7 +60,7 @@ func (s *Store) ConversationMetricWrite(m ConversationMetric) (types.TransactWri
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	addKeys(item, metricsDayPK(m.ResolvedAt), pfxConversation+m.ConversationID, typeMetricConv)
+	addKeys(item, s.sharded(metricsDayPK(m.ResolvedAt), m.ConversationID), pfxConversation+m.ConversationID, typeMetricConv)
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}, nil
 }
 
@@ -67,12 +69,15 @@ func (s *Store) feedbackMetricWrite(m FeedbackMetric) (types.TransactWriteItem, 
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	addKeys(item, metricsDayPK(m.At), pfxFeedback+m.TouchpointID, typeMetricScore)
+	addKeys(item, s.sharded(metricsDayPK(m.At), m.TouchpointID), pfxFeedback+m.TouchpointID, typeMetricScore)
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}}, nil
 }
 
 // MetricsRange reads the conversations resolved and the scores given in
-// [from, to): one Query per UTC day, at most MaxMetricsDays days.
+// [from, to): one Query per UTC day and shard (and the day's unsharded
+// partition, where days before sharding lie), in parallel, at most
+// MaxMetricsDays days. The result is in day order, then by sort key within
+// each shard.
 func (s *Store) MetricsRange(ctx context.Context, from, to time.Time) ([]ConversationMetric, []FeedbackMetric, error) {
 	from, to = from.UTC(), to.UTC()
 	if !to.After(from) {
@@ -82,45 +87,59 @@ func (s *Store) MetricsRange(ctx context.Context, from, to time.Time) ([]Convers
 	if to.Sub(first) > MaxMetricsDays*24*time.Hour {
 		return nil, nil, domain.Errorf(domain.CodeInvalid, "a report covers at most %d days", MaxMetricsDays)
 	}
+	var partitions []string
+	for day := first; day.Before(to); day = day.AddDate(0, 0, 1) {
+		partitions = append(partitions, s.partitionsOf(metricsDayPK(day))...)
+	}
+	pages, err := eachPartition(ctx, partitions, s.metricsPartition)
+	if err != nil {
+		return nil, nil, err
+	}
 	var convs []ConversationMetric
 	var scores []FeedbackMetric
-	for day := first; day.Before(to); day = day.AddDate(0, 0, 1) {
-		var start map[string]types.AttributeValue
-		for {
-			out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-				TableName:                 &s.table,
-				KeyConditionExpression:    aws.String("PK = :p"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: metricsDayPK(day)}},
-				ExclusiveStartKey:         start,
-			})
-			if err != nil {
-				return nil, nil, unavailable(err, "read metrics")
-			}
-			for _, it := range out.Items {
-				switch str(it, "type") {
-				case typeMetricConv:
-					var m ConversationMetric
-					if err := attributevalue.UnmarshalMap(it, &m); err != nil {
-						return nil, nil, unavailable(err, "decode metric")
-					}
-					if !m.ResolvedAt.Before(from) && m.ResolvedAt.Before(to) {
-						convs = append(convs, m)
-					}
-				case typeMetricScore:
-					var m FeedbackMetric
-					if err := attributevalue.UnmarshalMap(it, &m); err != nil {
-						return nil, nil, unavailable(err, "decode metric")
-					}
-					if !m.At.Before(from) && m.At.Before(to) {
-						scores = append(scores, m)
-					}
+	for _, items := range pages {
+		for _, it := range items {
+			switch str(it, "type") {
+			case typeMetricConv:
+				var m ConversationMetric
+				if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+					return nil, nil, unavailable(err, "decode metric")
+				}
+				if !m.ResolvedAt.Before(from) && m.ResolvedAt.Before(to) {
+					convs = append(convs, m)
+				}
+			case typeMetricScore:
+				var m FeedbackMetric
+				if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+					return nil, nil, unavailable(err, "decode metric")
+				}
+				if !m.At.Before(from) && m.At.Before(to) {
+					scores = append(scores, m)
 				}
 			}
-			if out.LastEvaluatedKey == nil {
-				break
-			}
-			start = out.LastEvaluatedKey
 		}
 	}
 	return convs, scores, nil
+}
+
+// metricsPartition reads one metrics partition whole.
+func (s *Store) metricsPartition(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
+	var start map[string]types.AttributeValue
+	for {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			KeyConditionExpression:    aws.String("PK = :p"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pk}},
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return nil, unavailable(err, "read metrics")
+		}
+		items = append(items, out.Items...)
+		if out.LastEvaluatedKey == nil {
+			return items, nil
+		}
+		start = out.LastEvaluatedKey
+	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,9 +17,11 @@ import (
 // of a conversation. The change writes the owed item in its own transaction
 // (OweWrite), so a crash or a failed publish right after it loses nothing;
 // the owner performs the effect, then settles the item, and retries what is
-// still owed on its next run. The items live in one partition that sees only
-// SLA events, queue outages and resolves (a survey's item lives for the
-// seconds its send takes), far below one partition's limits.
+// still owed on its next run. Every resolve that owes a survey and every SLA
+// event writes one, so the items are spread over KeyShards partitions,
+// OWED#<n> by a hash of the conversation id (see shards.go), and listed by
+// one Query per shard in parallel. Items written before sharding stay in
+// OWED, which is listed too; their Key says so (owedLegacy).
 const (
 	pkOwed   = "OWED"
 	typeOwed = "owedEffect"
@@ -29,7 +32,7 @@ const (
 
 // OwedEffect is one side effect still to be done.
 type OwedEffect struct {
-	Key            string    // the item's sort key, for SettleOwed; set by the store
+	Key            string    // names the item, for ClaimOwed and SettleOwed; set by the store
 	Kind           string    // what to do (the owner's vocabulary)
 	ConversationID string    // whose change it follows
 	Event          string    // which change: keeps two effects of one kind apart
@@ -46,8 +49,25 @@ func (s *Store) OweWrite(e OwedEffect) (OwedEffect, Write) {
 	return e, Write{intent: EffectOwed{Effect: e}}
 }
 
+// owedLegacy prefixes the Key of an item listed from the unsharded OWED
+// partition (written before sharding), so it is claimed and settled there.
+const owedLegacy = pkOwed + "/"
+
+// owedKey is the item key of the owed effect named k: its sort key is
+// <owed at>#<conversation id>#..., and its shard that of the conversation.
+func (s *Store) owedKey(k string) map[string]types.AttributeValue {
+	if sk, ok := strings.CutPrefix(k, owedLegacy); ok {
+		return key(pkOwed, sk)
+	}
+	conv := ""
+	if parts := strings.SplitN(k, "#", 3); len(parts) >= 2 {
+		conv = parts[1]
+	}
+	return key(s.sharded(pkOwed, conv), k)
+}
+
 func (s *Store) owedItem(e OwedEffect) map[string]types.AttributeValue {
-	item := key(pkOwed, e.Key)
+	item := s.owedKey(e.Key)
 	item["type"] = &types.AttributeValueMemberS{Value: typeOwed}
 	item["kind"] = &types.AttributeValueMemberS{Value: e.Kind}
 	item["conversationId"] = &types.AttributeValueMemberS{Value: e.ConversationID}
@@ -67,27 +87,46 @@ func (s *Store) Owe(ctx context.Context, e OwedEffect) error {
 	return unavailable(err, "record an owed side effect")
 }
 
-// OwedEffects lists owed effects, oldest first.
+// OwedEffects lists owed effects, oldest first, at most limit: one Query of
+// at most limit items per shard (and the unsharded OWED), in parallel.
 func (s *Store) OwedEffects(ctx context.Context, limit int) ([]OwedEffect, error) {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		KeyConditionExpression:    aws.String(table.PK + " = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pkOwed}},
-		Limit:                     aws.Int32(int32(limit)),
+	pages, err := eachPartition(ctx, s.partitionsOf(pkOwed), func(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			KeyConditionExpression:    aws.String(table.PK + " = :p"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pk}},
+			Limit:                     aws.Int32(int32(limit)),
+		})
+		if err != nil {
+			return nil, unavailable(err, "list owed side effects")
+		}
+		return out.Items, nil
 	})
 	if err != nil {
-		return nil, unavailable(err, "list owed side effects")
+		return nil, err
 	}
-	owed := make([]OwedEffect, 0, len(out.Items))
-	for _, it := range out.Items {
-		e := OwedEffect{Key: str(it, table.SK), Kind: str(it, "kind"), ConversationID: str(it, "conversationId"), Event: str(it, "event")}
-		if ts, _, ok := strings.Cut(e.Key, "#"); ok {
-			e.OwedAt, _ = time.Parse(owedLayout, ts)
+	var owed []OwedEffect
+	for _, items := range pages {
+		for _, it := range items {
+			e := OwedEffect{Key: str(it, table.SK), Kind: str(it, "kind"), ConversationID: str(it, "conversationId"), Event: str(it, "event")}
+			if ts, _, ok := strings.Cut(e.Key, "#"); ok {
+				e.OwedAt, _ = time.Parse(owedLayout, ts)
+			}
+			if pkOf(it) == pkOwed {
+				e.Key = owedLegacy + e.Key
+			}
+			if b, ok := it["payload"].(*types.AttributeValueMemberB); ok {
+				e.Payload = b.Value
+			}
+			owed = append(owed, e)
 		}
-		if b, ok := it["payload"].(*types.AttributeValueMemberB); ok {
-			e.Payload = b.Value
-		}
-		owed = append(owed, e)
+	}
+	// Sort keys begin with the fixed-width time they were owed at.
+	slices.SortFunc(owed, func(x, y OwedEffect) int {
+		return strings.Compare(strings.TrimPrefix(x.Key, owedLegacy), strings.TrimPrefix(y.Key, owedLegacy))
+	})
+	if len(owed) > limit {
+		owed = owed[:limit]
 	}
 	return owed, nil
 }
@@ -98,7 +137,7 @@ func (s *Store) OwedEffects(ctx context.Context, limit int) ([]OwedEffect, error
 func (s *Store) SettleOwed(ctx context.Context, sk string) (bool, error) {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:           &s.table,
-		Key:                 key(pkOwed, sk),
+		Key:                 s.owedKey(sk),
 		ConditionExpression: aws.String("attribute_exists(" + table.PK + ")"),
 	})
 	if isConditionFailed(err) {

@@ -26,7 +26,7 @@ func (s *Store) ClaimOwed(ctx context.Context, sk string, d time.Duration) (bool
 	now := s.Now()
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.table,
-		Key:                 key(pkOwed, sk),
+		Key:                 s.owedKey(sk),
 		UpdateExpression:    aws.String("SET claimedUntil = :until"),
 		ConditionExpression: aws.String("attribute_exists(" + table.PK + ") AND (attribute_not_exists(claimedUntil) OR claimedUntil <= :now)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{

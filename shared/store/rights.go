@@ -43,7 +43,7 @@ func (s *Store) CustomerRecord(ctx context.Context, id string) (CustomerRecord, 
 	if !domain.ValidID(domain.CustomerIDPrefix, id) {
 		return CustomerRecord{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
-	items, err := s.queryAll(ctx, customerPK(id))
+	items, err := s.queryPartition(ctx, customerPK(id))
 	if err != nil {
 		return CustomerRecord{}, err
 	}
@@ -235,7 +235,7 @@ func (s *Store) Audit(ctx context.Context, e AuditEntry) (AuditEntry, error) {
 
 // AuditMonth reads a month's audit entries, oldest first.
 func (s *Store) AuditMonth(ctx context.Context, month time.Time) ([]AuditEntry, error) {
-	items, err := s.queryAll(ctx, pfxAudit+month.UTC().Format(auditMonth))
+	items, err := s.queryPartition(ctx, pfxAudit+month.UTC().Format(auditMonth))
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,8 @@ import (
 // (GSI1 QUEUE#<team>); an assigned one is in its agent's list (GSI1
 // AGENT#<id>); both sort by priority rank, then due time. A running SLA clock
 // puts the conversation in the sweeper's index (GSI2 SLA) at its next event
-// time. Agents are in GSI2 by status.
+// time, in one of KeyShards partitions (SLA#<n>, see shards.go). Agents are
+// in GSI2 by status.
 const (
 	pfxAgent       = "A#"
 	skAgent        = "A"
@@ -58,7 +60,7 @@ func slaNextEvent(c domain.Conversation) time.Time {
 	return time.Time{}
 }
 
-func marshalRoutedConversation(c domain.Conversation) (map[string]types.AttributeValue, error) {
+func (s *Store) marshalRoutedConversation(c domain.Conversation) (map[string]types.AttributeValue, error) {
 	item, err := marshalConversation(c)
 	if err != nil {
 		return nil, err
@@ -76,7 +78,7 @@ func marshalRoutedConversation(c domain.Conversation) (map[string]types.Attribut
 		item[table.GSI1SK] = &types.AttributeValueMemberS{Value: queueSortKey(c)}
 	}
 	if next := slaNextEvent(c); !next.IsZero() {
-		item[table.GSI2PK] = &types.AttributeValueMemberS{Value: gsiSLA}
+		item[table.GSI2PK] = &types.AttributeValueMemberS{Value: s.sharded(gsiSLA, c.ID)}
 		item[table.GSI2SK] = &types.AttributeValueMemberS{Value: next.UTC().Format(sortTime) + "#" + c.ID}
 	}
 	return item, nil
@@ -114,8 +116,7 @@ func marshalAgent(a domain.Agent) (map[string]types.AttributeValue, error) {
 		return nil, err
 	}
 	addKeys(item, pfxAgent+a.ID, skAgent, typeAgent)
-	item[table.GSI2PK] = &types.AttributeValueMemberS{Value: gsiAgentStatus + a.Status}
-	item[table.GSI2SK] = &types.AttributeValueMemberS{Value: a.ID}
+	agentIndexKeys(item, a)
 	return item, nil
 }
 
@@ -135,53 +136,6 @@ func (s *Store) GetAgent(ctx context.Context, id string) (domain.Agent, error) {
 	return a, nil
 }
 
-// AgentsByStatus lists agents with a status, whole (GSI2 lists them, one
-// BatchGetItem per hundred reads them: the roster's path, not routing's).
-func (s *Store) AgentsByStatus(ctx context.Context, status string) ([]domain.Agent, error) {
-	listed, err := s.agentsListed(ctx, status)
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.itemsOf(ctx, listed)
-	if err != nil {
-		return nil, err
-	}
-	return decodeAgents(items, "")
-}
-
-// AvailableAgents lists the available agents with what routing chooses by
-// (table.AgentRoutingAttributes, projected into GSI2): one Query, eventually
-// consistent, which assignment tolerates since its write re-checks status and
-// capacity. Other fields (name, email) are left empty.
-func (s *Store) AvailableAgents(ctx context.Context) ([]domain.Agent, error) {
-	listed, err := s.agentsListed(ctx, domain.AgentAvailable)
-	if err != nil {
-		return nil, err
-	}
-	return decodeAgents(listed, domain.AgentAvailable)
-}
-
-func (s *Store) agentsListed(ctx context.Context, status string) ([]map[string]types.AttributeValue, error) {
-	var out []map[string]types.AttributeValue
-	var start map[string]types.AttributeValue
-	for {
-		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.table, IndexName: aws.String(table.GSI2),
-			KeyConditionExpression:    aws.String(table.GSI2PK + " = :p"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: gsiAgentStatus + status}},
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return nil, unavailable(err, "list agents")
-		}
-		out = append(out, res.Items...)
-		if res.LastEvaluatedKey == nil {
-			return out, nil
-		}
-		start = res.LastEvaluatedKey
-	}
-}
-
 // decodeAgents decodes agent items; status, when set, is the status of the
 // index partition they were listed in (a projection does not carry it).
 func decodeAgents(items []map[string]types.AttributeValue, status string) ([]domain.Agent, error) {
@@ -199,41 +153,51 @@ func decodeAgents(items []map[string]types.AttributeValue, status string) ([]dom
 	return out, nil
 }
 
-// SetAgentStatus changes an agent's availability.
+// SetAgentStatus changes an agent's availability. The agent is read first:
+// the partition it moves to depends on its teams (agentStatusPK), which
+// change only with its version, so the write is conditional on that version
+// and tried again when a supervisor's edit came between.
 func (s *Store) SetAgentStatus(ctx context.Context, id, status string) (domain.Agent, error) {
 	switch status {
 	case domain.AgentAvailable, domain.AgentAway, domain.AgentOffline:
 	default:
 		return domain.Agent{}, domain.Errorf(domain.CodeInvalid, "status must be available, away or offline")
 	}
-	now, _ := attributevalue.Marshal(s.Now())
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                &s.table,
-		Key:                      agentKey(id),
-		UpdateExpression:         aws.String("SET #st = :s, updatedAt = :now, " + table.GSI2PK + " = :g"),
-		ConditionExpression:      aws.String("attribute_exists(PK) AND #st <> :inactive"),
-		ExpressionAttributeNames: map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":s": &types.AttributeValueMemberS{Value: status}, ":now": now,
-			":g":        &types.AttributeValueMemberS{Value: gsiAgentStatus + status},
-			":inactive": &types.AttributeValueMemberS{Value: domain.AgentInactive},
-		},
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if err != nil {
-		var cf *types.ConditionalCheckFailedException
-		if errorsAs(err, &cf) {
-			if cf.Item != nil {
-				return domain.Agent{}, domain.Errorf(domain.CodeForbidden, "agent %s is deactivated", id)
-			}
-			return domain.Agent{}, domain.Errorf(domain.CodeNotFound, "agent %s not found", id)
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		cur, err := s.GetAgent(ctx, id)
+		if err != nil {
+			return domain.Agent{}, err
 		}
-		return domain.Agent{}, unavailable(err, "set agent status")
+		if cur.Status == domain.AgentInactive {
+			return domain.Agent{}, domain.Errorf(domain.CodeForbidden, "agent %s is deactivated", id)
+		}
+		now, _ := attributevalue.Marshal(s.Now())
+		vals := map[string]types.AttributeValue{
+			":s": &types.AttributeValueMemberS{Value: status}, ":now": now,
+			":g":        &types.AttributeValueMemberS{Value: agentStatusPK(cur.Teams, status)},
+			":inactive": &types.AttributeValueMemberS{Value: domain.AgentInactive},
+			":v":        &types.AttributeValueMemberN{Value: itoa(cur.Version)},
+		}
+		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                 &s.table,
+			Key:                       agentKey(id),
+			UpdateExpression:          aws.String("SET #st = :s, updatedAt = :now, " + table.GSI2PK + " = :g, " + rosterSet(vals, id)),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND #st <> :inactive AND version = :v"),
+			ExpressionAttributeNames:  map[string]string{"#st": "status"},
+			ExpressionAttributeValues: vals,
+			ReturnValues:              types.ReturnValueAllNew,
+		})
+		if isConditionFailed(err) {
+			continue // deleted, deactivated or edited meanwhile: read again
+		}
+		if err != nil {
+			return domain.Agent{}, unavailable(err, "set agent status")
+		}
+		var a domain.Agent
+		err = attributevalue.UnmarshalMap(out.Attributes, &a)
+		return a, err
 	}
-	var a domain.Agent
-	err = attributevalue.UnmarshalMap(out.Attributes, &a)
-	return a, err
+	return domain.Agent{}, errTooManyAttempts("set agent status " + id)
 }
 
 // Assign gives conv to agent atomically: the agent must be available with a
@@ -389,23 +353,43 @@ func (s *Store) SLADue(ctx context.Context, t time.Time, limit int) ([]domain.Co
 }
 
 // SLADueIDs lists the ids of the conversations whose next SLA event is at or
-// before t, oldest first: the sweep reads each as it updates it, so the
-// index (keys only) is all it queries.
+// before t, oldest first, at most limit: the sweep reads each as it updates
+// it, so the index (keys only) is all it queries. It reads every SLA shard in
+// parallel, one Query of at most limit entries each, so the oldest limit
+// entries of all shards are among what it merges.
 func (s *Store) SLADueIDs(ctx context.Context, t time.Time, limit int) ([]string, error) {
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-		TableName: &s.table, IndexName: aws.String(table.GSI2),
-		KeyConditionExpression: aws.String(table.GSI2PK + " = :p AND " + table.GSI2SK + " <= :t"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":p": &types.AttributeValueMemberS{Value: gsiSLA},
-			":t": &types.AttributeValueMemberS{Value: t.UTC().Format(sortTime) + "#~"},
-		},
-		Limit: aws.Int32(int32(limit)),
+	until := t.UTC().Format(sortTime) + "#~"
+	pages, err := eachPartition(ctx, s.partitionsOf(gsiSLA), func(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName: &s.table, IndexName: aws.String(table.GSI2),
+			KeyConditionExpression: aws.String(table.GSI2PK + " = :p AND " + table.GSI2SK + " <= :t"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":p": &types.AttributeValueMemberS{Value: pk},
+				":t": &types.AttributeValueMemberS{Value: until},
+			},
+			Limit: aws.Int32(int32(limit)),
+		})
+		if err != nil {
+			return nil, unavailable(err, "read SLA index")
+		}
+		return out.Items, nil
 	})
 	if err != nil {
-		return nil, unavailable(err, "read SLA index")
+		return nil, err
 	}
-	ids := make([]string, 0, len(out.Items))
-	for _, it := range out.Items {
+	var due []map[string]types.AttributeValue
+	for _, p := range pages {
+		due = append(due, p...)
+	}
+	// GSI2SK is <next event time>#<id>: fixed-width times sort as strings.
+	slices.SortFunc(due, func(x, y map[string]types.AttributeValue) int {
+		return strings.Compare(str(x, table.GSI2SK), str(y, table.GSI2SK))
+	})
+	if len(due) > limit {
+		due = due[:limit]
+	}
+	ids := make([]string, 0, len(due))
+	for _, it := range due {
 		ids = append(ids, strings.TrimPrefix(pkOf(it), pfxConversation))
 	}
 	return ids, nil

@@ -24,6 +24,8 @@ type Store struct {
 	db    *dynamodb.Client
 	table string
 	now   func() time.Time
+	// shards is the number of shards of the sharded keys (WithKeyShards).
+	shards int
 
 	entropyMu sync.Mutex
 	entropy   *ulid.MonotonicEntropy
@@ -37,7 +39,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 
 // New returns a Store on the named table.
 func New(db *dynamodb.Client, table string, opts ...Option) *Store {
-	s := &Store{db: db, table: table, now: time.Now, entropy: ulid.Monotonic(rand.Reader, 0)}
+	s := &Store{db: db, table: table, now: time.Now, shards: DefaultKeyShards, entropy: ulid.Monotonic(rand.Reader, 0)}
 	for _, o := range opts {
 		o(s)
 	}

@@ -251,7 +251,7 @@ func (s *Store) conversationUpdate(prev, next domain.Conversation) (*types.Updat
 	if err != nil {
 		return nil, next, err
 	}
-	after, err := marshalRoutedConversation(next)
+	after, err := s.marshalRoutedConversation(next)
 	if err != nil {
 		return nil, next, err
 	}

@@ -211,7 +211,7 @@ func (s *Store) SaveWinbackList(ctx context.Context, day time.Time, entries []Wi
 func (s *Store) WinbackList(ctx context.Context, now time.Time) (entries []WinbackEntry, day time.Time, found bool, err error) {
 	for back := 0; back < 3; back++ {
 		d := now.UTC().AddDate(0, 0, -back)
-		items, err := s.queryAll(ctx, winbackPK(d))
+		items, err := s.queryPartition(ctx, winbackPK(d))
 		if err != nil {
 			return nil, d, false, err
 		}
@@ -251,8 +251,8 @@ func (s *Store) WinbackEntry(ctx context.Context, day time.Time, customerID stri
 	return e, nil
 }
 
-// queryAll reads a whole partition, in order.
-func (s *Store) queryAll(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
+// queryPartition reads a whole partition of the table, in order.
+func (s *Store) queryPartition(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
