@@ -29,8 +29,12 @@ func (r *Dispatcher) zns(ctx context.Context, m Message) (Result, error) {
 	if m.SendID != "" {
 		body["tracking_id"] = m.SendID
 	}
+	token, err := r.zaloAccessToken(ctx)
+	if err != nil {
+		return res, err
+	}
 	h := jsonHeader()
-	h.Set("access_token", r.cfg.ZaloOAAccessToken)
+	h.Set("access_token", token)
 	n, err := r.post(ctx, ProviderZalo, joinURL(r.cfg.ZaloZNSAPIBase, "message", "template"), h, mustJSON(body), func(resp response) error {
 		var out struct {
 			Error   *int   `json:"error"`
