@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concierge-cx/concierge/shared/channels"
 	"github.com/concierge-cx/concierge/shared/domain"
 )
 
@@ -26,7 +27,7 @@ func TestZaloReadsTheCurrentTokenFromItsSource(t *testing.T) {
 	if got := d.Providers(domain.ChannelZalo); len(got) != 1 {
 		t.Fatalf("zalo not configured with a token source: %v", got)
 	}
-	if _, err := d.Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "x"}); err != nil {
+	if _, err := d.Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "x", LastInboundAt: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if got := p.only(t).Header.Get("access_token"); got != "refreshed-token" {
@@ -37,9 +38,10 @@ func TestZaloReadsTheCurrentTokenFromItsSource(t *testing.T) {
 func TestZaloTokenUnreadableIsATemporaryFailureAndSendsNothing(t *testing.T) {
 	p := newProvider(t, reply{status: 200, body: `{"error":0}`})
 	d := New(Config{ZaloAPIBase: p.URL}, nil, nil, WithZaloToken(fixedToken{err: errors.New("secret store down")}))
-	_, err := d.Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "x"})
-	if err == nil || len(p.requests()) != 0 {
-		t.Fatalf("err %v, %d requests", err, len(p.requests()))
+	_, err := d.Send(context.Background(), Message{Channel: domain.ChannelZalo, To: zaloUser, Text: "x", LastInboundAt: time.Now().Add(-time.Hour)})
+	var perr *channels.Error
+	if !errors.As(err, &perr) || !perr.Temporary || len(p.requests()) != 0 {
+		t.Fatalf("want a temporary provider error and nothing sent; err %v, %d requests", err, len(p.requests()))
 	}
 }
 
