@@ -161,7 +161,17 @@ func (r *Router) Route(ctx context.Context, job jobs.Routing) (Outcome, error) {
 				}
 				listed, forTeam = true, c.Team
 			}
-			for _, a := range r.candidates(agents, c.Team, job.Language) {
+			cands := r.candidates(agents, c.Team, job.Language)
+			if len(cands) == 0 && r.tierTeam(c.Team) {
+				// The tier's team is full: overflow to anyone available, whose
+				// agents sit in other teams' partitions.
+				if agents, err = r.Store.AvailableAgents(ctx, store.AnyTeam); err != nil {
+					return nil, err
+				}
+				forTeam = store.AnyTeam
+				cands = r.candidates(agents, c.Team, job.Language)
+			}
+			for _, a := range cands {
 				if !refused[a.ID] {
 					chosen = a.ID
 					return []store.Write{r.assign(c, a.ID)}, nil

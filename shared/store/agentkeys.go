@@ -57,6 +57,10 @@ func rosterSet(vals map[string]types.AttributeValue, id string) string {
 	return table.GSI3PK + " = :rosterPK, " + table.GSI3SK + " = :rosterSK"
 }
 
+// AnyTeam asks AvailableAgents for every available agent, whatever her
+// teams: a tier team's overflow, rare, so it may read the roster whole.
+const AnyTeam = "*"
+
 // AvailableAgents lists the available agents who may serve team, with what
 // routing chooses by (table.AgentRoutingAttributes, projected into GSI2):
 // the team's partition and the shared pool, two Queries in parallel,
@@ -64,6 +68,9 @@ func rosterSet(vals map[string]types.AttributeValue, id string) string {
 // status and capacity. Other fields (name, email) are left empty. Agents of
 // other teams are not listed: routing would not choose them.
 func (s *Store) AvailableAgents(ctx context.Context, team string) ([]domain.Agent, error) {
+	if team == AnyTeam {
+		return s.AgentsByStatus(ctx, domain.AgentAvailable)
+	}
 	partitions := []string{agentStatusPK([]string{team}, domain.AgentAvailable), gsiAgentStatus + domain.AgentAvailable}
 	lists, err := eachPartition(ctx, partitions, s.agentsListed)
 	if err != nil {
