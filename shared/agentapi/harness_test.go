@@ -105,12 +105,6 @@ func (s sender) Send(ctx context.Context, m routing.Outbound) (routing.Sent, err
 	return routing.ChannelSender{Router: s.r}.Send(ctx, m)
 }
 
-func template(name string) *outbound.Template {
-	if name == "" {
-		return nil
-	}
-	return &outbound.Template{Name: name}
-}
 
 type notes struct {
 	mu   sync.Mutex
