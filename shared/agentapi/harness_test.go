@@ -105,7 +105,6 @@ func (s sender) Send(ctx context.Context, m routing.Outbound) (routing.Sent, err
 	return routing.ChannelSender{Router: s.r}.Send(ctx, m)
 }
 
-
 type notes struct {
 	mu   sync.Mutex
 	list []routing.Event

@@ -154,13 +154,7 @@ func (a *API) eraseCustomer(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	var body struct {
-		Reason string `json:"reason"`
-	}
-	if err := decode(c, &body); err != nil {
-		return reply{}, err
-	}
-	reason, err := shortText("reason", body.Reason, 500)
+	reason, err := reasonBody(c)
 	if err != nil {
 		return reply{}, err
 	}
@@ -215,4 +209,15 @@ func nonNilSlice[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// reasonBody reads the {"reason"} an erasure or a dismissal must give.
+func reasonBody(c *call) (string, error) {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &body); err != nil {
+		return "", err
+	}
+	return shortText("reason", body.Reason, 500)
 }

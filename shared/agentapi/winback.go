@@ -141,13 +141,7 @@ func (a *API) winbackDismiss(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	var body struct {
-		Reason string `json:"reason"`
-	}
-	if err := decode(c, &body); err != nil {
-		return reply{}, err
-	}
-	reason, err := shortText("reason", body.Reason, 500)
+	reason, err := reasonBody(c)
 	if err != nil {
 		return reply{}, err
 	}

@@ -2,8 +2,6 @@ package outbound
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"strconv"
 
@@ -57,30 +55,8 @@ func (r *Dispatcher) PlaceCall(ctx context.Context, c Call) (string, error) {
 	if c.Timeout > 0 {
 		form.Set("Timeout", strconv.Itoa(c.Timeout))
 	}
-	endpoint := joinURL(r.cfg.TwilioAPIBase, "2010-04-01", "Accounts", r.cfg.TwilioAccountSID, "Calls.json")
-	h := http.Header{
-		"Content-Type":  {"application/x-www-form-urlencoded"},
-		"Accept":        {"application/json"},
-		"Authorization": {basicAuth(r.cfg.TwilioAccountSID, r.cfg.TwilioAuthToken)},
-	}
-	var sid string
 	once := *r
 	once.policy = channels.Policy{Attempts: 1}
-	_, err := once.post(ctx, ProviderTwilio, endpoint, h, []byte(form.Encode()), func(resp response) error {
-		var body struct {
-			SID     string      `json:"sid"`
-			Code    json.Number `json:"code"`
-			Message string      `json:"message"`
-		}
-		decodeErr := json.Unmarshal(resp.body, &body)
-		if !resp.ok() {
-			return statusError(ProviderTwilio, resp, body.Code.String(), scrub(body.Message, c.To), r.now())
-		}
-		if decodeErr != nil || body.SID == "" {
-			return &channels.Error{Provider: ProviderTwilio, Status: resp.status, Message: "accepted without a call sid"}
-		}
-		sid = body.SID
-		return nil
-	})
+	sid, _, err := once.twilioCreate(ctx, "Calls.json", form, c.To, "call")
 	return sid, err
 }

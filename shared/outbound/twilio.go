@@ -59,28 +59,8 @@ func (r *Dispatcher) twilio(ctx context.Context, m Message) (Result, error) {
 		}
 		form.Set("Body", m.Text)
 	}
-	endpoint := joinURL(c.TwilioAPIBase, "2010-04-01", "Accounts", c.TwilioAccountSID, "Messages.json")
-	h := http.Header{
-		"Content-Type":  {"application/x-www-form-urlencoded"},
-		"Accept":        {"application/json"},
-		"Authorization": {basicAuth(c.TwilioAccountSID, c.TwilioAuthToken)},
-	}
-	n, err := r.post(ctx, ProviderTwilio, endpoint, h, []byte(form.Encode()), func(resp response) error {
-		var body struct {
-			SID     string      `json:"sid"`
-			Code    json.Number `json:"code"`
-			Message string      `json:"message"`
-		}
-		decodeErr := json.Unmarshal(resp.body, &body)
-		if !resp.ok() {
-			return statusError(ProviderTwilio, resp, body.Code.String(), scrub(body.Message, m.To), r.now())
-		}
-		if decodeErr != nil || body.SID == "" {
-			return &channels.Error{Provider: ProviderTwilio, Status: resp.status, Message: "accepted without a message sid"}
-		}
-		res.ProviderMessageID = body.SID
-		return nil
-	})
+	sid, n, err := r.twilioCreate(ctx, "Messages.json", form, m.To, "message")
+	res.ProviderMessageID = sid
 	res.Attempts = n
 	return res, err
 }
@@ -93,4 +73,34 @@ func whatsAppAddress(v string) string {
 		return v
 	}
 	return "whatsapp:" + v
+}
+
+// twilioCreate posts form to one of the account's REST resources
+// (Messages.json, Calls.json) and returns the created resource's sid; to is
+// scrubbed from Twilio's error text.
+func (r *Dispatcher) twilioCreate(ctx context.Context, resource string, form url.Values, to, what string) (string, int, error) {
+	endpoint := joinURL(r.cfg.TwilioAPIBase, "2010-04-01", "Accounts", r.cfg.TwilioAccountSID, resource)
+	h := http.Header{
+		"Content-Type":  {"application/x-www-form-urlencoded"},
+		"Accept":        {"application/json"},
+		"Authorization": {basicAuth(r.cfg.TwilioAccountSID, r.cfg.TwilioAuthToken)},
+	}
+	var sid string
+	n, err := r.post(ctx, ProviderTwilio, endpoint, h, []byte(form.Encode()), func(resp response) error {
+		var body struct {
+			SID     string      `json:"sid"`
+			Code    json.Number `json:"code"`
+			Message string      `json:"message"`
+		}
+		decodeErr := json.Unmarshal(resp.body, &body)
+		if !resp.ok() {
+			return statusError(ProviderTwilio, resp, body.Code.String(), scrub(body.Message, to), r.now())
+		}
+		if decodeErr != nil || body.SID == "" {
+			return &channels.Error{Provider: ProviderTwilio, Status: resp.status, Message: "accepted without a " + what + " sid"}
+		}
+		sid = body.SID
+		return nil
+	})
+	return sid, n, err
 }
