@@ -15,6 +15,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/agentapi"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
@@ -30,6 +31,12 @@ type figures struct {
 
 func (e *env) setFigures(t testing.TB, customerID string, f figures) {
 	t.Helper()
+	// A real purchase puts her in the buyers' index the daily job reads;
+	// the figures below then stand for her whole history.
+	if _, err := e.st.RecordPurchase(context.Background(), store.Purchase{CustomerID: customerID, OrderID: "WB-" + f.LastPurchaseAt.Format("20060102150405"),
+		Amount: f.LifetimeValue, Currency: "VND", Value: f.LifetimeValue, OccurredAt: f.LastPurchaseAt}); err != nil {
+		t.Fatal(err)
+	}
 	vals := map[string]types.AttributeValue{}
 	for k, v := range map[string]any{":tier": f.Tier, ":ltv": f.LifetimeValue, ":n": f.OrderCount, ":last": f.LastPurchaseAt, ":gap": f.MedianGapDays} {
 		av, err := attributevalue.Marshal(v)

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -70,52 +72,41 @@ func (w WinbackState) Dismissed(basis time.Time) bool {
 
 func winbackPK(day time.Time) string { return pfxWinback + day.UTC().Format(winbackDay) }
 
-// winbackCandidateAttrs are what the job reads of a profile.
-var winbackCandidateAttrs = []string{"customerId", "tier", "lifetimeValue", "orderCount", "lastPurchaseAt",
-	"medianPurchaseGapDays", "lastSatisfactionScore", "lastSatisfactionAt", "openConversationId", "lastContactAt"}
-
 // WinbackCandidates calls visit with every profile that could be on the
-// list: a vip or valued customer, or one whose last score was 1 or 2. It is
-// the daily job's read, once a day, never a request's: a filtered,
-// projected Scan of the table (a sparse index of purchasers, once the value
-// tiers keep one, narrows it to the customers who bought).
+// list: a buyer who is vip or valued, or whose last score was 1 or 2 (a
+// customer who never bought is not one to win back). It reads the sparse
+// buyers' index (GSI4, one Query per shard) and then those buyers'
+// profiles by key, a hundred at a time: never the timelines a Scan would.
 func (s *Store) WinbackCandidates(ctx context.Context, visit func([]domain.Customer) error) error {
-	names := map[string]string{"#type": "type", "#sk": table.SK}
-	proj := ""
-	for i, a := range winbackCandidateAttrs {
-		n := "#a" + strconv.Itoa(i)
-		names[n] = a
-		if i > 0 {
-			proj += ","
-		}
-		proj += n
+	buyers, err := s.Buyers(ctx)
+	if err != nil {
+		return err
 	}
-	in := &dynamodb.ScanInput{
-		TableName: &s.table,
-		FilterExpression: aws.String("#sk = :p AND #type = :customer AND attribute_not_exists(mergedInto) AND " +
-			"(tier IN (:vip, :valued) OR lastSatisfactionScore <= :two)"),
-		ProjectionExpression:     aws.String(proj),
-		ExpressionAttributeNames: names,
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":p": &types.AttributeValueMemberS{Value: skProfile}, ":customer": &types.AttributeValueMemberS{Value: typeCustomer},
-			":vip": &types.AttributeValueMemberS{Value: domain.TierVIP}, ":valued": &types.AttributeValueMemberS{Value: domain.TierValued},
-			":two": &types.AttributeValueMemberN{Value: "2"},
-		},
+	ids := make([]string, 0, len(buyers))
+	for _, b := range buyers {
+		ids = append(ids, b.CustomerID)
 	}
-	p := dynamodb.NewScanPaginator(s.db, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
+	slices.Sort(ids)
+	for len(ids) > 0 {
+		n := min(100, len(ids))
+		profiles, err := s.CustomersByID(ctx, ids[:n])
 		if err != nil {
-			return unavailable(err, "scan win-back candidates")
+			return err
 		}
-		var list []domain.Customer
-		if err := attributevalue.UnmarshalListOfMaps(out.Items, &list); err != nil {
-			return unavailable(err, "decode win-back candidates")
+		ids = ids[n:]
+		var page []domain.Customer
+		for _, c := range profiles {
+			valuable := c.Tier == domain.TierVIP || c.Tier == domain.TierValued
+			unhappy := c.LastSatisfactionScore >= 1 && c.LastSatisfactionScore <= 2
+			if c.MergedInto == "" && (valuable || unhappy) {
+				page = append(page, c)
+			}
 		}
-		if len(list) == 0 {
+		slices.SortFunc(page, func(x, y domain.Customer) int { return strings.Compare(x.ID, y.ID) })
+		if len(page) == 0 {
 			continue
 		}
-		if err := visit(list); err != nil {
+		if err := visit(page); err != nil {
 			return err
 		}
 	}
