@@ -357,7 +357,24 @@ func (a *API) patchAgent(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	if ag.Status == domain.AgentAvailable && (f.Capacity != nil || f.Teams != nil) {
+		// More room or other queues: waiting work may fit now (a follow-up
+		// does not offer a waiting conversation again).
+		a.pullInto(ctx, ag.ID, "agent edit")
+	}
 	return agentReply(ag), nil
+}
+
+// pullInto fills the free slots of agentID from its teams' queues after a
+// change that freed or added room. Best effort: the next status change,
+// resolve or SLA escalation pulls again.
+func (a *API) pullInto(ctx context.Context, agentID, after string) {
+	if a.Router == nil || agentID == "" {
+		return
+	}
+	if _, err := a.Router.Pull(ctx, agentID); err != nil {
+		a.Log.Warn("pull after "+after, "agent", agentID, "error", err.Error())
+	}
 }
 
 // deactivateAgent takes an agent out of routing: their open conversations

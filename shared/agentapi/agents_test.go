@@ -113,7 +113,10 @@ func TestSupervisorAddsAnAgentWhoGoesAvailableAndClaims(t *testing.T) {
 	if hoa.Capacity != 3 || hoa.Load != 2 || hoa.Version != 2 || res.Headers["etag"] != `"2"` || hoa.Status != domain.AgentAvailable {
 		t.Fatalf("patched %s", res.Body)
 	}
-	e.mustDo(t, 200, "POST", "/conversations/"+third.Job.ConversationID+"/claim", hoaTok, "")
+	// The room the edit made pulls the customer who was waiting (a follow-up no longer re-offers her).
+	if conv, err := e.st.GetConversation(context.Background(), third.Job.ConversationID); err != nil || conv.AssigneeID != "agent-hoa" {
+		t.Fatalf("raising her capacity did not pull the waiting customer: %+v %v", conv, err)
+	}
 	e.mustDo(t, 404, "GET", "/agents/agent-nobody", sup, "")
 	e.mustDo(t, 400, "GET", "/agents/a%23b", sup, "")
 }

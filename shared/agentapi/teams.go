@@ -135,7 +135,8 @@ func (a *API) transfer(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	var same bool // already on that team: nothing to save or assign
+	var same bool    // already on that team: nothing to save or assign
+	var freed string // the assignee whose slot the transfer frees
 	saved, err := a.Store.EditConversation(ctx, id, func(c *domain.Conversation) error {
 		if c.Closed() {
 			return domain.Errorf(domain.CodeConflict, "conversation %s is resolved", id)
@@ -144,6 +145,7 @@ func (a *API) transfer(ctx context.Context, c *call) (reply, error) {
 			return store.ErrNoChange
 		}
 		// Off the assignee (the store frees their slot) and back to the queue.
+		freed = c.AssigneeID
 		c.AssigneeID, c.AssignedAt = "", time.Time{}
 		c.Team = body.Team
 		if running := c.SLA.Metric != "" && !c.SLA.StartedAt.IsZero() && c.SLA.MetAt.IsZero(); running {
@@ -167,5 +169,6 @@ func (a *API) transfer(ctx context.Context, c *call) (reply, error) {
 			a.Log.Warn("assign after transfer", "conversation", saved.ID, "error", err.Error())
 		}
 	}
+	a.pullInto(ctx, freed, "transfer")
 	return ok(a.view(ctx, saved)), nil
 }
