@@ -74,7 +74,7 @@ type Providers struct {
 // New builds the fetcher. client's Timeout bounds one file; its redirects
 // are held to the provider's hosts.
 func New(cfg outbound.Config, client *http.Client) *Providers {
-	cfg = withDefaults(cfg)
+	cfg = cfg.WithDefaults()
 	p := &Providers{cfg: cfg}
 	for _, base := range []string{cfg.MetaGraphBase, cfg.TelegramAPIBase, cfg.TwilioAPIBase, cfg.ZaloAPIBase, cfg.VonageAPIBase} {
 		if u, err := url.Parse(base); err == nil && u.Host != "" {
@@ -97,21 +97,6 @@ func New(cfg outbound.Config, client *http.Client) *Providers {
 }
 
 type providerKey struct{}
-
-func withDefaults(c outbound.Config) outbound.Config {
-	def := func(v *string, d string) {
-		if *v == "" {
-			*v = d
-		}
-	}
-	def(&c.TwilioAPIBase, "https://api.twilio.com")
-	def(&c.MetaGraphBase, "https://graph.facebook.com")
-	def(&c.MetaGraphVersion, "v21.0")
-	def(&c.TelegramAPIBase, "https://api.telegram.org")
-	def(&c.ZaloAPIBase, "https://openapi.zalo.me")
-	def(&c.VonageAPIBase, "https://api.nexmo.com")
-	return c
-}
 
 // Hosts each provider serves media from. A host matches itself and, when
 // written with a leading dot, any subdomain.

@@ -60,9 +60,9 @@ type Config struct {
 	WhatsAppTemplateLanguage string `env:"WHATSAPP_TEMPLATE_LANGUAGE" default:"vi"`
 }
 
-// withDefaults fills what envconfig would have defaulted, for a Config built
-// in code.
-func (c Config) withDefaults() Config {
+// WithDefaults fills what envconfig would have defaulted, for a Config built
+// in code (the media downloader reads the same provider bases).
+func (c Config) WithDefaults() Config {
 	def := func(v *string, d string) {
 		if *v == "" {
 			*v = d

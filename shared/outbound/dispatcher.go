@@ -51,7 +51,7 @@ func New(cfg Config, httpClient *http.Client, ses *sesv2.Client, opts ...Option)
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	r := &Dispatcher{cfg: cfg.withDefaults(), http: httpClient, ses: ses, policy: channels.DefaultPolicy, log: slog.Default(), now: time.Now}
+	r := &Dispatcher{cfg: cfg.WithDefaults(), http: httpClient, ses: ses, policy: channels.DefaultPolicy, log: slog.Default(), now: time.Now}
 	for _, o := range opts {
 		o(r)
 	}

@@ -69,7 +69,7 @@ func (r *Dispatcher) zns(ctx context.Context, m Message) (Result, error) {
 // name), text (the message) or conversation (its id). What the agent sees
 // before typing uses it too.
 func ZNSTemplate(cfg Config, name, text, conversationID string) (string, map[string]string) {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	data := map[string]string{}
 	for _, pair := range strings.Split(cfg.ZaloZNSTemplateParams, ",") {
 		k, src, ok := strings.Cut(strings.TrimSpace(pair), "=")
