@@ -132,21 +132,20 @@ func (a *API) teamView(ctx context.Context, team string, limit int) (store.Conve
 		return first, err
 	}
 	all := first.Items
-	for _, st := range []string{domain.AgentAvailable, domain.AgentAway, domain.AgentOffline} {
-		agents, err := a.Store.AgentsByStatus(ctx, st)
+	// One read of the roster (not one per status): every active member's work.
+	agents, err := a.Store.ListAgents(ctx)
+	if err != nil {
+		return first, err
+	}
+	for _, ag := range agents {
+		if ag.Status == domain.AgentInactive || !slices.Contains(ag.Teams, team) {
+			continue
+		}
+		p, err := a.Store.AssignedTo(ctx, ag.ID, limit, "")
 		if err != nil {
 			return first, err
 		}
-		for _, ag := range agents {
-			if !slices.Contains(ag.Teams, team) {
-				continue
-			}
-			p, err := a.Store.AssignedTo(ctx, ag.ID, limit, "")
-			if err != nil {
-				return first, err
-			}
-			all = append(all, p.Items...)
-		}
+		all = append(all, p.Items...)
 	}
 	slices.SortStableFunc(all, func(x, y domain.Conversation) int {
 		if rx, ry := domain.PriorityRank(x.Priority), domain.PriorityRank(y.Priority); rx != ry {

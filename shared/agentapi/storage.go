@@ -70,7 +70,6 @@ type Agents interface {
 	EnsureAgent(ctx context.Context, a domain.Agent) (domain.Agent, bool, error)
 	CreateAgent(ctx context.Context, a domain.Agent) (domain.Agent, error)
 	ListAgents(ctx context.Context) ([]domain.Agent, error)
-	AgentsByStatus(ctx context.Context, status string) ([]domain.Agent, error)
 	SetAgentStatus(ctx context.Context, id, status string) (domain.Agent, error)
 	TouchAgent(ctx context.Context, id string) error
 	UpdateAgent(ctx context.Context, id string, version int64, p store.AgentPatch) (domain.Agent, error)

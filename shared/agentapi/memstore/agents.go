@@ -61,12 +61,6 @@ func (s *Store) ListAgents(_ context.Context) ([]domain.Agent, error) {
 	return out, nil
 }
 
-// AgentsByStatus lists the agents of one status by id.
-func (s *Store) AgentsByStatus(ctx context.Context, status string) ([]domain.Agent, error) {
-	all, _ := s.ListAgents(ctx)
-	return slices.DeleteFunc(all, func(a domain.Agent) bool { return a.Status != status }), nil
-}
-
 // SetAgentStatus sets an active agent's status.
 func (s *Store) SetAgentStatus(_ context.Context, id, status string) (domain.Agent, error) {
 	s.mu.Lock()
