@@ -220,6 +220,11 @@ func (r *Router) apply(c domain.Conversation, job jobs.Routing, pol sla.Policy) 
 		c.Urgency = &domain.Urgency{Score: job.Score, Reasons: reasonTexts(job)}
 	}
 	at := job.OccurredAt.UTC().Truncate(time.Millisecond) // as stored
+	// The language is the customer's as of her latest message: a first job
+	// routed after a follow-up stored in place (store.TouchFollowUp) keeps it.
+	if job.Language != "" && (c.Language == "" || !at.Before(c.LastMessageAt)) {
+		c.Language = job.Language
+	}
 	if at.After(c.LastMessageAt) {
 		c.LastMessageAt, c.LastChannel = at, job.Channel
 	}
@@ -228,9 +233,6 @@ func (r *Router) apply(c domain.Conversation, job jobs.Routing, pol sla.Policy) 
 	}
 	if c.Team == "" {
 		c.Team = r.team(job)
-	}
-	if job.Language != "" {
-		c.Language = job.Language
 	}
 	applyMissedCall(&c, job, pol)
 	clock := ClockOf(pol, c.SLA)

@@ -15,27 +15,35 @@ import (
 )
 
 // storeCases are the kinds of inbound message BenchmarkStore measures.
-var storeCases = []string{"new_customer", "known_customer", "duplicate"}
+// A known customer is measured twice: as a sender this container has seen
+// (her profile is read with her identity, the usual case in a warm Lambda)
+// and as one it has not (a cold container, or one that never met her).
+var storeCases = []string{"new_customer", "known_customer", "known_customer_unseen", "duplicate"}
 
 // storeCost records inbound messages of each kind on a metered store: the
 // one code path behind BenchmarkStore's figures and the test that holds the
 // documentation to them.
 type storeCost struct {
-	s     *store.Store
-	meter *ddbmeter.Meter
-	known store.Inbound
-	run   int
+	s       *store.Store
+	fresh   func() *store.Store // another container's store on the same table and meter
+	meter   *ddbmeter.Meter
+	known   store.Inbound
+	knownID string
+	run     int
 }
 
 func newStoreCost(tb testing.TB) *storeCost {
 	tb.Helper()
 	base, table := testenv.NewTable(tb)
 	meter := &ddbmeter.Meter{BillTransactions: true}
-	c := &storeCost{s: store.New(dynamodb.New(base.Options(), meter.Option), table), meter: meter}
+	c := &storeCost{s: store.New(dynamodb.New(base.Options(), meter.Option), table), meter: meter,
+		fresh: func() *store.Store { return store.New(dynamodb.New(base.Options(), meter.Option), table) }}
 	c.known = c.inbound(tb, "+84912345678", "wamid.known.first")
-	if _, err := c.s.RecordInbound(context.Background(), c.known); err != nil {
+	r, err := c.s.RecordInbound(context.Background(), c.known)
+	if err != nil {
 		tb.Fatal(err)
 	}
+	c.knownID = r.Customer.ID
 	return c
 }
 
@@ -63,21 +71,24 @@ func (c *storeCost) measure(tb testing.TB, kind string, n int) ddbmeter.Counts {
 	c.meter.Reset()
 	for i := 0; i < n; i++ {
 		var in store.Inbound
+		s := c.s
 		switch kind {
 		case "new_customer":
 			in = c.inbound(tb, fmt.Sprintf("+8490%d%06d", c.run%10, i), fmt.Sprintf("wamid.new.%d.%d", c.run, i))
 		case "known_customer":
 			in = c.inbound(tb, "+84912345678", fmt.Sprintf("wamid.known.%d.%d", c.run, i))
+		case "known_customer_unseen":
+			in, s = c.inbound(tb, "+84912345678", fmt.Sprintf("wamid.unseen.%d.%d", c.run, i)), c.fresh()
 		case "duplicate":
 			in = c.known
 		default:
 			tb.Fatalf("no case %q", kind)
 		}
-		r, err := c.s.RecordInbound(ctx, in)
+		r, err := s.RecordInbound(ctx, in)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if r.NewCustomer != (kind == "new_customer") || r.Duplicate != (kind == "duplicate") || kind == "known_customer" && r.NewConversation {
+		if r.NewCustomer != (kind == "new_customer") || r.Duplicate != (kind == "duplicate") || r.Customer.ID != c.knownID && kind != "new_customer" || kind != "new_customer" && kind != "duplicate" && r.NewConversation {
 			tb.Fatalf("%s: %+v", kind, r)
 		}
 	}

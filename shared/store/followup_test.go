@@ -133,3 +133,72 @@ func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T)
 		t.Fatalf("the queued conversation after its follow-up is not in its queue as it was with new times: %+v", page.Items)
 	}
 }
+
+// A conversation whose first message is still on its way to the router (no
+// team, no clock) takes a follow-up of no urgency in place: its times and
+// the customer's language. One the stored state cannot vouch for (any
+// urgency, a more urgent priority, an owed effect, an older message) is left
+// to the router.
+func TestAFollowUpBeforeTheFirstMessageIsRoutedIsAppliedInPlaceWhenItHasNoUrgency(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	follow := func(c domain.Conversation, f func(*store.FollowUp)) store.FollowUp {
+		fu := store.FollowUp{ConversationID: c.ID, OccurredAt: s.Now().Add(time.Second), Channel: domain.ChannelWebchat, Priority: domain.PriorityNormal, Language: "vi"}
+		if f != nil {
+			f(&fu)
+		}
+		return fu
+	}
+	refused := []struct {
+		name string
+		conv func(*domain.Conversation)
+		msg  func(*store.FollowUp)
+	}{
+		{name: "some urgency", msg: func(f *store.FollowUp) { f.Score = 5 }},
+		{name: "a more urgent message", msg: func(f *store.FollowUp) { f.Priority = domain.PriorityHigh }},
+		{name: "an effect is owed", conv: func(c *domain.Conversation) { c.Owed = []string{"ack"} }},
+		{name: "its clock started", conv: func(c *domain.Conversation) { c.SLA.StartedAt = s.Now() }},
+		{name: "an older message", conv: func(c *domain.Conversation) { c.LastMessageAt = s.Now().Add(time.Hour) }},
+		{name: "resolved", conv: func(c *domain.Conversation) { c.Status = domain.ConversationResolved }},
+	}
+	for i, c := range refused {
+		conv := openConversation(t, s, "091300200"+string(rune('0'+i)))
+		if c.conv != nil {
+			var err error
+			if conv, err = s.UpdateLoadedConversation(ctx, conv, func(cv *domain.Conversation) ([]store.Write, error) { c.conv(cv); return nil, nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		done, err := s.TouchFollowUp(ctx, follow(conv, c.msg))
+		if err != nil || done {
+			t.Fatalf("%s: applied %v (%v), want it left to the router", c.name, done, err)
+		}
+		after, err := s.GetConversation(ctx, conv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Version != conv.Version {
+			t.Fatalf("%s: the refused follow-up wrote (version %d → %d)", c.name, conv.Version, after.Version)
+		}
+	}
+	conv := openConversation(t, s, "0913002100")
+	if conv.Team != "" || !conv.SLA.StartedAt.IsZero() {
+		t.Fatalf("the conversation as ingest opens it is routed already: %+v", conv)
+	}
+	fu := follow(conv, nil)
+	if done, err := s.TouchFollowUp(ctx, fu); err != nil || !done {
+		t.Fatalf("a follow-up of no urgency before routing: applied %v (%v), want applied", done, err)
+	}
+	after, err := s.GetConversation(ctx, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Version != conv.Version+1 || !after.LastInboundAt.Equal(fu.OccurredAt) || after.Language != "vi" || after.LastChannel != domain.ChannelWebchat ||
+		after.Team != "" || !after.SLA.StartedAt.IsZero() || after.Urgency != nil {
+		t.Fatalf("after the follow-up: %+v", after)
+	}
+	// Its redelivery is not newer: left to the router.
+	if done, err := s.TouchFollowUp(ctx, fu); err != nil || done {
+		t.Fatalf("the same follow-up again: applied %v (%v)", done, err)
+	}
+}

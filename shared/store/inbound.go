@@ -90,9 +90,11 @@ func (in *Inbound) validate() error {
 
 // RecordInbound resolves the sender and records the touchpoint exactly once
 // per (provider, provider message id). For a known customer with an open
-// conversation it costs three requests: one BatchGetItem (identities and the
-// dedup key), one GetItem (the profile) and one TransactWriteItems (dedup key,
-// touchpoint, profile counters). A duplicate costs two reads and no writes.
+// conversation it costs two requests: one BatchGetItem (identities, the
+// dedup key and, for a sender this store has met, her profile) and one
+// TransactWriteItems (dedup key, touchpoint, profile counters); a sender it
+// has not met costs a GetItem of the profile between them. A duplicate
+// costs two reads and no writes.
 func (s *Store) RecordInbound(ctx context.Context, in Inbound) (InboundResult, error) {
 	if err := in.validate(); err != nil {
 		return InboundResult{}, err
@@ -130,6 +132,17 @@ func (s *Store) RecordInbound(ctx context.Context, in Inbound) (InboundResult, e
 type lookup struct {
 	owners map[string]string // identity key -> customer id
 	dedup  *dedupItem
+	// profile is the profile read with the keys (the one senderCache
+	// guessed for the sender), nil when none was read.
+	profile *domain.Customer
+}
+
+// profileOf is the profile of customer id as read by the lookup, if it was.
+func (lk lookup) profileOf(id string) (domain.Customer, bool) {
+	if lk.profile == nil || lk.profile.ID != id {
+		return domain.Customer{}, false
+	}
+	return *lk.profile, true
 }
 
 func (s *Store) lookupSender(ctx context.Context, ids []domain.Identity, provider, msgID string) (lookup, error) {
@@ -140,6 +153,12 @@ func (s *Store) lookupSender(ctx context.Context, ids []domain.Identity, provide
 	if msgID != "" {
 		keys = append(keys, messageKey(provider, msgID))
 	}
+	guess := ""
+	if len(ids) > 0 {
+		if guess = s.senders.get(ids[0]); guess != "" {
+			keys = append(keys, profileKey(guess))
+		}
+	}
 	lk := lookup{owners: map[string]string{}}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -148,6 +167,12 @@ func (s *Store) lookupSender(ctx context.Context, ids []domain.Identity, provide
 	for _, item := range items {
 		pk := pkOf(item)
 		switch {
+		case guess != "" && pk == pfxCustomer+guess:
+			c, _, err := unmarshalCustomer(item)
+			if err != nil {
+				return lk, unavailable(err, "decode customer")
+			}
+			lk.profile = &c
 		case pk == messagePK(provider, msgID):
 			var d dedupItem
 			if err := attributevalue.UnmarshalMap(item, &d); err != nil {
@@ -162,6 +187,7 @@ func (s *Store) lookupSender(ctx context.Context, ids []domain.Identity, provide
 			}
 		}
 	}
+	s.senders.put(lk.owners)
 	return lk, nil
 }
 
@@ -294,6 +320,11 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound, lk lookup) (I
 		return InboundResult{}, false, unavailable(err, "create customer")
 	}
 	cust.Derive()
+	owners := make(map[string]string, len(in.Identities))
+	for _, id := range in.Identities {
+		owners[id.Key()] = cust.ID
+	}
+	s.senders.put(owners)
 	return InboundResult{Customer: cust, Touchpoint: tp, NewCustomer: true, NewConversation: newConv, PossibleDuplicates: others}, false, nil
 }
 
@@ -324,9 +355,12 @@ func (s *Store) putNew(item map[string]types.AttributeValue) types.TransactWrite
 // appendInbound records a message from a known customer.
 func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (InboundResult, bool, error) {
 	primary, others := lk.primary(in.Identities)
-	cust, err := s.getProfile(ctx, primary)
-	if err != nil {
-		return InboundResult{}, false, err
+	var err error
+	cust, read := lk.profileOf(primary)
+	if !read {
+		if cust, err = s.getProfile(ctx, primary); err != nil {
+			return InboundResult{}, false, err
+		}
 	}
 	if cust.MergedInto != "" {
 		// Mid-merge: the identity still names the source; write to the target.

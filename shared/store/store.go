@@ -29,6 +29,8 @@ type Store struct {
 
 	entropyMu sync.Mutex
 	entropy   *ulid.MonotonicEntropy
+
+	senders senderCache
 }
 
 // Option adjusts a Store.
