@@ -116,3 +116,37 @@ func TestMergeLeavesNoDebris(t *testing.T) {
 		t.Fatalf("metrics count %d resolved conversations, want 1", m.Resolved)
 	}
 }
+
+// A merge that closes the source's conversation frees its agent's slot, and
+// the customer waiting in the queue takes it at once: nobody waits for that
+// agent's next status change.
+func TestAMergeThatFreesASlotPullsTheQueue(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	sup := e.supervisor(t, "sup-merge-pull")
+	if _, err := e.st.PutAgent(ctx, domain.Agent{ID: "agent-chi", Name: "Chi", Languages: []string{"vi"}, Teams: []string{"support"},
+		MaxConcurrent: 1, Status: domain.AgentAvailable}); err != nil {
+		t.Fatal(err)
+	}
+	source := e.inbound(t, "0987654322", "wamid.mp.s", "Em hỏi về đơn DH2048")
+	target := e.inbound(t, "0912345679", "wamid.mp.t", "Đơn hàng DH2048 chưa giao")
+	waiting := e.inbound(t, "0933333333", "wamid.mp.w", "Cho mình hỏi giá sản phẩm")
+	if got, err := e.st.GetConversation(ctx, source.Job.ConversationID); err != nil || got.AssigneeID != "agent-chi" {
+		t.Fatalf("setup: the source's conversation is with %q (%v), want agent-chi", got.AssigneeID, err)
+	}
+	if res := e.gw.do(t, "POST", "/customers/"+target.Customer.ID+"/merge", sup, `{"sourceId":"`+source.Customer.ID+`"}`); res.Status != http.StatusOK {
+		t.Fatalf("merge: %d %s", res.Status, res.Body)
+	}
+	chi, err := e.st.GetAgent(ctx, "agent-chi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := e.st.AssignedTo(ctx, "agent-chi", 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chi.Load != 1 || len(mine.Items) != 1 || mine.Items[0].ID == source.Job.ConversationID {
+		t.Fatalf("after the merge Chi holds %d (load %d): %+v; want one of the waiting conversations (%s, %s)",
+			len(mine.Items), chi.Load, mine.Items, target.Job.ConversationID, waiting.Job.ConversationID)
+	}
+}
