@@ -3,8 +3,12 @@
 //
 //   - inbound webhooks per second sustained through the full stack (signed web-chat messages from a pool of
 //     distinct senders, each sending repeatedly, at bounded concurrency on 127.0.0.1);
+//   - the same work without the stack: a second pool of visitors whose signed messages this process
+//     verifies, parses and ingests itself (the webhooks function's code, called directly; the routing jobs
+//     go to the same lanes), and the share of a webhook's time the stack adds (gateway, Runtime API hops,
+//     function processes): 1 - webhooks / in-process;
 //   - in the same run, raw DynamoDB Local conditional PutItem per second at the same concurrency (the
-//     ceiling), and the ratio of the two;
+//     ceiling), and the ratio of each of the two to it;
 //   - per function, the bootstrap's size and the time from process start to its first response;
 //   - urgent-lane latency: from a signed urgent message accepted by the gateway to the agent's assignment
 //     notification arriving at a webhook receiver, through the real pollers and router (p50, p95);
@@ -18,7 +22,7 @@
 // counted by a proxy in front of DynamoDB Local from the webhook phase's start until the lanes drain (an extra
 // hop, so off by default).
 //
-// DEV_BENCH_SECONDS sets the duration of each of the two load phases (default 60); DEV_CONCURRENCY the
+// DEV_BENCH_SECONDS sets the duration of each of the three load phases (default 60); DEV_CONCURRENCY the
 // functions' local cap as for `make dev`; DEV_BENCH_CPUPROFILE=FILE writes a CPU profile of the stack's own
 // process (gateway, Runtime API hosts, pollers) during the webhook phase, for `go tool pprof`.
 package main
@@ -28,6 +32,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -45,6 +50,10 @@ import (
 
 	"github.com/concierge-cx/concierge/scripts/devstack/stack"
 	"github.com/concierge-cx/concierge/shared/channels"
+	"github.com/concierge-cx/concierge/shared/channels/webchat"
+	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/queue"
+	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
@@ -80,7 +89,7 @@ func main() {
 		fail(err)
 	}
 	defer st.Stop()
-	fmt.Fprintf(os.Stderr, "bench-dev: stack up (log %s); %s of webhooks, then %s of PutItem, %d clients\n", logPath, dur, dur, workers)
+	fmt.Fprintf(os.Stderr, "bench-dev: stack up (log %s); %s of webhooks, %s in process, then %s of PutItem, %d clients\n", logPath, dur, dur, dur, workers)
 
 	// Functions nothing else invokes are invoked once with an empty event: an error still times the start.
 	for _, name := range st.Functions {
@@ -92,15 +101,20 @@ func main() {
 	secret := st.Secret("WEBCHAT_SIGNING_SECRET")
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}, Timeout: 30 * time.Second}
 	var seq atomic.Int64
-	send := func() error {
+	// message is the n-th signed web-chat message of a visitor of the pool named by pool.
+	message := func(pool string) (body []byte, ts, sig string) {
 		n := seq.Add(1)
-		body := []byte(fmt.Sprintf(`{"visitorId":"v_bench_%03d","messageId":"m_%d_%d","name":"Khách %d","text":"Cho mình hỏi đơn hàng số %d ạ","sentAt":%q}`,
-			n%senders, time.Now().UnixNano(), n, n%senders, n, time.Now().UTC().Format(time.RFC3339)))
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		body = []byte(fmt.Sprintf(`{"visitorId":"v_%s_%03d","messageId":"m_%d_%d","name":"Khách %d","text":"Cho mình hỏi đơn hàng số %d ạ","sentAt":%q}`,
+			pool, n%senders, time.Now().UnixNano(), n, n%senders, n, time.Now().UTC().Format(time.RFC3339)))
+		ts = strconv.FormatInt(time.Now().Unix(), 10)
+		return body, ts, channels.Signature(secret, ts, body)
+	}
+	send := func() error {
+		body, ts, sig := message("bench")
 		req, _ := http.NewRequest(http.MethodPost, st.GatewayURL+"/webhooks/webchat", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Concierge-Timestamp", ts)
-		req.Header.Set("X-Concierge-Signature", channels.Signature(secret, ts, body))
+		req.Header.Set("X-Concierge-Signature", sig)
 		began := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
@@ -148,6 +162,14 @@ func main() {
 	hookHops := st.Timings.Snapshot()
 	fmt.Fprintf(os.Stderr, "bench-dev: webhooks phase to %d\n", time.Now().Unix())
 
+	// The same work without the stack: a new pool of visitors whose signed messages are verified, parsed
+	// and ingested in this process (the routing jobs go to the same lanes), so the gap to the webhook
+	// phase is what the gateway, the Runtime API and the function processes add.
+	if err := drained(ctx, st, 2*time.Minute); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-dev: the lanes did not drain before the in-process phase:", err)
+	}
+	inproc, inprocErrs, _ := run(dur, inProcess(st, secret, message))
+
 	ddb := st.DynamoDB()
 	var pk atomic.Int64
 	putTimes := &stack.Timings{}
@@ -174,6 +196,12 @@ func main() {
 	if puts > 0 {
 		fmt.Printf("devstack.webhooks_to_put_ratio: %.3f ratio\n", hooks/puts)
 	}
+	fmt.Printf("devstack.in_process_ingest_per_second: %.1f req/s\n", inproc)
+	fmt.Printf("devstack.in_process_ingest_errors: %d errors\n", inprocErrs)
+	if puts > 0 && inproc > 0 {
+		fmt.Printf("devstack.in_process_ingest_to_put_ratio: %.3f ratio\n", inproc/puts)
+		fmt.Printf("devstack.stack_share_of_webhook_time: %.3f share\n", 1-hooks/inproc)
+	}
 	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p50: %.1f ms\n", p50)
 	fmt.Printf("devstack.urgent_lane.webhook_to_assigned_p95: %.1f ms\n", p95)
 	fmt.Printf("devstack.urgent_lane.unassigned: %d messages\n", lost)
@@ -191,6 +219,38 @@ func main() {
 		if fr := st.Hosts[name].Stats().FirstResponse; fr > 0 {
 			fmt.Printf("devstack.%s.start_to_first_response: %.1f ms\n", name, float64(fr)/float64(time.Millisecond))
 		}
+	}
+}
+
+// inProcess returns one message of the in-process phase: what the webhooks function does with a web-chat
+// message (webchat.Verify, webchat.Parse, the ingest pipeline as functions/webhooks wires it), called directly.
+func inProcess(st *stack.Stack, secret string, message func(pool string) ([]byte, string, string)) func() error {
+	ctx := context.Background()
+	s := store.New(st.DynamoDB(), st.Table)
+	lanes := queue.Publisher{Client: st.SQS(), NormalURL: st.Queues[queue.Normal.Key], UrgentURL: st.Queues[queue.Urgent.Key]}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	svc, err := ingest.New(s, lanes, "VN", log)
+	if err != nil {
+		fail(err)
+	}
+	svc.Aftercare = ingest.StandardAftercare(s, nil, log)
+	return func() error {
+		body, ts, sig := message("inproc")
+		req := channels.Request{Method: http.MethodPost, Path: "/webhooks/webchat", Body: body,
+			Headers: map[string]string{"x-concierge-timestamp": ts, "x-concierge-signature": sig}}
+		if err := webchat.Verify(req, secret); err != nil {
+			return err
+		}
+		res, err := webchat.Parse(req)
+		if err != nil {
+			return err
+		}
+		for _, in := range res.Messages {
+			if _, err := svc.Ingest(ctx, in); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 }
 
