@@ -35,24 +35,50 @@ func routedConversation(t *testing.T, s *store.Store, num string, edit func(c *d
 	return saved
 }
 
+// refusal is a follow-up the in-place path must leave to the router: what
+// the stored conversation or the message differs in.
+type refusal struct {
+	name string
+	conv func(*domain.Conversation)
+	msg  func(*store.FollowUp)
+}
+
+// followUpOf is base for conversation c, edited by f.
+func followUpOf(c domain.Conversation, base store.FollowUp, f func(*store.FollowUp)) store.FollowUp {
+	base.ConversationID = c.ID
+	if f != nil {
+		f(&base)
+	}
+	return base
+}
+
+// checkRefused applies fu to conv and fails unless it is left to the router
+// with nothing written.
+func checkRefused(t *testing.T, s *store.Store, name string, conv domain.Conversation, fu store.FollowUp) {
+	t.Helper()
+	ctx := context.Background()
+	done, err := s.TouchFollowUp(ctx, fu)
+	if err != nil || done {
+		t.Fatalf("%s: applied %v (%v), want it left to the router", name, done, err)
+	}
+	after, err := s.GetConversation(ctx, conv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Version != conv.Version || !after.LastInboundAt.Equal(conv.LastInboundAt) {
+		t.Fatalf("%s: the refused follow-up wrote (version %d → %d)", name, conv.Version, after.Version)
+	}
+}
+
 // A follow-up is applied in place only when it can change nothing but the
 // conversation's times; in every other case it writes nothing and is left
 // to the router.
 func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T) {
 	s, db, table := newStore(t)
 	ctx := context.Background()
-	follow := func(c domain.Conversation, f func(*store.FollowUp)) store.FollowUp {
-		fu := store.FollowUp{ConversationID: c.ID, OccurredAt: s.Now(), Channel: domain.ChannelZalo, Priority: domain.PriorityNormal, Score: 10, Language: "vi"}
-		if f != nil {
-			f(&fu)
-		}
-		return fu
-	}
-	refused := []struct {
-		name string
-		conv func(*domain.Conversation)
-		msg  func(*store.FollowUp)
-	}{
+	base := store.FollowUp{OccurredAt: s.Now(), Channel: domain.ChannelZalo, Priority: domain.PriorityNormal, Score: 10, Language: "vi"}
+	follow := func(c domain.Conversation, f func(*store.FollowUp)) store.FollowUp { return followUpOf(c, base, f) }
+	refused := []refusal{
 		{name: "never routed", conv: func(c *domain.Conversation) { c.Team, c.AssigneeID = "", "" }},
 		{name: "pending on the customer", conv: func(c *domain.Conversation) {
 			c.Status, c.SLA.PausedSince = domain.ConversationPending, c.SLA.StartedAt
@@ -68,17 +94,7 @@ func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T)
 	}
 	for i, c := range refused {
 		conv := routedConversation(t, s, "091300100"+string(rune('0'+i)), c.conv)
-		done, err := s.TouchFollowUp(ctx, follow(conv, c.msg))
-		if err != nil || done {
-			t.Fatalf("%s: applied %v (%v), want it left to the router", c.name, done, err)
-		}
-		after, err := s.GetConversation(ctx, conv.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if after.Version != conv.Version || !after.LastInboundAt.Equal(conv.LastInboundAt) {
-			t.Fatalf("%s: the refused follow-up wrote (version %d → %d)", c.name, conv.Version, after.Version)
-		}
+		checkRefused(t, s, c.name, conv, follow(conv, c.msg))
 	}
 	conv := routedConversation(t, s, "0913001100", nil)
 	fu := follow(conv, nil)
@@ -142,18 +158,9 @@ func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T)
 func TestAFollowUpBeforeTheFirstMessageIsRoutedIsAppliedInPlaceWhenItHasNoUrgency(t *testing.T) {
 	s, _, _ := newStore(t)
 	ctx := context.Background()
-	follow := func(c domain.Conversation, f func(*store.FollowUp)) store.FollowUp {
-		fu := store.FollowUp{ConversationID: c.ID, OccurredAt: s.Now().Add(time.Second), Channel: domain.ChannelWebchat, Priority: domain.PriorityNormal, Language: "vi"}
-		if f != nil {
-			f(&fu)
-		}
-		return fu
-	}
-	refused := []struct {
-		name string
-		conv func(*domain.Conversation)
-		msg  func(*store.FollowUp)
-	}{
+	base := store.FollowUp{OccurredAt: s.Now().Add(time.Second), Channel: domain.ChannelWebchat, Priority: domain.PriorityNormal, Language: "vi"}
+	follow := func(c domain.Conversation, f func(*store.FollowUp)) store.FollowUp { return followUpOf(c, base, f) }
+	refused := []refusal{
 		{name: "some urgency", msg: func(f *store.FollowUp) { f.Score = 5 }},
 		{name: "a more urgent message", msg: func(f *store.FollowUp) { f.Priority = domain.PriorityHigh }},
 		{name: "an effect is owed", conv: func(c *domain.Conversation) { c.Owed = []string{"ack"} }},
@@ -169,17 +176,7 @@ func TestAFollowUpBeforeTheFirstMessageIsRoutedIsAppliedInPlaceWhenItHasNoUrgenc
 				t.Fatal(err)
 			}
 		}
-		done, err := s.TouchFollowUp(ctx, follow(conv, c.msg))
-		if err != nil || done {
-			t.Fatalf("%s: applied %v (%v), want it left to the router", c.name, done, err)
-		}
-		after, err := s.GetConversation(ctx, conv.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if after.Version != conv.Version {
-			t.Fatalf("%s: the refused follow-up wrote (version %d → %d)", c.name, conv.Version, after.Version)
-		}
+		checkRefused(t, s, c.name, conv, follow(conv, c.msg))
 	}
 	conv := openConversation(t, s, "0913002100")
 	if conv.Team != "" || !conv.SLA.StartedAt.IsZero() {
