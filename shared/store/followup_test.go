@@ -148,6 +148,13 @@ func TestAFollowUpIsAppliedInPlaceOnlyWhenItChangesNothingButTimes(t *testing.T)
 	if !found {
 		t.Fatalf("the queued conversation after its follow-up is not in its queue as it was with new times: %+v", page.Items)
 	}
+
+	// A customer of no known language takes the same path (the request then
+	// names no language attribute: DynamoDB refuses an unused name).
+	nolang := routedConversation(t, s, "0913001400", nil)
+	if done, err := s.TouchFollowUp(ctx, follow(nolang, func(f *store.FollowUp) { f.Language = "" })); err != nil || !done {
+		t.Fatalf("a times-only follow-up from a customer of no known language: applied %v (%v), want applied", done, err)
+	}
 }
 
 // A conversation whose first message is still on its way to the router (no
