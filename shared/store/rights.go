@@ -35,7 +35,12 @@ type CustomerRecord struct {
 	Conversations []domain.Conversation
 	// keys are every item of her partition, the profile last.
 	keys []map[string]types.AttributeValue
+	// pairs are the customers a possible-duplicate note pairs her with,
+	// and the suggestion each names (both outside her partition).
+	pairs []dupPair
 }
+
+type dupPair struct{ other, suggestion string }
 
 // CustomerRecord reads a customer's whole partition and her conversations.
 // A merged-away id is CodeConflict: the record is the target's.
@@ -65,6 +70,8 @@ func (s *Store) CustomerRecord(ctx context.Context, id string) (CustomerRecord, 
 			if tp.ConversationID != "" {
 				convs[tp.ConversationID] = true
 			}
+		case strings.HasPrefix(sk, pfxDuplicate):
+			rec.pairs = append(rec.pairs, dupPair{other: str(it, "otherCustomerId"), suggestion: str(it, "suggestionId")})
 		}
 		rec.keys = append(rec.keys, key(customerPK(id), sk))
 	}
@@ -129,8 +136,11 @@ func (s *Store) FindTombstone(ctx context.Context, hash string) (Tombstone, bool
 
 // Erase removes a customer: tombstones for her identities first, then her
 // identity keys, dedup keys and email thread entries, the text her
-// conversations carry (urgency reasons may quote her), her feedback and
-// quiet-window items, every item of her partition, and the profile last, so
+// conversations carry (urgency reasons may quote her), the side effects
+// still owed for them (a survey waiting for a retry would otherwise still
+// reach her), the suggestions that pair her with someone and that
+// customer's note of it, her feedback and quiet-window items, every item of
+// her partition, and the profile last, so
 // an erasure cut off anywhere is finished by running it again (the record
 // is read again from the profile that is still there). Her conversations
 // and the daily metrics keep only ids, times and figures.
@@ -186,6 +196,21 @@ func (s *Store) Erase(ctx context.Context, rec CustomerRecord, tombstones []Tomb
 		}
 	}
 	var reqs []types.WriteRequest
+	owed, err := s.owedKeysOf(ctx, rec.Conversations)
+	if err != nil {
+		return err
+	}
+	for _, k := range owed {
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
+	}
+	for _, p := range rec.pairs {
+		if p.suggestion != "" {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: suggestionKey(p.suggestion)}})
+		}
+		if p.other != "" {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key(customerPK(p.other), pfxDuplicate+id)}})
+		}
+	}
 	for _, k := range []map[string]types.AttributeValue{key(pfxFeedbackCustomer+id, skFeedback), key(pfxQuiet+id, "Q")} {
 		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
 	}
@@ -242,6 +267,46 @@ func (s *Store) AuditMonth(ctx context.Context, month time.Time) ([]AuditEntry, 
 	var out []AuditEntry
 	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
 		return nil, unavailable(err, "decode audit entries")
+	}
+	return out, nil
+}
+
+// owedKeysOf lists the owed side effects of the conversations: one Query of
+// each conversation's shard (and the unsharded OWED of before sharding),
+// kept by conversation id. Erasure is rare and the partitions small.
+func (s *Store) owedKeysOf(ctx context.Context, convs []domain.Conversation) ([]map[string]types.AttributeValue, error) {
+	mine := map[string]bool{}
+	pks := map[string]bool{pkOwed: len(convs) > 0}
+	for _, c := range convs {
+		mine[c.ID] = true
+		pks[s.sharded(pkOwed, c.ID)] = true
+	}
+	var out []map[string]types.AttributeValue
+	for _, pk := range sortedKeys(pks) {
+		if !pks[pk] {
+			continue
+		}
+		var start map[string]types.AttributeValue
+		for {
+			page, err := s.db.Query(ctx, &dynamodb.QueryInput{
+				TableName:                 &s.table,
+				KeyConditionExpression:    aws.String(table.PK + " = :p"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pk}},
+				ProjectionExpression:      aws.String(table.PK + ", " + table.SK + ", conversationId"),
+				ExclusiveStartKey:         start,
+			})
+			if err != nil {
+				return nil, unavailable(err, "list owed side effects to erase")
+			}
+			for _, it := range page.Items {
+				if mine[str(it, "conversationId")] {
+					out = append(out, key(pk, str(it, table.SK)))
+				}
+			}
+			if start = page.LastEvaluatedKey; len(start) == 0 {
+				break
+			}
+		}
 	}
 	return out, nil
 }
