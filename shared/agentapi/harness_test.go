@@ -45,7 +45,11 @@ type whatsApp struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
 	sent []waMessage
+	fail int // the next sends Meta refuses (an undeliverable message)
 }
+
+// refuseNext makes Meta refuse the next n sends.
+func (w *whatsApp) refuseNext(n int) { w.mu.Lock(); w.fail = n; w.mu.Unlock() }
 
 type waMessage struct {
 	To       string
@@ -78,6 +82,14 @@ func newWhatsApp(t testing.TB) *whatsApp {
 			return
 		}
 		w.mu.Lock()
+		if w.fail > 0 {
+			w.fail--
+			w.mu.Unlock()
+			rw.Header().Set("Content-Type", "application/json")
+			rw.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(rw, `{"error":{"message":"(#131026) Message undeliverable","type":"OAuthException","code":131026}}`)
+			return
+		}
 		w.sent = append(w.sent, waMessage{To: body.To, Type: body.Type, Body: body.Text.Body, Template: body.Template.Name})
 		n := len(w.sent)
 		w.mu.Unlock()

@@ -19,6 +19,8 @@ type ValueStore interface {
 	CustomersByID(ctx context.Context, ids []string) (map[string]domain.Customer, error)
 	DismissWinback(ctx context.Context, customerID string, basis time.Time, by, reason string) error
 	RecordWinbackOutreach(ctx context.Context, customerID string, basis time.Time, by, conversationID string) error
+	ClaimWinbackOutreach(ctx context.Context, customerID string, basis time.Time, by string, staleAfter time.Time, force bool) error
+	ReleaseWinbackOutreach(ctx context.Context, customerID string, basis time.Time) error
 	OpenConversation(ctx context.Context, customerID string, ch domain.Channel) (domain.Conversation, bool, error)
 }
 
@@ -178,7 +180,14 @@ type outreachBody struct {
 	Text     string `json:"text"`
 	Template string `json:"template"`
 	Subject  string `json:"subject"`
+	// ConfirmResend sends again after an attempt that did not finish (its
+	// claim older than outreachStale): the caller has checked her timeline.
+	ConfirmResend bool `json:"confirmResend"`
 }
+
+// outreachStale is how long an unfinished outreach attempt is taken to be
+// in flight; after it, confirmResend may start another.
+const outreachStale = 2 * time.Minute
 
 // winbackOutreach answers POST /winback/{id}/outreach: opens (or joins) the
 // customer's conversation, assigned to the caller, and sends on her
@@ -269,8 +278,21 @@ func (a *API) winbackOutreach(ctx context.Context, c *call) (reply, error) {
 	if d.Template != "" {
 		meta["templateName"] = d.Template
 	}
+	// One outreach per purchase cycle: claimed before the send, so a second
+	// click, or a retry after a send that went out and a record that did not,
+	// is refused rather than sent twice (outreach carries no provider
+	// idempotency key).
+	if err := vs.ClaimWinbackOutreach(ctx, cu.ID, cu.LastPurchaseAt, c.who.Subject, a.Store.Now().Add(-outreachStale), body.ConfirmResend); err != nil {
+		return reply{}, err
+	}
 	tp, err := a.send(ctx, conv, d, msg, meta, false)
 	if err != nil {
+		if tp.Status == domain.StatusFailed {
+			// The provider (or the send policy) refused it: nothing went out.
+			if rerr := vs.ReleaseWinbackOutreach(ctx, cu.ID, cu.LastPurchaseAt); rerr != nil {
+				a.Log.Warn("release win-back outreach", "customer", cu.ID, "error", rerr.Error())
+			}
+		}
 		return reply{}, err
 	}
 	if err := vs.RecordWinbackOutreach(ctx, cu.ID, cu.LastPurchaseAt, c.who.Subject, conv.ID); err != nil {

@@ -242,3 +242,67 @@ func TestAVIPWhoWentQuietIsWonBackAndThenOptsOut(t *testing.T) {
 	// A reply to her own message still goes.
 	e.mustDo(t, http.StatusCreated, "POST", "/conversations/"+sent.Conversation.ID+"/messages", sup, `{"text":"Dạ shop đã ngừng gửi tin khuyến mãi cho chị ạ."}`)
 }
+
+// An outreach goes once per purchase cycle: a second call is refused, a
+// send Meta refused gives the claim back, and an attempt that never finished
+// (it may have gone out) is sent again only when the supervisor confirms it
+// after checking the timeline.
+func TestAWinbackOutreachGoesOncePerPurchaseCycle(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	sup := e.supervisor(t, "sup-binh")
+	e.mustDo(t, http.StatusOK, "PUT", "/agents/me/status", sup, `{"status":"available"}`)
+	lan := e.inbound(t, "0912345678", "wamid.once-lan", "Shop ơi áo lụa còn size M không ạ?")
+	e.resolveAndScore(t, sup, lan.Job.ConversationID, "")
+	mai := e.inbound(t, "0903111222", "wamid.once-mai", "Chào shop")
+	e.resolveAndScore(t, sup, mai.Job.ConversationID, "")
+	e.clk.advance(72 * time.Hour)
+	sup = e.token(t, "sup-binh", []string{agentapi.RoleAgent, agentapi.RoleSupervisor}, nil)
+	now, day := e.clk.now(), 24*time.Hour
+	e.setFigures(t, lan.Customer.ID, figures{domain.TierVIP, 12_000_000, 4, now.Add(-100 * day), 30})
+	e.setFigures(t, mai.Customer.ID, figures{domain.TierVIP, 9_000_000, 3, now.Add(-101 * day), 30})
+	outreach := func(id, body string, want int) response {
+		t.Helper()
+		return e.mustDo(t, want, "POST", "/winback/"+id+"/outreach", sup, body)
+	}
+
+	// Meta refuses the first send: recorded as failed, the claim given back, the next call goes.
+	e.wa.refuseNext(1)
+	if res := e.gw.do(t, "POST", "/winback/"+lan.Customer.ID+"/outreach", sup, `{"template":"winback_vi"}`); res.Status < 400 {
+		t.Fatalf("a refused send answered %d %s", res.Status, res.Body)
+	}
+	before := len(e.wa.messages())
+	outreach(lan.Customer.ID, `{"template":"winback_vi"}`, http.StatusCreated)
+	// A second click sends nothing.
+	if res := outreach(lan.Customer.ID, `{"template":"winback_vi"}`, http.StatusConflict); !strings.Contains(res.Body, "was sent to her") {
+		t.Fatalf("a second outreach: %s", res.Body)
+	}
+	if n := len(e.wa.messages()) - before; n != 1 {
+		t.Fatalf("%d outreach messages went to lan, want 1", n)
+	}
+
+	// An attempt for Mai began and never finished (the process died after the send, say).
+	maiNow, err := e.st.GetCustomer(ctx, mai.Customer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.ClaimWinbackOutreach(ctx, mai.Customer.ID, maiNow.LastPurchaseAt, "sup-binh", e.clk.now().Add(-2*time.Minute), false); err != nil {
+		t.Fatal(err)
+	}
+	before = len(e.wa.messages())
+	if res := outreach(mai.Customer.ID, `{"template":"winback_vi"}`, http.StatusConflict); !strings.Contains(res.Body, "being sent") {
+		t.Fatalf("outreach while an attempt is in flight: %s", res.Body)
+	}
+	e.clk.advance(3 * time.Minute)
+	sup = e.token(t, "sup-binh", []string{agentapi.RoleAgent, agentapi.RoleSupervisor}, nil)
+	if res := outreach(mai.Customer.ID, `{"template":"winback_vi"}`, http.StatusConflict); !strings.Contains(res.Body, "confirmResend") {
+		t.Fatalf("outreach after an unfinished attempt: %s", res.Body)
+	}
+	if n := len(e.wa.messages()) - before; n != 0 {
+		t.Fatalf("%d messages went to Mai while her earlier attempt was unresolved", n)
+	}
+	outreach(mai.Customer.ID, `{"template":"winback_vi","confirmResend":true}`, http.StatusCreated)
+	if n := len(e.wa.messages()) - before; n != 1 {
+		t.Fatalf("%d messages went to Mai after the confirmed resend, want 1", n)
+	}
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +64,10 @@ type WinbackState struct {
 	OutreachAt     time.Time `dynamodbav:"outreachAt,omitempty"`
 	OutreachBy     string    `dynamodbav:"outreachBy,omitempty"`
 	OutreachConvID string    `dynamodbav:"outreachConversationId,omitempty"`
+	// An outreach being sent: claimed before the send and cleared when it
+	// is recorded (or given back when the send is known to have failed).
+	OutreachClaimAt time.Time `dynamodbav:"outreachClaimAt,omitempty"`
+	OutreachClaimBy string    `dynamodbav:"outreachClaimBy,omitempty"`
 }
 
 // Dismissed says the state takes the customer off the list for the cycle
@@ -268,7 +274,90 @@ func (s *Store) DismissWinback(ctx context.Context, customerID string, basis tim
 
 // RecordWinbackOutreach notes the outreach sent in conversationID.
 func (s *Store) RecordWinbackOutreach(ctx context.Context, customerID string, basis time.Time, by, conversationID string) error {
-	return s.setWinbackState(ctx, customerID, basis, "outreachAt = :at, outreachBy = :by, outreachConversationId = :r", by, conversationID, "REMOVE dismissedAt, dismissedBy, dismissReason")
+	return s.setWinbackState(ctx, customerID, basis, "outreachAt = :at, outreachBy = :by, outreachConversationId = :r", by, conversationID,
+		"REMOVE dismissedAt, dismissedBy, dismissReason, outreachClaimAt, outreachClaimBy")
+}
+
+// ErrOutreachClaimed: an outreach to the customer was sent this purchase
+// cycle, or an attempt began and did not finish (it may have gone out).
+// Its domain code is CodeConflict; the error's message says which.
+var ErrOutreachClaimed = errors.New("store: win-back outreach already sent or begun")
+
+// ClaimWinbackOutreach marks an outreach to the customer as begun, before
+// it is sent, so the customer gets one per purchase cycle (basis): a second
+// call, or the retry of a call whose send went out and whose record did not,
+// is refused with ErrOutreachClaimed instead of sending again. An attempt
+// begun before staleAfter may be claimed again only with force (a person
+// has checked her timeline and found nothing sent).
+func (s *Store) ClaimWinbackOutreach(ctx context.Context, customerID string, basis time.Time, by string, staleAfter time.Time, force bool) error {
+	now, err := attributevalue.Marshal(s.Now())
+	if err != nil {
+		return err
+	}
+	b, err := attributevalue.Marshal(basis)
+	if err != nil {
+		return err
+	}
+	stale, err := attributevalue.Marshal(staleAfter)
+	if err != nil {
+		return err
+	}
+	values := map[string]types.AttributeValue{
+		":id": &types.AttributeValueMemberS{Value: customerID}, ":t": &types.AttributeValueMemberS{Value: typeWinState},
+		":b": b, ":at": now, ":by": &types.AttributeValueMemberS{Value: by},
+	}
+	cond := "attribute_not_exists(PK) OR basis <> :b OR (attribute_not_exists(outreachAt) AND attribute_not_exists(outreachClaimAt))"
+	if force {
+		cond += " OR (attribute_not_exists(outreachAt) AND outreachClaimAt < :stale)"
+		values[":stale"] = stale
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table,
+		Key:       key(customerPK(customerID), skWinbackState),
+		UpdateExpression: aws.String("SET customerId = :id, #type = :t, basis = :b, outreachClaimAt = :at, outreachClaimBy = :by " +
+			"REMOVE outreachAt, outreachBy, outreachConversationId"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#type": "type"},
+		ExpressionAttributeValues: values,
+	})
+	if !isConditionFailed(err) {
+		return unavailable(err, "claim win-back outreach")
+	}
+	states, err := s.WinbackStates(ctx, []string{customerID})
+	if err != nil {
+		return err
+	}
+	st := states[customerID]
+	if !st.OutreachAt.IsZero() {
+		return domain.Wrap(ErrOutreachClaimed, domain.CodeConflict, fmt.Sprintf("an outreach was sent to her on %s by %s (conversation %s); she is off the list until she buys again",
+			st.OutreachAt.Format(time.RFC3339), st.OutreachBy, st.OutreachConvID))
+	}
+	if !st.OutreachClaimAt.Before(staleAfter) {
+		return domain.Wrap(ErrOutreachClaimed, domain.CodeConflict, fmt.Sprintf("an outreach to her is being sent (begun %s by %s)",
+			st.OutreachClaimAt.Format(time.RFC3339), st.OutreachClaimBy))
+	}
+	return domain.Wrap(ErrOutreachClaimed, domain.CodeConflict, fmt.Sprintf("an outreach to her begun %s by %s did not finish and may have gone out: check her timeline, then send again with \"confirmResend\": true",
+		st.OutreachClaimAt.Format(time.RFC3339), st.OutreachClaimBy))
+}
+
+// ReleaseWinbackOutreach gives back a claim whose send is known to have
+// failed (nothing went out), so the outreach can be tried again.
+func (s *Store) ReleaseWinbackOutreach(ctx context.Context, customerID string, basis time.Time) error {
+	b, err := attributevalue.Marshal(basis)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(customerPK(customerID), skWinbackState),
+		UpdateExpression:          aws.String("REMOVE outreachClaimAt, outreachClaimBy"),
+		ConditionExpression:       aws.String("basis = :b AND attribute_not_exists(outreachAt)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": b},
+	})
+	if isConditionFailed(err) {
+		return nil // recorded or a new cycle meanwhile: nothing to give back
+	}
+	return unavailable(err, "release win-back outreach")
 }
 
 func (s *Store) setWinbackState(ctx context.Context, customerID string, basis time.Time, set, by, r, extra string) error {
