@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,7 +25,8 @@ import (
 //     source's counters and identity set to the target (guarded by the
 //     target's mergedFrom set, so counters are added once);
 //  2. each identity key is repointed to the target;
-//  3. touchpoints are copied under the target, their dedup keys and
+//  3. the source's purchases summary joins the target's (mergePurchases);
+//     touchpoints are copied under the target, their dedup keys and
 //     conversations repointed, then deleted from the source;
 //  4. the source is marked done.
 //
@@ -74,6 +76,9 @@ func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Cu
 			return domain.Customer{}, err
 		}
 	}
+	if err := s.mergePurchases(ctx, targetID, sourceID); err != nil {
+		return domain.Customer{}, err
+	}
 	if src.OpenConversationID != "" {
 		if _, err := s.repointConversation(ctx, src.OpenConversationID, targetID); err != nil {
 			return domain.Customer{}, err
@@ -100,7 +105,7 @@ func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Cu
 // when the source is marked.
 func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) error {
 	now := s.Now()
-	names := map[string]string{"#cc": "channelCounts"}
+	names := map[string]string{}
 	vals := map[string]types.AttributeValue{
 		":src":   &types.AttributeValueMemberSS{Value: []string{src.ID}},
 		":srcid": &types.AttributeValueMemberS{Value: src.ID},
@@ -109,16 +114,32 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 	add := []string{"mergedFrom :src"}
 	nowAV, _ := attributevalue.Marshal(now)
 	vals[":now"] = nowAV
-	i := 0
+	// The source's per-channel counts add to the target's; a target that
+	// has none yet (made by the API, never written from) takes them whole,
+	// since ADD cannot reach into a map that does not exist.
+	counts := map[string]types.AttributeValue{}
 	for ch, n := range src.ChannelCounts {
-		if n == 0 {
-			continue
+		if n != 0 {
+			counts[string(ch)] = &types.AttributeValueMemberN{Value: itoa(int64(n))}
 		}
-		nk, vk := "#c"+itoa(int64(i)), ":c"+itoa(int64(i))
-		names[nk] = string(ch)
-		vals[vk] = &types.AttributeValueMemberN{Value: itoa(int64(n))}
-		add = append(add, "#cc."+nk+" "+vk)
-		i++
+	}
+	countsCond := ""
+	switch {
+	case len(counts) == 0:
+	case tgt.ChannelCounts == nil:
+		names["#cc"], vals[":cc"] = "channelCounts", &types.AttributeValueMemberM{Value: counts}
+		set = append(set, "#cc = :cc")
+		countsCond = " AND attribute_not_exists(#cc)"
+	default:
+		names["#cc"] = "channelCounts"
+		i := 0
+		for _, ch := range sortedKeys(counts) {
+			nk, vk := "#c"+itoa(int64(i)), ":c"+itoa(int64(i))
+			names[nk], vals[vk] = ch, counts[ch]
+			add = append(add, "#cc."+nk+" "+vk)
+			i++
+		}
+		countsCond = " AND attribute_exists(#cc)"
 	}
 	addNum := func(attr string, n int64) {
 		if n != 0 {
@@ -169,7 +190,7 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 	if tgt.DisplayName == "" && src.DisplayName != "" {
 		writes = append(writes, s.nameWrite(tgt.ID, src.DisplayName))
 	}
-	cond := "attribute_exists(PK) AND attribute_not_exists(mergedInto) AND NOT contains(mergedFrom, :srcid)"
+	cond := "attribute_exists(PK) AND attribute_not_exists(mergedInto) AND NOT contains(mergedFrom, :srcid)" + countsCond
 	switch {
 	case tgt.OpenConversationID == "" && src.OpenConversationID != "":
 		// The target adopts the source's open conversation.
@@ -212,7 +233,7 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 			Key:                       profileKey(tgt.ID),
 			UpdateExpression:          &tgtExpr,
 			ConditionExpression:       &cond,
-			ExpressionAttributeNames:  names,
+			ExpressionAttributeNames:  namesOrNil(names),
 			ExpressionAttributeValues: vals,
 		}},
 		types.TransactWriteItem{Update: &types.Update{
@@ -234,6 +255,15 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 		return unavailable(err, "merge profiles")
 	}
 	return nil
+}
+
+// namesOrNil is nil for no names: DynamoDB refuses an empty
+// ExpressionAttributeNames.
+func namesOrNil(names map[string]string) map[string]string {
+	if len(names) == 0 {
+		return nil
+	}
+	return names
 }
 
 func unionTags(a, b []string) []string {
@@ -467,4 +497,99 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error
 func isConditionFailed(err error) bool {
 	var cf *types.ConditionalCheckFailedException
 	return errors.As(err, &cf)
+}
+
+// mergePurchases moves the source's purchases summary into the target's:
+// the orders of both in one list (so the order count, the first and last
+// purchase and the median gap cover every order, and the value-tier job,
+// which reads the summaries alone, sees one buyer), in one transaction with
+// the source's summary deleted and the target profile's figures set from
+// the merged list. The lifetime value was added to the profile by step 1.
+// Once it commits the source has no summary, so running it again changes
+// nothing; a purchase recorded for either meanwhile fails a condition and
+// it starts over.
+func (s *Store) mergePurchases(ctx context.Context, targetID, sourceID string) error {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return unavailable(err, "merge purchases")
+			}
+		}
+		items, err := s.batchGet(ctx, []map[string]types.AttributeValue{purchasesKey(sourceID), purchasesKey(targetID), profileKey(targetID)})
+		if err != nil {
+			return err
+		}
+		var src, tgt purchasesItem
+		var srcFound, tgtFound bool
+		var tier string
+		var pinned bool
+		for _, it := range items {
+			switch {
+			case pkOf(it) == customerPK(sourceID):
+				if err := attributevalue.UnmarshalMap(it, &src); err != nil {
+					return unavailable(err, "decode purchases")
+				}
+				srcFound = true
+			case str(it, table.SK) == skPurchases:
+				if err := attributevalue.UnmarshalMap(it, &tgt); err != nil {
+					return unavailable(err, "decode purchases")
+				}
+				tgtFound = true
+			default:
+				c, _, err := unmarshalCustomer(it)
+				if err != nil {
+					return unavailable(err, "decode customer")
+				}
+				tier, pinned = c.Tier, c.TierPinned
+			}
+		}
+		if !srcFound {
+			return nil // nothing bought, or moved already
+		}
+		next := tgt
+		if !tgtFound {
+			next = purchasesItem{CustomerID: targetID, Tier: tier, TierPinned: pinned}
+		}
+		next.Buys = slices.Clone(tgt.Buys)
+		have := map[string]bool{}
+		for _, b := range next.Buys {
+			have[b.OrderID] = true
+		}
+		for _, b := range src.Buys {
+			if !have[b.OrderID] {
+				next.Buys = append(next.Buys, b)
+			}
+		}
+		next.Lifetime, next.Orders = tgt.Lifetime+src.Lifetime, tgt.Orders+src.Orders
+		if src.First != 0 && (next.First == 0 || src.First < next.First) {
+			next.First = src.First
+		}
+		writes, err := s.purchaseWrites(domain.Touchpoint{CustomerID: targetID}, "", "", tgt, next, tgtFound)
+		if err != nil {
+			return err
+		}
+		// Keep the summary and the profile figures; the dedup key and the
+		// touchpoint are a purchase's, not a merge's.
+		writes = writes[2:]
+		if p := writes[1].Update; p != nil {
+			// Step 1 added the source's lifetime value; the rest is set from the list.
+			expr := strings.Replace(aws.ToString(p.UpdateExpression), "lifetimeValue = :ltv, ", "", 1)
+			p.UpdateExpression = &expr
+			delete(p.ExpressionAttributeValues, ":ltv")
+			p.ConditionExpression = aws.String("attribute_exists(" + table.PK + ")")
+		}
+		writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
+			TableName: &s.table, Key: purchasesKey(sourceID),
+			ConditionExpression:       aws.String("version = :sv"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":sv": &types.AttributeValueMemberN{Value: itoa(src.Version)}},
+		}})
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+		if err == nil {
+			return nil
+		}
+		if _, ok := classifyTx(err); !ok {
+			return unavailable(err, "merge purchases")
+		}
+	}
+	return errTooManyAttempts("merge purchases")
 }

@@ -189,3 +189,40 @@ func TestMergeResumesAfterACrashAtAnyStep(t *testing.T) {
 		}
 	}
 }
+
+// A customer made through the API (she never wrote, so she has no channel
+// counts) takes over a merged customer's counts whole; two customers with
+// no counts at all merge too.
+func TestAMergeIntoACustomerWhoNeverWroteKeepsTheCounts(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	made, err := s.ResolveCustomer(ctx, []domain.Identity{{Kind: domain.KindEmail, Value: "lan.api@example.com"}}, "Lan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrote, err := s.RecordInbound(ctx, msg([]domain.Identity{phone(t, "0913006001")}, "twilio", "m-wrote", "Chào shop", time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Merge(ctx, made.Customer.ID, wrote.Customer.ID); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.GetCustomer(ctx, made.Customer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ChannelCounts[domain.ChannelSMS] != 1 {
+		t.Fatalf("channel counts after the merge %v, want sms 1", c.ChannelCounts)
+	}
+	other, err := s.ResolveCustomer(ctx, []domain.Identity{{Kind: domain.KindEmail, Value: "lan.other@example.com"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := s.ResolveCustomer(ctx, []domain.Identity{{Kind: domain.KindEmail, Value: "lan.empty@example.com"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Merge(ctx, other.Customer.ID, empty.Customer.ID); err != nil {
+		t.Fatalf("merging two customers who never wrote: %v", err)
+	}
+}

@@ -87,3 +87,56 @@ func TestConcurrentCopiesOfAnOrderAreOnePurchase(t *testing.T) {
 		t.Errorf("buyers %+v %v", buyers, err)
 	}
 }
+
+// Merging two buyers joins their orders: the target's order count, first
+// and last purchase and median gap cover both (the lifetime value once), the
+// buyers' index lists one buyer with every order, and a merge run again
+// changes nothing.
+func TestAMergeJoinsTheTwoCustomersOrders(t *testing.T) {
+	db, name := testenv.NewTable(t)
+	s := store.New(db, name)
+	ctx := context.Background()
+	resolve := func(phone, who string) string {
+		t.Helper()
+		r, err := s.ResolveCustomer(ctx, []domain.Identity{{Kind: domain.KindPhone, Value: phone}}, who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Customer.ID
+	}
+	target, source := resolve("+84912000211", "Lan"), resolve("+84912000212", "Lan Nguyen")
+	at := time.Date(2026, 9, 1, 3, 0, 0, 0, time.UTC)
+	buy := func(customer, order string, day int, value int64) {
+		t.Helper()
+		if _, err := s.RecordPurchase(ctx, store.Purchase{CustomerID: customer, OrderID: order, Amount: value, Currency: "VND", Value: value,
+			OccurredAt: at.AddDate(0, 0, day)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buy(target, "M-1", 0, 100000)
+	buy(source, "M-2", 10, 200000)
+	buy(target, "M-3", 30, 300000)
+	buy(source, "M-4", 40, 400000)
+
+	for run := 0; run < 2; run++ {
+		if _, err := s.Merge(ctx, target, source); err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.GetCustomer(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Gaps 10, 20, 10 days: the median is 10.
+		if c.OrderCount != 4 || c.LifetimeValue != 1_000_000 || !c.FirstPurchaseAt.Equal(at) || !c.LastPurchaseAt.Equal(at.AddDate(0, 0, 40)) || c.MedianPurchaseGapDays != 10 {
+			t.Fatalf("run %d: the target after the merge: %d orders, value %d, first %v, last %v, median gap %v; want 4, 1000000, %v, %v, 10",
+				run, c.OrderCount, c.LifetimeValue, c.FirstPurchaseAt, c.LastPurchaseAt, c.MedianPurchaseGapDays, at, at.AddDate(0, 0, 40))
+		}
+		buyers, err := s.Buyers(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(buyers) != 1 || buyers[0].CustomerID != target || len(buyers[0].Buys) != 4 {
+			t.Fatalf("run %d: buyers after the merge %+v, want the target alone with 4 orders", run, buyers)
+		}
+	}
+}
