@@ -320,6 +320,40 @@ try {
   await axe(page, "dashboard");
   step(`dashboard: ${resolved} resolved, first response p50 ${frt}, CSAT ${await page.locator("#kpi-csat").textContent()}`);
 
+  // Win-back: Lan bought twice, a month apart, half a year ago; the tiers make her vip and today's list names her.
+  const supToken = (await (await fetch(BASE + "/_dev/token", { method: "POST", body: JSON.stringify({ sub: "agent-minh-anh" }) })).json()).token;
+  const api = async (method, path, body) => {
+    const r = await fetch(BASE + path, { method, headers: { Authorization: "Bearer " + supToken, "Content-Type": "application/json" }, body: body && JSON.stringify(body) });
+    const text = await r.text();
+    assert(r.status < 300, `${method} ${path}: ${r.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const daysAgo = (d) => new Date(Date.now() - d * 86400e3).toISOString();
+  await api("POST", `/customers/${LAN}/purchases`, { orderId: "E2E-WB-1", amount: "1200000", occurredAt: daysAgo(200) });
+  await api("POST", `/customers/${LAN}/purchases`, { orderId: "E2E-WB-2", amount: "1800000", occurredAt: daysAgo(170) });
+  await api("POST", "/tiers/recompute");
+  await page.goto(CONSOLE + "#/winback");
+  await page.locator("#winback-run").click();
+  const lanRow = page.locator(`li.winback[data-customer="${LAN}"]`);
+  await lanRow.waitFor();
+  const atRisk = await lanRow.locator(".value-at-risk").textContent();
+  await shot(page, "12-winback");
+  await axe(page, "win-back");
+  // Reach out: the message goes to her WhatsApp and the row says so.
+  const offer = "Chị Lan ơi, shop có ưu đãi riêng cho chị tuần này";
+  await lanRow.locator("button.reach-out").click();
+  await lanRow.locator('input[aria-label="Message"]').fill(offer);
+  await lanRow.locator("form button.primary").click();
+  await lanRow.locator(".outreach-sent").waitFor();
+  await waitUntil("the outreach in the sandbox outbox", 5000, async () => (await outbox()).some((m) => JSON.stringify(m).includes(offer)));
+  // She moved away: off the list until she buys again.
+  await lanRow.locator("button.dismiss").click();
+  await lanRow.locator('input[aria-label="Why take her off the list"]').fill("moved abroad");
+  await axe(page, "win-back dismiss");
+  await lanRow.locator("form button.primary").click();
+  await lanRow.waitFor({ state: "detached" });
+  step(`win-back: Lan listed (value at risk ${atRisk}), reached on WhatsApp, then dismissed with a reason`);
+
   // Vietnamese: the agent picks it; relative times read "… trước".
   await page.goto(CONSOLE + "#/inbox");
   await page.selectOption('header select[aria-label="Language"]', "vi");

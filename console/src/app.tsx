@@ -13,6 +13,7 @@ import { Roster } from "./views/roster";
 import { Teams } from "./views/teams";
 import { Duplicates } from "./views/duplicates";
 import { Dashboard } from "./views/dashboard";
+import { Winback } from "./views/winback";
 import { PartnerView } from "./views/partner";
 
 function useHash(): string {
@@ -89,6 +90,8 @@ function route(hash: string, s: Session) {
       return sup ? <Duplicates /> : <Inbox />;
     case "dashboard":
       return sup ? <Dashboard /> : <Inbox />;
+    case "winback":
+      return sup ? <Winback /> : <Inbox />;
     default:
       return <Inbox />;
   }
@@ -106,6 +109,7 @@ function Header({ s, hash, onLang }: { s: Session; hash: string; onLang: (l: Lan
               ["#/roster", t("roster")],
               ["#/duplicates", t("duplicates")],
               ["#/dashboard", t("dashboard")],
+              ["#/winback", t("winback")],
             ] as [string, string][])
           : []),
       ];
