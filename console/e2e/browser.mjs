@@ -57,14 +57,14 @@ async function signIn(page, sub) {
 }
 
 // One WhatsApp message from Lan, signed as the WhatsApp Cloud API signs it.
-async function whatsApp(text) {
+async function whatsApp(text, waId = env.LAN_WA_ID, name = "Nguyễn Thị Lan") {
   const body = JSON.stringify({
     object: "whatsapp_business_account",
     entry: [{ id: "102290129340398", changes: [{ field: "messages", value: {
       messaging_product: "whatsapp",
       metadata: { display_phone_number: "18335550143", phone_number_id: env.META_PHONE_ID },
-      contacts: [{ profile: { name: "Nguyễn Thị Lan" }, wa_id: env.LAN_WA_ID }],
-      messages: [{ from: env.LAN_WA_ID, id: "wamid.browser" + Date.now(), timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+      contacts: [{ profile: { name }, wa_id: waId }],
+      messages: [{ from: waId, id: "wamid.browser" + Date.now(), timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
     } }] }],
   });
   const sig = "sha256=" + createHmac("sha256", env.META_APP_SECRET).update(body).digest("hex");
@@ -353,6 +353,30 @@ try {
   await lanRow.locator("form button.primary").click();
   await lanRow.waitFor({ state: "detached" });
   step(`win-back: Lan listed (value at risk ${atRisk}), reached on WhatsApp, then dismissed with a reason`);
+
+  // Data rights: Hoa asks for her data, then to be forgotten.
+  await whatsApp("Chào shop, em là Hoa, shop xóa dữ liệu của em giúp em nhé", "84933777888", "Phạm Thu Hoa");
+  let hoa;
+  await waitUntil("Hoa's customer record", 5000, async () => {
+    hoa = (await api("GET", "/customers?phone=84933777888")).customers[0];
+    return !!hoa?.openConversationId;
+  });
+  await page.goto(CONSOLE + `#/customer/${hoa.id}`);
+  await page.fill("#rights-reason", "Decree 13 request from Hoa");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#rights-export")]);
+  const exported = JSON.parse(readFileSync(await download.path(), "utf8"));
+  assert(exported.customer?.id === hoa.id && exported.touchpoints?.length >= 1, `export: ${JSON.stringify(exported).slice(0, 200)}`);
+  await page.click("#rights-erase");
+  await axe(page, "customer: confirm erasure");
+  await page.click("#rights-erase");
+  await page.locator(".data-rights .error", { hasText: "open conversation" }).waitFor();
+  await api("POST", `/conversations/${hoa.openConversationId}/resolve`);
+  await page.click("#rights-erase");
+  await page.click("#rights-erase");
+  await page.locator(".erased").waitFor();
+  const gone = await fetch(BASE + `/customers/${hoa.id}`, { headers: { Authorization: "Bearer " + supToken } });
+  assert(gone.status === 404, `after erasure GET /customers/{id} is ${gone.status}`);
+  step(`data rights: Hoa's export downloaded (${exported.touchpoints.length} touchpoints); erasure refused while her conversation was open, then done: "${await page.locator(".erased").textContent()}"`);
 
   // Vietnamese: the agent picks it; relative times read "… trước".
   await page.goto(CONSOLE + "#/inbox");

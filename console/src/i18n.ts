@@ -169,6 +169,12 @@ const en = {
   outreachText: "Message",
   outreachSent: "reached out",
   dismissReason: "Why take her off the list",
+  dataRights: "Data rights",
+  rightsReason: "Reason (the audit keeps it)",
+  exportData: "Export her data",
+  eraseData: "Erase her data",
+  confirmErase: "Confirm erasure: this cannot be undone",
+  erasedSummary: "Erased: {touchpoints} touchpoints and {files} files. A tombstone per identity and the audit remain.",
   interactive: "ready",
 };
 export type Key = keyof typeof en;
@@ -340,6 +346,12 @@ const vi: Record<Key, string> = {
   outreachText: "Tin nhắn",
   outreachSent: "đã liên hệ",
   dismissReason: "Lý do bỏ khỏi danh sách",
+  dataRights: "Quyền dữ liệu",
+  rightsReason: "Lý do (được lưu trong nhật ký)",
+  exportData: "Xuất dữ liệu của khách",
+  eraseData: "Xóa dữ liệu của khách",
+  confirmErase: "Xác nhận xóa: không thể hoàn tác",
+  erasedSummary: "Đã xóa: {touchpoints} tương tác và {files} tệp. Còn lại một dấu xóa cho mỗi định danh và nhật ký.",
   interactive: "sẵn sàng",
 };
 

@@ -6,6 +6,7 @@ import { isSupervisor, session } from "../auth";
 import { errText, type CustomerContext } from "../api/client";
 import { t, type Key } from "../i18n";
 import { AbsTime, ChannelBadge, ErrorLine, channelName } from "../ui";
+import { DataRights } from "./rights";
 
 export function CustomerPage({ id }: { id: string }) {
   const [cust, setCust] = useState<CustomerContext | null>(null);
@@ -31,6 +32,7 @@ export function CustomerPage({ id }: { id: string }) {
         </p>
       )}
       <CustomerPanel cust={cust} onChange={() => void load()} />
+      {isSupervisor(session()) && <DataRights id={cust.id} />}
     </div>
   );
 }
