@@ -290,18 +290,11 @@ var ErrOutreachClaimed = errors.New("store: win-back outreach already sent or be
 // begun before staleAfter may be claimed again only with force (a person
 // has checked her timeline and found nothing sent).
 func (s *Store) ClaimWinbackOutreach(ctx context.Context, customerID string, basis time.Time, by string, staleAfter time.Time, force bool) error {
-	now, err := attributevalue.Marshal(s.Now())
+	avs, err := marshalTimes(s.Now(), basis, staleAfter)
 	if err != nil {
 		return err
 	}
-	b, err := attributevalue.Marshal(basis)
-	if err != nil {
-		return err
-	}
-	stale, err := attributevalue.Marshal(staleAfter)
-	if err != nil {
-		return err
-	}
+	now, b, stale := avs[0], avs[1], avs[2]
 	values := map[string]types.AttributeValue{
 		":id": &types.AttributeValueMemberS{Value: customerID}, ":t": &types.AttributeValueMemberS{Value: typeWinState},
 		":b": b, ":at": now, ":by": &types.AttributeValueMemberS{Value: by},
@@ -361,14 +354,11 @@ func (s *Store) ReleaseWinbackOutreach(ctx context.Context, customerID string, b
 }
 
 func (s *Store) setWinbackState(ctx context.Context, customerID string, basis time.Time, set, by, r, extra string) error {
-	at, err := attributevalue.Marshal(s.Now())
+	avs, err := marshalTimes(s.Now(), basis)
 	if err != nil {
 		return err
 	}
-	b, err := attributevalue.Marshal(basis)
-	if err != nil {
-		return err
-	}
+	at, b := avs[0], avs[1]
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.table,
 		Key:                      key(customerPK(customerID), skWinbackState),
@@ -452,6 +442,19 @@ func (s *Store) TouchpointsOfKind(ctx context.Context, customerID string, kinds 
 			}
 			out = append(out, tp)
 		}
+	}
+	return out, nil
+}
+
+// marshalTimes marshals times as the store keeps them.
+func marshalTimes(ts ...time.Time) ([]types.AttributeValue, error) {
+	out := make([]types.AttributeValue, len(ts))
+	for i, t := range ts {
+		av, err := attributevalue.Marshal(t)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = av
 	}
 	return out, nil
 }
