@@ -12,7 +12,6 @@ import (
 	"github.com/concierge-cx/concierge/shared/feedback"
 	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sendpolicy"
-	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/store"
 )
 
@@ -293,24 +292,13 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	// The team's policy is read first: an edit runs inside the store's update.
+	pol, err := a.Teams.Policy(ctx, conv.Team)
+	if err != nil {
+		return reply{}, err
+	}
 	saved, err := a.Store.EditConversation(ctx, id, func(conv *domain.Conversation) error {
-		now := tp.OccurredAt
-		if conv.FirstResponseAt.IsZero() {
-			conv.FirstResponseAt = now
-		}
-		// The answer meets the running response target and stops its clock,
-		// which takes the conversation out of the sweeper's index.
-		if !conv.SLA.StartedAt.IsZero() && conv.SLA.Metric != string(sla.Resolution) {
-			clk, err := a.clockOf(ctx, *conv)
-			if err != nil {
-				return err
-			}
-			clk.Stop(now)
-			routing.StoreClock(&conv.SLA, clk)
-		}
-		if now.After(conv.LastMessageAt) {
-			conv.LastMessageAt = now
-		}
+		routing.Responded(conv, pol, tp.OccurredAt)
 		return nil
 	})
 	if err != nil {

@@ -50,6 +50,7 @@ var webhookRoutes = []string{
 	"POST /webhooks/twilio/voice/dial",
 	"POST /webhooks/twilio/voice/whisper",
 	"POST /webhooks/twilio/voice/bridge",
+	"POST /webhooks/twilio/voice/bridged",
 	"POST /webhooks/telegram",
 	"POST /webhooks/zalo",
 	"POST /webhooks/vonage/messages",

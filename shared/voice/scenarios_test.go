@@ -482,8 +482,29 @@ func TestClickToCallBridgeAndStatusUpdates(t *testing.T) {
 	out := url.Values{"CallSid": {"CA501"}, "From": {business}, "To": {maiPhone}, "Direction": {"outbound-api"}, "AccountSid": {"AC00000000000000000000000000000000"}}
 	out.Set("CallStatus", "in-progress")
 	br := decode(t, e.post(t, twilio.BridgePath+"?conv="+conv.ID, out).Body)
-	if br.Dial == nil || len(br.Dial.Numbers) != 1 || br.Dial.Numbers[0].Value != lanPhone || br.Dial.CallerID != business {
+	if br.Dial == nil || len(br.Dial.Numbers) != 1 || br.Dial.Numbers[0].Value != lanPhone || br.Dial.CallerID != business ||
+		br.Dial.Action != testsecrets.PublicBaseURL+twilio.BridgedPath+"?conv="+conv.ID {
 		t.Fatalf("bridge %+v", br.Dial)
+	}
+	// Her first response: a call back she does not pick up leaves it owed; one she takes meets it.
+	if _, err := e.st.EditConversation(ctx, conv.ID, func(c *domain.Conversation) error {
+		c.SLA = domain.SLA{Metric: "first_response", SLAClock: domain.SLAClock{StartedAt: e.st.Now().Add(-time.Minute),
+			DueAt: e.st.Now().Add(14 * time.Minute), WarnAt: e.st.Now().Add(11 * time.Minute)}}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	bridged := strings.TrimPrefix(br.Dial.Action, testsecrets.PublicBaseURL)
+	dialed := url.Values{"CallSid": {"CA501"}, "DialCallSid": {"CA502"}, "DialCallStatus": {"no-answer"}, "AccountSid": out["AccountSid"]}
+	e.post(t, bridged, dialed)
+	if c, err := e.st.GetConversation(ctx, conv.ID); err != nil || !c.SLA.MetAt.IsZero() || !c.FirstResponseAt.IsZero() {
+		t.Fatalf("after a call back she did not take: met %v, first response %v (%v)", c.SLA.MetAt, c.FirstResponseAt, err)
+	}
+	dialed.Set("DialCallStatus", "completed")
+	dialed.Set("DialCallDuration", "95")
+	e.post(t, bridged, dialed)
+	if c, err := e.st.GetConversation(ctx, conv.ID); err != nil || c.SLA.MetAt.IsZero() || c.FirstResponseAt.IsZero() {
+		t.Fatalf("after a call back she took: met %v, first response %v (%v)", c.SLA.MetAt, c.FirstResponseAt, err)
 	}
 	for _, st := range []string{"ringing", "in-progress", "completed"} {
 		out.Set("CallStatus", st)

@@ -24,6 +24,7 @@ import (
 	"github.com/concierge-cx/concierge/shared/channels/twilio"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/ingest"
+	"github.com/concierge-cx/concierge/shared/routing"
 	"github.com/concierge-cx/concierge/shared/sla"
 	"github.com/concierge-cx/concierge/shared/store"
 )
@@ -43,6 +44,8 @@ type Store interface {
 	// a call lasts; both are idempotent per call.
 	StartAgentCall(ctx context.Context, agentID, callSid string) (bool, error)
 	EndAgentCall(ctx context.Context, agentID, callSid string) (bool, error)
+	// EditConversation changes a conversation under its version.
+	EditConversation(ctx context.Context, id string, edit func(*domain.Conversation) error) (domain.Conversation, error)
 }
 
 // Ingester records a missed call (the ingest pipeline).
@@ -434,7 +437,50 @@ func (s *Service) Bridge(ctx context.Context, q url.Values, from string) ([]byte
 	if callerID == "" {
 		callerID = from // the agent's leg comes from the business number
 	}
-	return twilio.BridgeTwiML(callerID, to, "", s.Config.withDefaults().RingSeconds*2), nil
+	// The dial's action tells whether she picked up (Bridged).
+	action := twilio.WithQuery(strings.TrimRight(s.Config.PublicBaseURL, "/")+twilio.BridgedPath, url.Values{"conv": {conv.ID}})
+	return twilio.BridgeTwiML(callerID, to, action, s.Config.withDefaults().RingSeconds*2), nil
+}
+
+// Bridged takes the result of a call back's dial to the customer (the
+// bridge's <Dial> action): when she picked up and talked, the agent has
+// answered her, so her first response (or the running next response) is
+// met, as a reply would meet it. A call she did not take changes nothing:
+// the call back is still owed in effect, and the clock runs on. The call
+// then ends.
+func (s *Service) Bridged(ctx context.Context, q url.Values, r twilio.DialResult) ([]byte, error) {
+	if !r.Answered() {
+		return twilio.HangupTwiML(), nil
+	}
+	id := q.Get("conv")
+	if !domain.ValidID(domain.ConversationIDPrefix, id) {
+		s.logger().Warn("bridged call names no conversation", "call", r.CallSid)
+		return twilio.HangupTwiML(), nil
+	}
+	conv, err := s.Store.GetConversation(ctx, id)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		s.logger().Warn("bridged call for an unknown conversation", "call", r.CallSid)
+		return twilio.HangupTwiML(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	pol, err := s.Teams.Policy(ctx, conv.Team)
+	if err != nil {
+		return nil, err
+	}
+	at := s.Store.Now()
+	if _, err := s.Store.EditConversation(ctx, id, func(c *domain.Conversation) error {
+		if c.Closed() {
+			return store.ErrNoChange
+		}
+		routing.Responded(c, pol, at)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	s.logger().Info("call back answered: response met", "conversation", id, "call", r.CallSid, "seconds", r.Duration)
+	return twilio.HangupTwiML(), nil
 }
 
 // CustomerPhone is the number a call back rings: the one she last called or

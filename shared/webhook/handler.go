@@ -112,6 +112,7 @@ func New(cfg Config, ing Ingester, annotator Annotator, opts ...Option) *Handler
 		"POST /webhooks/twilio/voice/dial":          {enabled: tw, verify: twVerify, serve: h.dialEnded},
 		"POST /webhooks/twilio/voice/whisper":       {enabled: tw, verify: twVerify, serve: h.whisper},
 		"POST /webhooks/twilio/voice/bridge":        {enabled: tw, verify: twVerify, serve: h.bridge},
+		"POST /webhooks/twilio/voice/bridged":       {enabled: tw, verify: twVerify, serve: h.bridged},
 		"POST /webhooks/twilio/voice/recording":     {tw, twVerify, twilio.ParseRecording, h.linkRecording, nil},
 		"POST /webhooks/twilio/voice/transcription": {tw, twVerify, twilio.ParseTranscription, twiml, nil},
 		"POST /webhooks/meta":                       {cfg.MetaAppSecret != "", func(r channels.Request) error { return meta.Verify(r, cfg.MetaAppSecret) }, meta.Parse, ok, nil},
@@ -362,6 +363,28 @@ func (h *Handler) bridge(ctx context.Context, req channels.Request) events.APIGa
 	b, err := h.voice.Bridge(ctx, req.Query, f.Get("From"))
 	if err != nil {
 		return httpapi.Error(err)
+	}
+	return twimlResponse(b)
+}
+
+// bridged takes the bridge's <Dial> action: a call back the customer
+// picked up meets her response target (voice.Bridged).
+func (h *Handler) bridged(ctx context.Context, req channels.Request) events.APIGatewayV2HTTPResponse {
+	r, err := twilio.ParseDial(req)
+	if err != nil {
+		h.log.Warn("malformed bridge dial result: nothing stored")
+		return twimlResponse(twilio.HangupTwiML())
+	}
+	if h.voice == nil {
+		return twimlResponse(twilio.HangupTwiML())
+	}
+	b, err := h.voice.Bridged(ctx, req.Query, r)
+	if err != nil {
+		if retryable(err) {
+			return httpapi.Error(err)
+		}
+		h.log.Warn("bridge dial result refused", "reason", domain.ErrorMessage(err))
+		return twimlResponse(twilio.HangupTwiML())
 	}
 	return twimlResponse(b)
 }

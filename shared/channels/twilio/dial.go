@@ -20,6 +20,9 @@ const (
 	// BridgePath is the TwiML of an agent's click-to-call once the agent
 	// answers: it dials the customer.
 	BridgePath = "/webhooks/twilio/voice/bridge"
+	// BridgedPath takes the bridge's <Dial> action: whether the customer
+	// picked up the agent's call back.
+	BridgedPath = "/webhooks/twilio/voice/bridged"
 	// StatusPath receives call status callbacks.
 	StatusPath = "/webhooks/twilio/voice/status"
 )
