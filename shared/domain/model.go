@@ -205,19 +205,24 @@ const (
 
 // Conversation groups touchpoints about one request, across channels.
 type Conversation struct {
-	ID            string             `json:"id" dynamodbav:"conversationId"`
-	CustomerID    string             `json:"customerId" dynamodbav:"customerId"`
-	Status        ConversationStatus `json:"status" dynamodbav:"status"`
-	Priority      Priority           `json:"priority" dynamodbav:"priority"`
-	LastChannel   Channel            `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
-	AssigneeID    string             `json:"assigneeId,omitempty" dynamodbav:"assigneeId,omitempty"`
-	Team          string             `json:"team,omitempty" dynamodbav:"team,omitempty"`
-	Language      string             `json:"language,omitempty" dynamodbav:"language,omitempty"` // the customer's, kept here so assigning needs no profile read
-	OpenedAt      time.Time          `json:"openedAt" dynamodbav:"openedAt"`
-	LastMessageAt time.Time          `json:"lastMessageAt,omitzero" dynamodbav:"lastMessageAt,omitempty"`
-	ResolvedAt    time.Time          `json:"resolvedAt,omitzero" dynamodbav:"resolvedAt,omitempty"`
-	UpdatedAt     time.Time          `json:"updatedAt" dynamodbav:"updatedAt"`
-	Version       int64              `json:"version" dynamodbav:"version"`
+	ID          string             `json:"id" dynamodbav:"conversationId"`
+	CustomerID  string             `json:"customerId" dynamodbav:"customerId"`
+	Status      ConversationStatus `json:"status" dynamodbav:"status"`
+	Priority    Priority           `json:"priority" dynamodbav:"priority"`
+	LastChannel Channel            `json:"lastChannel,omitempty" dynamodbav:"lastChannel,omitempty"`
+	AssigneeID  string             `json:"assigneeId,omitempty" dynamodbav:"assigneeId,omitempty"`
+	Team        string             `json:"team,omitempty" dynamodbav:"team,omitempty"`
+	Language    string             `json:"language,omitempty" dynamodbav:"language,omitempty"` // the customer's, kept here so assigning needs no profile read
+	OpenedAt    time.Time          `json:"openedAt" dynamodbav:"openedAt"`
+	// AwaitingRoute: a customer's message opened the conversation and its
+	// routing job is on its way (cleared when the router first applies a
+	// job). Not set when staff opened it or its first message is not
+	// routed (quarantined mail): no job would follow.
+	AwaitingRoute bool      `json:"-" dynamodbav:"awaitingRoute,omitempty"`
+	LastMessageAt time.Time `json:"lastMessageAt,omitzero" dynamodbav:"lastMessageAt,omitempty"`
+	ResolvedAt    time.Time `json:"resolvedAt,omitzero" dynamodbav:"resolvedAt,omitempty"`
+	UpdatedAt     time.Time `json:"updatedAt" dynamodbav:"updatedAt"`
+	Version       int64     `json:"version" dynamodbav:"version"`
 
 	// Routing state, written by the router, the SLA sweeper and the agent API.
 	Urgency         *Urgency  `json:"urgency,omitempty" dynamodbav:"urgency,omitempty"`

@@ -213,6 +213,7 @@ func (r *Router) assign(c *domain.Conversation, agentID string) store.Write {
 // redelivered or late job changes nothing it should not.
 func (r *Router) apply(c domain.Conversation, job jobs.Routing, pol sla.Policy) domain.Conversation {
 	now := r.Store.Now()
+	c.AwaitingRoute = false // routed now: a later follow-up is in place only as a routed one
 	if domain.PriorityRank(job.Priority) < domain.PriorityRank(c.Priority) {
 		c.Priority = job.Priority
 		c.Urgency = &domain.Urgency{Score: job.Score, Reasons: reasonTexts(job)}

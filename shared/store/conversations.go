@@ -51,6 +51,8 @@ func (s *Store) OpenConversation(ctx context.Context, customerID string, ch doma
 		}
 		now := s.Now()
 		c := s.newConversation(cust.ID, ch, now)
+		// No routing job follows it: her reply must take the router's path.
+		c.AwaitingRoute = false
 		item, err := marshalConversation(c)
 		if err != nil {
 			return conv, false, err

@@ -35,9 +35,11 @@ type FollowUp struct {
 //     follow-up: an agent who becomes available or frees a slot pulls the
 //     queue (routing.Router.Pull), and the SLA sweep escalates one that
 //     waits too long.
-//   - opened, its first message's routing job still on its way (no team, no
-//     clock: only that job routes it, and ingest never loses it: a failed
-//     publish is parked): the follow-up records its times and language, and
+//   - opened by a customer's message whose routing job is still on its way
+//     (awaitingRoute, no team, no clock: only that job routes it, and ingest
+//     never loses it: a failed publish is parked; a conversation staff
+//     opened, or quarantined mail, has no job coming and is never marked):
+//     the follow-up records its times and language, and
 //     the first job starts the clock at the first message and routes. Only
 //     a message of no urgency (score 0, no more urgent than normal) may, since
 //     the stored conversation holds no score yet to compare with. Without this,
@@ -94,7 +96,9 @@ func (s *Store) TouchFollowUp(ctx context.Context, f FollowUp) (bool, error) {
 		" AND #pr IN (" + in + ")" +
 		" AND (attribute_not_exists(lastMessageAt) OR lastMessageAt < :t)"
 	if f.Score == 0 && domain.PriorityRank(f.Priority) >= domain.PriorityRank(domain.PriorityNormal) {
-		opened := "attribute_not_exists(team) AND attribute_not_exists(#sla.startedAt) AND attribute_not_exists(#u)" +
+		values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
+		// Opened by a customer's message (not by staff: no job would follow) and not routed yet.
+		opened := "awaitingRoute = :true AND attribute_not_exists(team) AND attribute_not_exists(#sla.startedAt) AND attribute_not_exists(#u)" +
 			" AND (attribute_not_exists(lastInboundAt) OR lastInboundAt < :t)"
 		if f.Language != "" {
 			// The first job sets the language only when its message is the latest.

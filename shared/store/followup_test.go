@@ -205,4 +205,28 @@ func TestAFollowUpBeforeTheFirstMessageIsRoutedIsAppliedInPlaceWhenItHasNoUrgenc
 	if done, err := s.TouchFollowUp(ctx, fu); err != nil || done {
 		t.Fatalf("the same follow-up again: applied %v (%v)", done, err)
 	}
+
+	// No routing job follows a conversation staff opened (a win-back
+	// outreach) or one quarantined mail opened: her next message is the
+	// router's, or the conversation would never be routed.
+	byStaff, err := s.ResolveCustomer(ctx, []domain.Identity{phone(t, "0913002200")}, "Lan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outreach, _, err := s.OpenConversation(ctx, byStaff.Customer.ID, domain.ChannelWhatsApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRefused(t, s, "opened by staff", outreach, follow(outreach, nil))
+	in := msg([]domain.Identity{phone(t, "0913002300")}, "ses", "m-quarantined", "You won a prize", time.Now())
+	in.Touchpoint.Metadata = map[string]string{"quarantined": "spam verdict FAIL"}
+	q, err := s.RecordInbound(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qc, err := s.GetConversation(ctx, q.Touchpoint.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRefused(t, s, "opened by quarantined mail", qc, follow(qc, nil))
 }

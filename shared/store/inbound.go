@@ -282,6 +282,7 @@ func (s *Store) createWithInbound(ctx context.Context, in Inbound, lk lookup) (I
 	newConv := conv.ID == "" && tp.Kind != domain.KindStatus
 	if newConv {
 		conv = s.newConversation(cust.ID, tp.Channel, tp.ReceivedAt)
+		conv.AwaitingRoute = routed(tp)
 		cust.OpenConversationID = conv.ID
 	}
 	tp.CustomerID, tp.ConversationID = cust.ID, conv.ID
@@ -381,6 +382,7 @@ func (s *Store) appendInbound(ctx context.Context, in Inbound, lk lookup) (Inbou
 	}
 	if convID == "" && tp.Kind != domain.KindStatus {
 		conv := s.newConversation(cust.ID, tp.Channel, tp.ReceivedAt)
+		conv.AwaitingRoute = routed(tp)
 		ci, err := marshalConversation(conv)
 		if err != nil {
 			return InboundResult{}, false, err
@@ -627,6 +629,12 @@ func uniqueIdentities(ids []domain.Identity) []domain.Identity {
 	return out
 }
 
+// routed says ingest sends the touchpoint's message to the router: all but
+// status events and quarantined mail (ingest.Service.Ingest).
+func routed(tp domain.Touchpoint) bool {
+	return tp.Kind != domain.KindStatus && tp.Metadata["quarantined"] == ""
+}
+
 func (s *Store) newConversation(customerID string, ch domain.Channel, t time.Time) domain.Conversation {
 	return OpenedConversation(s.newID(domain.ConversationIDPrefix, t), customerID, ch, t)
 }
@@ -648,6 +656,8 @@ func OpenedConversation(id, customerID string, ch domain.Channel, receivedAt tim
 		UpdatedAt:   receivedAt,
 		Version:     1,
 		IndexKeys:   map[string]string{}, // in no index yet
+		// Its message's routing job is on its way (ingest publishes or parks it).
+		AwaitingRoute: true,
 	}
 }
 
