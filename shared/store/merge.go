@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -568,16 +567,10 @@ func (s *Store) mergePurchases(ctx context.Context, targetID, sourceID string) e
 		if err != nil {
 			return err
 		}
-		// Keep the summary and the profile figures; the dedup key and the
-		// touchpoint are a purchase's, not a merge's.
-		writes = writes[2:]
-		if p := writes[1].Update; p != nil {
-			// Step 1 added the source's lifetime value; the rest is set from the list.
-			expr := strings.Replace(aws.ToString(p.UpdateExpression), "lifetimeValue = :ltv, ", "", 1)
-			p.UpdateExpression = &expr
-			delete(p.ExpressionAttributeValues, ":ltv")
-			p.ConditionExpression = aws.String("attribute_exists(" + table.PK + ")")
-		}
+		// Keep the summary; the dedup key and the touchpoint are a purchase's,
+		// not a merge's. Step 1 added the source's lifetime value to the
+		// profile; the other figures are set from the merged list.
+		writes = []types.TransactWriteItem{writes[2], {Update: s.purchaseFigures(targetID, next, false)}}
 		writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
 			TableName: &s.table, Key: purchasesKey(sourceID),
 			ConditionExpression:       aws.String("version = :sv"),

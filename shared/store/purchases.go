@@ -345,12 +345,22 @@ func (s *Store) purchaseWrites(tp domain.Touchpoint, ns, id string, old, next pu
 		put.ConditionExpression = aws.String("attribute_not_exists(" + table.PK + ")")
 	}
 
+	profile := s.purchaseFigures(tp.CustomerID, next, true)
+	return []types.TransactWriteItem{s.putNew(dd), s.putNew(tpItem), {Put: put}, {Update: profile}}, nil
+}
+
+// purchaseFigures is the update of the profile's purchase figures from the
+// summary next: the lifetime value (when lifetime; a merge adds it in its
+// first step instead), the order count, the first and last purchase and the
+// median gap, on a profile that exists and was not merged away.
+func (s *Store) purchaseFigures(customerID string, next purchasesItem, lifetime bool) *types.Update {
 	f := FiguresOf(next.Buys)
-	vals := map[string]types.AttributeValue{
-		":ltv": &types.AttributeValueMemberN{Value: itoa(next.Lifetime)},
-		":n":   &types.AttributeValueMemberN{Value: strconv.Itoa(next.Orders)},
+	vals := map[string]types.AttributeValue{":n": &types.AttributeValueMemberN{Value: strconv.Itoa(next.Orders)}}
+	set := []string{"orderCount = :n"}
+	if lifetime {
+		vals[":ltv"] = &types.AttributeValueMemberN{Value: itoa(next.Lifetime)}
+		set = append(set, "lifetimeValue = :ltv")
 	}
-	set := []string{"lifetimeValue = :ltv", "orderCount = :n"}
 	var remove []string
 	if len(next.Buys) > 0 {
 		first, _ := attributevalue.Marshal(time.Unix(next.First, 0).UTC())
@@ -368,12 +378,11 @@ func (s *Store) purchaseWrites(tp domain.Touchpoint, ns, id string, old, next pu
 	if len(remove) > 0 {
 		expr += " REMOVE " + joinComma(remove)
 	}
-	profile := &types.Update{
-		TableName: &s.table, Key: profileKey(tp.CustomerID), UpdateExpression: &expr,
+	return &types.Update{
+		TableName: &s.table, Key: profileKey(customerID), UpdateExpression: &expr,
 		ConditionExpression:       aws.String("attribute_exists(" + table.PK + ") AND attribute_not_exists(mergedInto)"),
 		ExpressionAttributeValues: vals,
 	}
-	return []types.TransactWriteItem{s.putNew(dd), s.putNew(tpItem), {Put: put}, {Update: profile}}, nil
 }
 
 func (s *Store) commitPurchase(ctx context.Context, writes []types.TransactWriteItem, tp domain.Touchpoint, customerID, ns, id string) (PurchaseResult, bool, error) {
