@@ -126,13 +126,18 @@ func (s *Store) agentsListed(ctx context.Context, pk string) ([]map[string]types
 	return s.queryAll(ctx, table.GSI2, table.GSI2PK, pk, "list agents")
 }
 
-// queryAll reads a whole index partition.
+// queryAll reads a whole partition of an index, or of the table when index
+// is "" (eventually consistent; queryPartition reads the table's strongly).
 func (s *Store) queryAll(ctx context.Context, index, keyAttr, pk, what string) ([]map[string]types.AttributeValue, error) {
 	var out []map[string]types.AttributeValue
 	var start map[string]types.AttributeValue
+	var indexName *string
+	if index != "" {
+		indexName = aws.String(index)
+	}
 	for {
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.table, IndexName: aws.String(index),
+			TableName: &s.table, IndexName: indexName,
 			KeyConditionExpression:    aws.String(keyAttr + " = :p"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pk}},
 			ExclusiveStartKey:         start,

@@ -4,12 +4,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/concierge-cx/concierge/shared/domain"
+	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
 // Metrics days. Resolving a conversation and recording feedback each put one
@@ -124,22 +123,5 @@ func (s *Store) MetricsRange(ctx context.Context, from, to time.Time) ([]Convers
 
 // metricsPartition reads one metrics partition whole.
 func (s *Store) metricsPartition(ctx context.Context, pk string) ([]map[string]types.AttributeValue, error) {
-	var items []map[string]types.AttributeValue
-	var start map[string]types.AttributeValue
-	for {
-		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			KeyConditionExpression:    aws.String("PK = :p"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pk}},
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return nil, unavailable(err, "read metrics")
-		}
-		items = append(items, out.Items...)
-		if out.LastEvaluatedKey == nil {
-			return items, nil
-		}
-		start = out.LastEvaluatedKey
-	}
+	return s.queryAll(ctx, "", table.PK, pk, "read metrics")
 }

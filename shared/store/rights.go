@@ -271,9 +271,9 @@ func (s *Store) AuditMonth(ctx context.Context, month time.Time) ([]AuditEntry, 
 	return out, nil
 }
 
-// owedKeysOf lists the owed side effects of the conversations: one Query of
-// each conversation's shard (and the unsharded OWED of before sharding),
-// kept by conversation id. Erasure is rare and the partitions small.
+// owedKeysOf lists the owed side effects of the conversations: each
+// conversation's shard read whole (and the unsharded OWED of before
+// sharding), kept by conversation id. Erasure is rare and the partitions small.
 func (s *Store) owedKeysOf(ctx context.Context, convs []domain.Conversation) ([]map[string]types.AttributeValue, error) {
 	mine := map[string]bool{}
 	pks := map[string]bool{pkOwed: len(convs) > 0}
@@ -286,25 +286,13 @@ func (s *Store) owedKeysOf(ctx context.Context, convs []domain.Conversation) ([]
 		if !pks[pk] {
 			continue
 		}
-		var start map[string]types.AttributeValue
-		for {
-			page, err := s.db.Query(ctx, &dynamodb.QueryInput{
-				TableName:                 &s.table,
-				KeyConditionExpression:    aws.String(table.PK + " = :p"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pk}},
-				ProjectionExpression:      aws.String(table.PK + ", " + table.SK + ", conversationId"),
-				ExclusiveStartKey:         start,
-			})
-			if err != nil {
-				return nil, unavailable(err, "list owed side effects to erase")
-			}
-			for _, it := range page.Items {
-				if mine[str(it, "conversationId")] {
-					out = append(out, key(pk, str(it, table.SK)))
-				}
-			}
-			if start = page.LastEvaluatedKey; len(start) == 0 {
-				break
+		items, err := s.queryPartition(ctx, pk)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if mine[str(it, "conversationId")] {
+				out = append(out, key(pk, str(it, table.SK)))
 			}
 		}
 	}

@@ -52,30 +52,19 @@ func (s *Store) Buyers(ctx context.Context) ([]Buyer, error) {
 }
 
 func (s *Store) buyersOf(ctx context.Context, pk string) ([]Buyer, error) {
-	var out []Buyer
-	var start map[string]types.AttributeValue
-	for {
-		page, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.table, IndexName: aws.String(table.GSI4),
-			KeyConditionExpression:    aws.String(table.GSI4PK + " = :p"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: pk}},
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return out, unavailable(err, "read buyers")
-		}
-		for _, it := range page.Items {
-			var p purchasesItem
-			if err := attributevalue.UnmarshalMap(it, &p); err != nil {
-				return out, unavailable(err, "decode buyer")
-			}
-			out = append(out, Buyer{CustomerID: p.CustomerID, Buys: p.Buys, Tier: p.Tier, TierPinned: p.TierPinned})
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		start = page.LastEvaluatedKey
+	items, err := s.queryAll(ctx, table.GSI4, table.GSI4PK, pk, "read buyers")
+	if err != nil {
+		return nil, err
 	}
+	out := make([]Buyer, 0, len(items))
+	for _, it := range items {
+		var p purchasesItem
+		if err := attributevalue.UnmarshalMap(it, &p); err != nil {
+			return out, unavailable(err, "decode buyer")
+		}
+		out = append(out, Buyer{CustomerID: p.CustomerID, Buys: p.Buys, Tier: p.Tier, TierPinned: p.TierPinned})
+	}
+	return out, nil
 }
 
 // ErrTierMoved says a tier change was not applied: the customer's tier is no
