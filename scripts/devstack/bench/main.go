@@ -188,6 +188,9 @@ func main() {
 		return err
 	}
 	puts, putErrs, _ := run(dur, put)
+	// A follow-up's requests alone, with nothing of ours around them: the ceiling any stack's webhook
+	// rate has on this DynamoDB Local, for a mix of nothing but follow-ups from senders it has met.
+	floor, floorErrs, _ := run(min(dur, 15*time.Second), followUpRequests(ctx, ddb, st.Table, &pk))
 
 	fmt.Printf("devstack.webhooks_per_second: %.1f req/s\n", hooks)
 	fmt.Printf("devstack.webhook_errors: %d errors\n", hookErrs)
@@ -195,6 +198,11 @@ func main() {
 	fmt.Printf("devstack.ddb_put_errors: %d errors\n", putErrs)
 	if puts > 0 {
 		fmt.Printf("devstack.webhooks_to_put_ratio: %.3f ratio\n", hooks/puts)
+	}
+	fmt.Printf("devstack.ddb_follow_up_requests_per_second: %.1f req/s\n", floor)
+	fmt.Printf("devstack.ddb_follow_up_requests_errors: %d errors\n", floorErrs)
+	if puts > 0 {
+		fmt.Printf("devstack.follow_up_requests_to_put_ratio: %.3f ratio\n", floor/puts)
 	}
 	fmt.Printf("devstack.in_process_ingest_per_second: %.1f req/s\n", inproc)
 	fmt.Printf("devstack.in_process_ingest_errors: %d errors\n", inprocErrs)
@@ -251,6 +259,50 @@ func inProcess(st *stack.Stack, secret string, message func(pool string) ([]byte
 			}
 		}
 		return nil
+	}
+}
+
+// followUpRequests is the DynamoDB requests of a follow-up applied in place, as the store makes them
+// for a sender it has met, on items of the same size: one BatchGetItem (identity key, dedup key,
+// profile), one TransactWriteItems (a conditional put of the dedup key, a conditional put of the
+// touchpoint, an update of the profile's counters) and one conditional UpdateItem of the
+// conversation's times. Each worker writes its own customer and conversation, as distinct senders do.
+func followUpRequests(ctx context.Context, ddb *dynamodb.Client, tbl string, seq *atomic.Int64) func() error {
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	key := func(pk, sk string) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{table.PK: s(pk), table.SK: s(sk)}
+	}
+	text := strings.Repeat("tin nhắn ", 12)
+	return func() error {
+		n := seq.Add(1)
+		who := fmt.Sprintf("BENCHC#%d", n%workers)
+		now := s(time.Now().UTC().Format(time.RFC3339Nano))
+		dedup := key(fmt.Sprintf("BENCHM#%d", n), "M")
+		dedup["customerId"], dedup["touchpointId"] = s(who), s(fmt.Sprint(n))
+		tp := key(who, fmt.Sprintf("E#%020d", n))
+		tp["text"], tp["channel"], tp["occurredAt"] = s(text), s("webchat"), now
+		one := &types.AttributeValueMemberN{Value: "1"}
+		if _, err := ddb.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{tbl: {
+			Keys: []map[string]types.AttributeValue{key("BENCHI#"+who, "I"), key(fmt.Sprintf("BENCHM#%d", n), "M"), key(who, "P")}, ConsistentRead: aws.Bool(true),
+		}}}); err != nil {
+			return err
+		}
+		notYet := aws.String("attribute_not_exists(PK)")
+		_, err := ddb.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: &tbl, Item: dedup, ConditionExpression: notYet}},
+			{Put: &types.Put{TableName: &tbl, Item: tp, ConditionExpression: notYet}},
+			{Update: &types.Update{TableName: &tbl, Key: key(who, "P"),
+				UpdateExpression:          aws.String("SET lastContactAt = :t, lastChannel = :c ADD messages :one"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":t": now, ":c": s("webchat"), ":one": one}}},
+		}})
+		if err != nil {
+			return err
+		}
+		_, err = ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &tbl, Key: key(who+"V", "V"),
+			UpdateExpression:          aws.String("SET lastInboundAt = :t ADD inbound :one"),
+			ConditionExpression:       aws.String("attribute_not_exists(owed)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": now, ":one": one}})
+		return err
 	}
 }
 
