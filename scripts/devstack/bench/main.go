@@ -9,6 +9,9 @@
 //     function processes): 1 - webhooks / in-process;
 //   - in the same run, raw DynamoDB Local conditional PutItem per second at the same concurrency (the
 //     ceiling), and the ratio of each of the two to it;
+//   - for up to 15 s, the DynamoDB requests of a follow-up applied in place (one BatchGetItem, one
+//     TransactWriteItems, one UpdateItem) alone, and their ratio to the put rate: the most a webhook's rate
+//     can be on this DynamoDB Local, whatever the stack;
 //   - per function, the bootstrap's size and the time from process start to its first response;
 //   - urgent-lane latency: from a signed urgent message accepted by the gateway to the agent's assignment
 //     notification arriving at a webhook receiver, through the real pollers and router (p50, p95);
@@ -18,11 +21,13 @@
 //     "<lane>_queued" (SendMessage to the poller's receive), "<lane>_wait" and "<lane>_run" (the router's
 //     invocation), "ddb_put" (one PutItem of the ceiling phase).
 //
-// DEV_BENCH_DDB_COUNT=1 adds devstack.ddb_requests_per_webhook (and one line per operation): DynamoDB requests
+// DEV_BENCH_DDB_COUNT=1 adds devstack.ddb_requests_per_webhook (and one line per operation, and per
+// operation and the kinds of item it names: by_items.TransactWriteItems.M+C+C): DynamoDB requests
 // counted by a proxy in front of DynamoDB Local from the webhook phase's start until the lanes drain (an extra
 // hop, so off by default).
 //
-// DEV_BENCH_SECONDS sets the duration of each of the three load phases (default 60); DEV_CONCURRENCY the
+// DEV_BENCH_SECONDS sets the duration of each of the three load phases (default 60; the follow-ups' phase
+// takes at most 15 s); DEV_CONCURRENCY the
 // functions' local cap as for `make dev`; DEV_BENCH_CPUPROFILE=FILE writes a CPU profile of the stack's own
 // process (gateway, Runtime API hosts, pollers) during the webhook phase, for `go tool pprof`.
 package main
@@ -89,7 +94,7 @@ func main() {
 		fail(err)
 	}
 	defer st.Stop()
-	fmt.Fprintf(os.Stderr, "bench-dev: stack up (log %s); %s of webhooks, %s in process, then %s of PutItem, %d clients\n", logPath, dur, dur, dur, workers)
+	fmt.Fprintf(os.Stderr, "bench-dev: stack up (log %s); %s of webhooks, %s in process, %s of PutItem, then %s of follow-ups' requests, %d clients\n", logPath, dur, dur, dur, min(dur, 15*time.Second), workers)
 
 	// Functions nothing else invokes are invoked once with an empty event: an error still times the start.
 	for _, name := range st.Functions {
