@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -13,17 +14,36 @@ import (
 )
 
 // VoiceAgents lists the agents of team whose phone can ring now
-// (domain.Agent.Callable), whole. Call routing chooses among them; how they
-// are listed (today the available agents' index partition, read whole
-// because the routing projection carries no phone) stays behind this method.
-// An empty team lists every team's.
+// (domain.Agent.Callable), whole. Call routing chooses among them. For a team
+// they are the available agents of its GSI2 partition and of the shared pool
+// (two Queries, as chat routing lists them), read whole by id because the
+// routing projection carries no phone: a call reads its own team's agents,
+// not the roster. An empty team lists every team's, from the roster.
 func (s *Store) VoiceAgents(ctx context.Context, team string) ([]domain.Agent, error) {
-	all, err := s.AgentsByStatus(ctx, domain.AgentAvailable)
-	if err != nil {
-		return nil, err
+	var agents []domain.Agent
+	if team == "" {
+		all, err := s.AgentsByStatus(ctx, domain.AgentAvailable)
+		if err != nil {
+			return nil, err
+		}
+		agents = all
+	} else {
+		partitions := []string{agentStatusPK([]string{team}, domain.AgentAvailable), gsiAgentStatus + domain.AgentAvailable}
+		lists, err := eachPartition(ctx, partitions, s.agentsListed)
+		if err != nil {
+			return nil, err
+		}
+		items, err := s.itemsOf(ctx, dedupeListed(slices.Concat(lists...)))
+		if err != nil {
+			return nil, err
+		}
+		if agents, err = decodeAgents(items, ""); err != nil {
+			return nil, err
+		}
+		slices.SortFunc(agents, func(x, y domain.Agent) int { return strings.Compare(x.ID, y.ID) })
 	}
-	out := all[:0]
-	for _, a := range all {
+	out := agents[:0]
+	for _, a := range agents {
 		if a.Callable() && (team == "" || len(a.Teams) == 0 || slices.Contains(a.Teams, team)) {
 			out = append(out, a)
 		}
