@@ -5,12 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/concierge-cx/concierge/shared/ddbmeter"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/store"
-	"github.com/concierge-cx/concierge/shared/testenv"
 )
 
 // The store remembers whose an identity was and reads that profile in the
@@ -20,9 +16,7 @@ import (
 // new customer, both through another container) her message goes to the
 // customer the key names now, never to the one remembered.
 func TestARememberedSenderIsCheckedAgainstHerIdentityKey(t *testing.T) {
-	base, table := testenv.NewTable(t)
-	meter := &ddbmeter.Meter{}
-	s := store.New(dynamodb.New(base.Options(), meter.Option), table)
+	s, meter, another := newMeteredStore(t)
 	ctx := context.Background()
 	lan := phone(t, "0913003001")
 	mail := domain.Identity{Kind: domain.KindEmail, Value: "lan.remembered@example.com"}
@@ -40,7 +34,7 @@ func TestARememberedSenderIsCheckedAgainstHerIdentityKey(t *testing.T) {
 		t.Fatalf("a remembered sender: customer %s in %d requests, want %s in 2", r.Customer.ID, n, first.Customer.ID)
 	}
 	// Another store (a cold container) has not met her: it reads her profile on its own.
-	cold := store.New(dynamodb.New(base.Options(), meter.Option), table)
+	cold := another()
 	if r, n := record(cold, []domain.Identity{lan}, "m-3"); r.Customer.ID != first.Customer.ID || n != 3 {
 		t.Fatalf("an unmet sender: customer %s in %d requests, want %s in 3", r.Customer.ID, n, first.Customer.ID)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/concierge-cx/concierge/shared/ddbmeter"
 	"github.com/concierge-cx/concierge/shared/domain"
 	"github.com/concierge-cx/concierge/shared/store"
 	"github.com/concierge-cx/concierge/shared/testenv"
@@ -23,6 +24,16 @@ func newStore(t *testing.T) (*store.Store, *dynamodb.Client, string) {
 	t.Helper()
 	db, table := testenv.NewTable(t)
 	return store.New(db, table), db, table
+}
+
+// newMeteredStore is newStore with a meter on its client, and a function
+// giving another store on the same table and meter (another container).
+func newMeteredStore(t *testing.T) (*store.Store, *ddbmeter.Meter, func() *store.Store) {
+	t.Helper()
+	base, table := testenv.NewTable(t)
+	meter := &ddbmeter.Meter{}
+	another := func() *store.Store { return store.New(dynamodb.New(base.Options(), meter.Option), table) }
+	return another(), meter, another
 }
 
 func phone(t *testing.T, raw string) domain.Identity {

@@ -6,12 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/concierge-cx/concierge/shared/ddbmeter"
 	"github.com/concierge-cx/concierge/shared/domain"
-	"github.com/concierge-cx/concierge/shared/store"
-	"github.com/concierge-cx/concierge/shared/testenv"
 )
 
 // A call to a team reads that team's available agents and the shared pool,
@@ -19,9 +14,7 @@ import (
 // BatchGetItem, as with none (reading the roster whole it would be four), and
 // it lists only the agents whose phone can ring now.
 func TestVoiceAgentsReadTheCallsTeamOnly(t *testing.T) {
-	base, table := testenv.NewTable(t)
-	meter := &ddbmeter.Meter{}
-	s := store.New(dynamodb.New(base.Options(), meter.Option), table)
+	s, meter, _ := newMeteredStore(t)
 	ctx := context.Background()
 	put := func(a domain.Agent) {
 		t.Helper()
