@@ -506,6 +506,17 @@ func TestClickToCallBridgeAndStatusUpdates(t *testing.T) {
 	if c, err := e.st.GetConversation(ctx, conv.ID); err != nil || c.SLA.MetAt.IsZero() || c.FirstResponseAt.IsZero() {
 		t.Fatalf("after a call back she took: met %v, first response %v (%v)", c.SLA.MetAt, c.FirstResponseAt, err)
 	}
+	// A conversation that is not (erased, or a forged id) hangs up; nothing is created.
+	unknown := "con_01JZZZZZZZZZZZZZZZZZZZZZZZ"
+	if !domain.ValidID(domain.ConversationIDPrefix, unknown) {
+		t.Fatalf("%s is not a well-formed id: the check below would not reach the store", unknown)
+	}
+	if r := e.post(t, twilio.BridgedPath+"?conv="+unknown, dialed); r.StatusCode != 200 || !strings.Contains(r.Body, "<Hangup") {
+		t.Fatalf("bridged for an unknown conversation: %d %s", r.StatusCode, r.Body)
+	}
+	if _, err := e.st.GetConversation(ctx, unknown); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("bridged for an unknown conversation left one: %v", err)
+	}
 	for _, st := range []string{"ringing", "in-progress", "completed"} {
 		out.Set("CallStatus", st)
 		e.post(t, twilio.StatusPath, out)

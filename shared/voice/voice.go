@@ -457,26 +457,26 @@ func (s *Service) Bridged(ctx context.Context, q url.Values, r twilio.DialResult
 		s.logger().Warn("bridged call names no conversation", "call", r.CallSid)
 		return twilio.HangupTwiML(), nil
 	}
-	conv, err := s.Store.GetConversation(ctx, id)
+	at := s.Store.Now()
+	// The team's policy is read inside the edit (the team may change
+	// between tries; the policy source caches), so the conversation is read
+	// once.
+	_, err := s.Store.EditConversation(ctx, id, func(c *domain.Conversation) error {
+		if c.Closed() {
+			return store.ErrNoChange
+		}
+		pol, err := s.Teams.Policy(ctx, c.Team)
+		if err != nil {
+			return err
+		}
+		routing.Responded(c, pol, at)
+		return nil
+	})
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		s.logger().Warn("bridged call for an unknown conversation", "call", r.CallSid)
 		return twilio.HangupTwiML(), nil
 	}
 	if err != nil {
-		return nil, err
-	}
-	pol, err := s.Teams.Policy(ctx, conv.Team)
-	if err != nil {
-		return nil, err
-	}
-	at := s.Store.Now()
-	if _, err := s.Store.EditConversation(ctx, id, func(c *domain.Conversation) error {
-		if c.Closed() {
-			return store.ErrNoChange
-		}
-		routing.Responded(c, pol, at)
-		return nil
-	}); err != nil {
 		return nil, err
 	}
 	s.logger().Info("call back answered: response met", "conversation", id, "call", r.CallSid, "seconds", r.Duration)
