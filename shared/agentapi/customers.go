@@ -463,30 +463,15 @@ func (a *API) merge(ctx context.Context, c *call) (reply, error) {
 	if body.SourceID == id {
 		return reply{}, domain.Errorf(domain.CodeInvalid, "a customer cannot be merged into itself")
 	}
-	freed := a.openAssignee(ctx, body.SourceID)
-	cu, err := a.Store.Merge(ctx, id, body.SourceID)
+	m, err := a.Store.Merge(ctx, id, body.SourceID)
 	if err != nil {
 		return reply{}, err
 	}
 	// When both had an open conversation the source's is closed into the
 	// target's and its agent's slot freed: waiting work may take it (a
-	// follow-up no longer re-offers a waiting conversation). When only the
-	// source had one it moved, and the pull finds no room.
-	a.pullInto(ctx, freed, "merge")
-	return ok(customerView{Customer: cu}), nil
-}
-
-// openAssignee is the agent holding the customer's open conversation, ""
-// when there is none or it cannot be read (the pull it serves is best
-// effort).
-func (a *API) openAssignee(ctx context.Context, customerID string) string {
-	cu, err := a.Store.GetCustomer(ctx, customerID)
-	if err != nil || cu.OpenConversationID == "" {
-		return ""
+	// follow-up no longer re-offers a waiting conversation).
+	if m.FreedAgent != "" {
+		a.pullInto(ctx, m.FreedAgent, "merge")
 	}
-	conv, err := a.Store.GetConversation(ctx, cu.OpenConversationID)
-	if err != nil || conv.Closed() {
-		return ""
-	}
-	return conv.AssigneeID
+	return ok(customerView{Customer: m.Customer}), nil
 }

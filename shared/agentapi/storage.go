@@ -58,7 +58,7 @@ type Customers interface {
 type Identities interface {
 	AddIdentity(ctx context.Context, customerID string, id domain.Identity) (domain.Customer, error)
 	RemoveIdentity(ctx context.Context, customerID string, id domain.Identity, agentID string) (domain.Customer, domain.Touchpoint, error)
-	Merge(ctx context.Context, targetID, sourceID string) (domain.Customer, error)
+	Merge(ctx context.Context, targetID, sourceID string) (store.MergeResult, error)
 	DuplicateNotes(ctx context.Context, id string) ([]store.DuplicateNote, error)
 	OpenSuggestions(ctx context.Context, limit int, cursor string) ([]store.Suggestion, string, error)
 	CloseSuggestion(ctx context.Context, id, status, by string) (store.Suggestion, error)

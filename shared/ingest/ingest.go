@@ -60,7 +60,7 @@ type MediaPublisher interface {
 
 // Merger merges two customers (the store's idempotent, resumable merge).
 type Merger interface {
-	Merge(ctx context.Context, targetID, sourceID string) (domain.Customer, error)
+	Merge(ctx context.Context, targetID, sourceID string) (store.MergeResult, error)
 }
 
 // Profiles reads customers and records suggestions: with it, a suggestion
@@ -351,11 +351,11 @@ func (s *Service) mergeProven(ctx context.Context, res store.InboundResult) (sto
 	target := all[0]
 	var merged domain.Customer
 	for _, src := range all[1:] {
-		c, err := s.Merger.Merge(ctx, target, src)
+		m, err := s.Merger.Merge(ctx, target, src)
 		if err != nil {
 			return res, err
 		}
-		merged = c
+		merged = m.Customer
 	}
 	s.logger().Info("merged on proof", "target", target, "sources", len(all)-1)
 	res.Customer = merged

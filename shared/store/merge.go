@@ -30,7 +30,23 @@ import (
 //  4. the source is marked done.
 //
 // From step 1 on, the source id resolves to the target.
-func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Customer, error) {
+func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (MergeResult, error) {
+	var res MergeResult
+	var err error
+	res.Customer, err = s.merge(ctx, targetID, sourceID, &res.FreedAgent)
+	return res, err
+}
+
+// MergeResult is the merged profile and what the merge freed.
+type MergeResult struct {
+	Customer domain.Customer
+	// FreedAgent is the agent whose slot step 1 freed by closing the source's
+	// open conversation into the target's, "" when none did (or when step 1
+	// ran in an earlier, interrupted merge): waiting work may take the slot.
+	FreedAgent string
+}
+
+func (s *Store) merge(ctx context.Context, targetID, sourceID string, freed *string) (domain.Customer, error) {
 	if !domain.ValidID(domain.CustomerIDPrefix, targetID) || !domain.ValidID(domain.CustomerIDPrefix, sourceID) {
 		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
@@ -59,7 +75,7 @@ func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Cu
 		if src.MergedInto != "" {
 			return domain.Customer{}, domain.Errorf(domain.CodeConflict, "source %s was already merged into %s", sourceID, src.MergedInto)
 		}
-		err = s.mergeProfiles(ctx, tgt, src)
+		*freed, err = s.mergeProfiles(ctx, tgt, src)
 		if err == nil {
 			break
 		}
@@ -101,8 +117,8 @@ func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (domain.Cu
 }
 
 // mergeProfiles is step 1: one transaction, so the counters are added exactly
-// when the source is marked.
-func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) error {
+// when the source is marked. It returns the agent whose slot it freed.
+func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) (freed string, err error) {
 	now := s.Now()
 	names := map[string]string{}
 	vals := map[string]types.AttributeValue{
@@ -202,7 +218,7 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 		// run again (guarded by mergedFrom) never frees it twice.
 		conv, err := s.GetConversation(ctx, src.OpenConversationID)
 		if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
-			return err
+			return "", err
 		}
 		if err == nil && conv.Status != domain.ConversationResolved {
 			writes = append(writes, types.TransactWriteItem{Update: &types.Update{
@@ -222,6 +238,7 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 			}})
 			if conv.AssigneeID != "" {
 				writes = append(writes, s.releaseAgentWrite(conv.AssigneeID))
+				freed = conv.AssigneeID
 			}
 		}
 	}
@@ -249,11 +266,11 @@ func (s *Store) mergeProfiles(ctx context.Context, tgt, src domain.Customer) err
 	)
 	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
 		if _, ok := classifyTx(err); ok {
-			return domain.Errorf(domain.CodeConflict, "customers %s and %s changed during the merge; try again", tgt.ID, src.ID)
+			return "", domain.Errorf(domain.CodeConflict, "customers %s and %s changed during the merge; try again", tgt.ID, src.ID)
 		}
-		return unavailable(err, "merge profiles")
+		return "", unavailable(err, "merge profiles")
 	}
-	return nil
+	return freed, nil
 }
 
 // namesOrNil is nil for no names: DynamoDB refuses an empty

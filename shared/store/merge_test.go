@@ -48,10 +48,11 @@ func TestMergeJoinsHistoriesAndIsIdempotent(t *testing.T) {
 	if target == source {
 		t.Fatal("setup: two identities made one customer")
 	}
-	merged, err := s.Merge(ctx, target, source)
+	m, err := s.Merge(ctx, target, source)
 	if err != nil {
 		t.Fatal(err)
 	}
+	merged := m.Customer
 	if merged.ChannelCounts[domain.ChannelSMS] != 15 || merged.ChannelCounts[domain.ChannelZalo] != 15 {
 		t.Fatalf("merged counts %v", merged.ChannelCounts)
 	}
@@ -102,10 +103,11 @@ func TestMergeJoinsHistoriesAndIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := s.Merge(ctx, target, source)
+	m, err = s.Merge(ctx, target, source)
 	if err != nil {
 		t.Fatal(err)
 	}
+	again := m.Customer
 	if !reflect.DeepEqual(again, profileBefore) {
 		t.Fatalf("second merge changed the target:\n%+v\n%+v", profileBefore, again)
 	}
@@ -160,10 +162,11 @@ func TestMergeResumesAfterACrashAtAnyStep(t *testing.T) {
 		}
 		crashing := store.New(failAfter(db, crashAt), table)
 		_, crashErr := crashing.Merge(ctx, ta, tb)
-		m, err := s.Merge(ctx, ta, tb)
+		mr, err := s.Merge(ctx, ta, tb)
 		if err != nil {
 			t.Fatalf("crash after %d requests, then resume: %v", crashAt, err)
 		}
+		m := mr.Customer
 		if m.ChannelCounts[domain.ChannelSMS] != 6 {
 			t.Fatalf("crash after %d requests: counts %v, want 6 SMS", crashAt, m.ChannelCounts)
 		}

@@ -535,8 +535,8 @@ func (s *Store) RemoveIdentity(context.Context, string, domain.Identity, string)
 }
 
 // Merge is not kept in memory.
-func (s *Store) Merge(context.Context, string, string) (domain.Customer, error) {
-	return domain.Customer{}, errNotKept
+func (s *Store) Merge(context.Context, string, string) (store.MergeResult, error) {
+	return store.MergeResult{}, errNotKept
 }
 
 // DuplicateNotes: no suggestions are kept, so there are none.
