@@ -15,6 +15,15 @@ import (
 	"github.com/concierge-cx/concierge/shared/store/table"
 )
 
+// MergeResult is the merged profile and what the merge freed.
+type MergeResult struct {
+	Customer domain.Customer
+	// FreedAgent is the agent whose slot step 1 freed by closing the source's
+	// open conversation into the target's, "" when none did (or when step 1
+	// ran in an earlier, interrupted merge): waiting work may take the slot.
+	FreedAgent string
+}
+
 // Merge moves everything of source under target: identities, touchpoints,
 // conversations and profile counters. It runs in steps that are each
 // idempotent, so a merge interrupted half-way is finished by running it
@@ -31,79 +40,64 @@ import (
 //
 // From step 1 on, the source id resolves to the target.
 func (s *Store) Merge(ctx context.Context, targetID, sourceID string) (MergeResult, error) {
-	var res MergeResult
-	var err error
-	res.Customer, err = s.merge(ctx, targetID, sourceID, &res.FreedAgent)
-	return res, err
-}
-
-// MergeResult is the merged profile and what the merge freed.
-type MergeResult struct {
-	Customer domain.Customer
-	// FreedAgent is the agent whose slot step 1 freed by closing the source's
-	// open conversation into the target's, "" when none did (or when step 1
-	// ran in an earlier, interrupted merge): waiting work may take the slot.
-	FreedAgent string
-}
-
-func (s *Store) merge(ctx context.Context, targetID, sourceID string, freed *string) (domain.Customer, error) {
 	if !domain.ValidID(domain.CustomerIDPrefix, targetID) || !domain.ValidID(domain.CustomerIDPrefix, sourceID) {
-		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
+		return MergeResult{}, domain.Errorf(domain.CodeInvalid, "malformed customer id")
 	}
 	if targetID == sourceID {
-		return domain.Customer{}, domain.Errorf(domain.CodeInvalid, "a customer cannot be merged into itself")
+		return MergeResult{}, domain.Errorf(domain.CodeInvalid, "a customer cannot be merged into itself")
 	}
 	var src domain.Customer
+	var freed string
 	// Step 1 reads the two profiles and the source's open conversation and
 	// writes under their state; a message or the router changing one
 	// meanwhile makes it start over.
 	for attempt := 0; ; attempt++ {
 		var err error
 		if src, err = s.getProfile(ctx, sourceID); err != nil {
-			return domain.Customer{}, err
+			return MergeResult{}, err
 		}
 		tgt, err := s.getProfile(ctx, targetID)
 		if err != nil {
-			return domain.Customer{}, err
+			return MergeResult{}, err
 		}
 		if tgt.MergedInto != "" {
-			return domain.Customer{}, domain.Errorf(domain.CodeConflict, "target %s was itself merged into %s", targetID, tgt.MergedInto)
+			return MergeResult{}, domain.Errorf(domain.CodeConflict, "target %s was itself merged into %s", targetID, tgt.MergedInto)
 		}
 		if src.MergedInto == targetID {
 			break // resume: step 1 is done
 		}
 		if src.MergedInto != "" {
-			return domain.Customer{}, domain.Errorf(domain.CodeConflict, "source %s was already merged into %s", sourceID, src.MergedInto)
+			return MergeResult{}, domain.Errorf(domain.CodeConflict, "source %s was already merged into %s", sourceID, src.MergedInto)
 		}
-		*freed, err = s.mergeProfiles(ctx, tgt, src)
+		freed, err = s.mergeProfiles(ctx, tgt, src)
 		if err == nil {
 			break
 		}
 		if domain.ErrorCode(err) != domain.CodeConflict || attempt+1 >= maxAttempts {
-			return domain.Customer{}, err
+			return MergeResult{}, err
 		}
 		if err := backoff(ctx, attempt+1); err != nil {
-			return domain.Customer{}, unavailable(err, "merge")
+			return MergeResult{}, unavailable(err, "merge")
 		}
 	}
 	for _, id := range src.Identities {
 		if err := s.repointIdentity(ctx, id, sourceID, targetID); err != nil {
-			return domain.Customer{}, err
+			return MergeResult{}, err
 		}
 	}
 	if err := s.mergePurchases(ctx, targetID, sourceID); err != nil {
-		return domain.Customer{}, err
+		return MergeResult{}, err
 	}
 	if src.OpenConversationID != "" {
 		if _, err := s.repointConversation(ctx, src.OpenConversationID, targetID); err != nil {
-			return domain.Customer{}, err
+			return MergeResult{}, err
 		}
 	}
 	if err := s.moveTouchpoints(ctx, sourceID, targetID); err != nil {
-		return domain.Customer{}, err
+		return MergeResult{}, err
 	}
 	if err := s.moveDuplicateNotes(ctx, sourceID, targetID); err != nil {
-		return domain.Customer{}, err
+		return MergeResult{}, err
 	}
 	if _, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
@@ -111,9 +105,10 @@ func (s *Store) merge(ctx context.Context, targetID, sourceID string, freed *str
 		UpdateExpression:          aws.String("SET mergeState = :d"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberS{Value: "done"}},
 	}); err != nil {
-		return domain.Customer{}, unavailable(err, "finish merge")
+		return MergeResult{}, unavailable(err, "finish merge")
 	}
-	return s.GetCustomer(ctx, targetID)
+	cust, err := s.GetCustomer(ctx, targetID)
+	return MergeResult{Customer: cust, FreedAgent: freed}, err
 }
 
 // mergeProfiles is step 1: one transaction, so the counters are added exactly
@@ -580,14 +575,13 @@ func (s *Store) mergePurchases(ctx context.Context, targetID, sourceID string) e
 		if src.First != 0 && (next.First == 0 || src.First < next.First) {
 			next.First = src.First
 		}
-		writes, err := s.purchaseWrites(domain.Touchpoint{CustomerID: targetID}, "", "", tgt, next, tgtFound)
+		put, err := s.summaryPut(targetID, tgt, &next, tgtFound)
 		if err != nil {
 			return err
 		}
-		// Keep the summary; the dedup key and the touchpoint are a purchase's,
-		// not a merge's. Step 1 added the source's lifetime value to the
-		// profile; the other figures are set from the merged list.
-		writes = []types.TransactWriteItem{writes[2], {Update: s.purchaseFigures(targetID, next, false)}}
+		// Step 1 added the source's lifetime value to the profile; the other
+		// figures are set from the merged list.
+		writes := []types.TransactWriteItem{{Put: put}, {Update: s.purchaseFigures(targetID, next, false)}}
 		writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
 			TableName: &s.table, Key: purchasesKey(sourceID),
 			ConditionExpression:       aws.String("version = :sv"),

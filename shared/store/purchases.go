@@ -317,6 +317,18 @@ func (s *Store) purchaseWrites(tp domain.Touchpoint, ns, id string, old, next pu
 	if err != nil {
 		return nil, err
 	}
+	put, err := s.summaryPut(tp.CustomerID, old, &next, exists)
+	if err != nil {
+		return nil, err
+	}
+	profile := s.purchaseFigures(tp.CustomerID, next, true)
+	return []types.TransactWriteItem{s.putNew(dd), s.putNew(tpItem), {Put: put}, {Update: profile}}, nil
+}
+
+// summaryPut is the write of the customer's purchases summary next (its
+// orders sorted, its first purchase and version set, at most MaxBuys kept),
+// conditioned on the summary read, old (exists says one was).
+func (s *Store) summaryPut(customerID string, old purchasesItem, next *purchasesItem, exists bool) (*types.Put, error) {
 	sort.SliceStable(next.Buys, func(i, j int) bool { return next.Buys[i].At < next.Buys[j].At })
 	if len(next.Buys) > 0 && (next.First == 0 || next.Buys[0].At < next.First) {
 		next.First = next.Buys[0].At
@@ -325,13 +337,13 @@ func (s *Store) purchaseWrites(tp domain.Touchpoint, ns, id string, old, next pu
 		next.Buys = next.Buys[len(next.Buys)-MaxBuys:]
 	}
 	next.Version = old.Version + 1
-	sumItem, err := attributevalue.MarshalMap(next)
+	sumItem, err := attributevalue.MarshalMap(*next)
 	if err != nil {
 		return nil, err
 	}
-	addKeys(sumItem, customerPK(tp.CustomerID), skPurchases, typePurchases)
-	sumItem[table.GSI4PK] = &types.AttributeValueMemberS{Value: buyerShard(tp.CustomerID)}
-	sumItem[table.GSI4SK] = &types.AttributeValueMemberS{Value: tp.CustomerID}
+	addKeys(sumItem, customerPK(customerID), skPurchases, typePurchases)
+	sumItem[table.GSI4PK] = &types.AttributeValueMemberS{Value: buyerShard(customerID)}
+	sumItem[table.GSI4SK] = &types.AttributeValueMemberS{Value: customerID}
 	put := &types.Put{TableName: &s.table, Item: sumItem}
 	switch {
 	case exists && old.Version == 0:
@@ -344,9 +356,7 @@ func (s *Store) purchaseWrites(tp domain.Touchpoint, ns, id string, old, next pu
 	default:
 		put.ConditionExpression = aws.String("attribute_not_exists(" + table.PK + ")")
 	}
-
-	profile := s.purchaseFigures(tp.CustomerID, next, true)
-	return []types.TransactWriteItem{s.putNew(dd), s.putNew(tpItem), {Put: put}, {Update: profile}}, nil
+	return put, nil
 }
 
 // purchaseFigures is the update of the profile's purchase figures from the

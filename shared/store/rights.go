@@ -275,17 +275,17 @@ func (s *Store) AuditMonth(ctx context.Context, month time.Time) ([]AuditEntry, 
 // conversation's shard read whole (and the unsharded OWED of before
 // sharding), kept by conversation id. Erasure is rare and the partitions small.
 func (s *Store) owedKeysOf(ctx context.Context, convs []domain.Conversation) ([]map[string]types.AttributeValue, error) {
+	if len(convs) == 0 {
+		return nil, nil
+	}
 	mine := map[string]bool{}
-	pks := map[string]bool{pkOwed: len(convs) > 0}
+	pks := map[string]bool{pkOwed: true}
 	for _, c := range convs {
 		mine[c.ID] = true
 		pks[s.sharded(pkOwed, c.ID)] = true
 	}
 	var out []map[string]types.AttributeValue
 	for _, pk := range sortedKeys(pks) {
-		if !pks[pk] {
-			continue
-		}
 		items, err := s.queryPartition(ctx, pk)
 		if err != nil {
 			return nil, err
