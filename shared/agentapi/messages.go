@@ -288,12 +288,13 @@ func (a *API) reply(ctx context.Context, c *call) (reply, error) {
 		}
 		d.To = to.Value
 	}
-	tp, err := a.send(ctx, conv, d, msg, map[string]string{"agentId": c.who.Subject}, false)
+	// The team's policy is read before the send: once the reply has gone out,
+	// nothing that can fail should stand between it and its response time.
+	pol, err := a.Teams.Policy(ctx, conv.Team)
 	if err != nil {
 		return reply{}, err
 	}
-	// The team's policy is read first: an edit runs inside the store's update.
-	pol, err := a.Teams.Policy(ctx, conv.Team)
+	tp, err := a.send(ctx, conv, d, msg, map[string]string{"agentId": c.who.Subject}, false)
 	if err != nil {
 		return reply{}, err
 	}
