@@ -327,20 +327,27 @@ func (h *Handler) voiceStatus(ctx context.Context, req channels.Request) events.
 
 // dialEnded takes <Dial>'s action (voice.DialEnded).
 func (h *Handler) dialEnded(ctx context.Context, req channels.Request) events.APIGatewayV2HTTPResponse {
+	return h.dialResult(ctx, req, "dial result", func(r twilio.DialResult) ([]byte, error) { return h.voice.DialEnded(ctx, r) })
+}
+
+// dialResult parses a <Dial> action's result and answers what take makes of
+// it. Malformed, no voice configured or refused: the call hangs up, nothing
+// stored; an outage is 5xx, for Twilio to try again.
+func (h *Handler) dialResult(ctx context.Context, req channels.Request, what string, take func(twilio.DialResult) ([]byte, error)) events.APIGatewayV2HTTPResponse {
 	r, err := twilio.ParseDial(req)
 	if err != nil {
-		h.log.Warn("malformed dial result: nothing stored")
+		h.log.Warn("malformed " + what + ": nothing stored")
 		return twimlResponse(twilio.HangupTwiML())
 	}
 	if h.voice == nil {
 		return twimlResponse(twilio.HangupTwiML())
 	}
-	b, err := h.voice.DialEnded(ctx, r)
+	b, err := take(r)
 	if err != nil {
 		if retryable(err) {
 			return httpapi.Error(err)
 		}
-		h.log.Warn("dial result refused", "reason", domain.ErrorMessage(err))
+		h.log.Warn(what+" refused", "reason", domain.ErrorMessage(err))
 		return twimlResponse(twilio.HangupTwiML())
 	}
 	return twimlResponse(b)
@@ -370,23 +377,7 @@ func (h *Handler) bridge(ctx context.Context, req channels.Request) events.APIGa
 // bridged takes the bridge's <Dial> action: a call back the customer
 // picked up meets her response target (voice.Bridged).
 func (h *Handler) bridged(ctx context.Context, req channels.Request) events.APIGatewayV2HTTPResponse {
-	r, err := twilio.ParseDial(req)
-	if err != nil {
-		h.log.Warn("malformed bridge dial result: nothing stored")
-		return twimlResponse(twilio.HangupTwiML())
-	}
-	if h.voice == nil {
-		return twimlResponse(twilio.HangupTwiML())
-	}
-	b, err := h.voice.Bridged(ctx, req.Query, r)
-	if err != nil {
-		if retryable(err) {
-			return httpapi.Error(err)
-		}
-		h.log.Warn("bridge dial result refused", "reason", domain.ErrorMessage(err))
-		return twimlResponse(twilio.HangupTwiML())
-	}
-	return twimlResponse(b)
+	return h.dialResult(ctx, req, "bridge dial result", func(r twilio.DialResult) ([]byte, error) { return h.voice.Bridged(ctx, req.Query, r) })
 }
 
 func retryable(err error) bool {
