@@ -9,9 +9,9 @@
 //     function processes): 1 - webhooks / in-process;
 //   - in the same run, raw DynamoDB Local conditional PutItem per second at the same concurrency (the
 //     ceiling), and the ratio of each of the two to it;
-//   - for up to 15 s, the DynamoDB requests of a follow-up applied in place (one BatchGetItem, one
-//     TransactWriteItems, one UpdateItem) alone, and their ratio to the put rate: the most a webhook's rate
-//     can be on this DynamoDB Local, whatever the stack;
+//   - for up to 15 s, nothing but follow-ups applied in place, from senders the store has met, ingested in
+//     this process (the store's one BatchGetItem, TransactWriteItems and UpdateItem each), and their ratio
+//     to the put rate: the most a webhook's rate can be on this DynamoDB Local, whatever the stack;
 //   - per function, the bootstrap's size and the time from process start to its first response;
 //   - urgent-lane latency: from a signed urgent message accepted by the gateway to the agent's assignment
 //     notification arriving at a webhook receiver, through the real pollers and router (p50, p95);
@@ -106,16 +106,20 @@ func main() {
 	secret := st.Secret("WEBCHAT_SIGNING_SECRET")
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}, Timeout: 30 * time.Second}
 	var seq atomic.Int64
-	// message is the n-th signed web-chat message of a visitor of the pool named by pool.
-	message := func(pool string) (body []byte, ts, sig string) {
+	// message is the next signed web-chat message of a visitor of the pool named by pool: visitor
+	// `who`, or when who < 0 the next of the pool's senders in turn.
+	message := func(pool string, who int64) (body []byte, ts, sig string) {
 		n := seq.Add(1)
+		if who < 0 {
+			who = n % senders
+		}
 		body = []byte(fmt.Sprintf(`{"visitorId":"v_%s_%03d","messageId":"m_%d_%d","name":"Khách %d","text":"Cho mình hỏi đơn hàng số %d ạ","sentAt":%q}`,
-			pool, n%senders, time.Now().UnixNano(), n, n%senders, n, time.Now().UTC().Format(time.RFC3339)))
+			pool, who, time.Now().UnixNano(), n, who, n, time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"))) // ms, as a browser's toISOString
 		ts = strconv.FormatInt(time.Now().Unix(), 10)
 		return body, ts, channels.Signature(secret, ts, body)
 	}
 	send := func() error {
-		body, ts, sig := message("bench")
+		body, ts, sig := message("bench", -1)
 		req, _ := http.NewRequest(http.MethodPost, st.GatewayURL+"/webhooks/webchat", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Concierge-Timestamp", ts)
@@ -173,7 +177,8 @@ func main() {
 	if err := drained(ctx, st, 2*time.Minute); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-dev: the lanes did not drain before the in-process phase:", err)
 	}
-	inproc, inprocErrs, _ := run(dur, inProcess(st, secret, message))
+	ingestOne := inProcess(st, secret, message)
+	inproc, inprocErrs, _ := run(dur, func() error { _, err := ingestOne("inproc", -1); return err })
 
 	ddb := st.DynamoDB()
 	var pk atomic.Int64
@@ -193,9 +198,9 @@ func main() {
 		return err
 	}
 	puts, putErrs, _ := run(dur, put)
-	// A follow-up's requests alone, with nothing of ours around them: the ceiling any stack's webhook
-	// rate has on this DynamoDB Local, for a mix of nothing but follow-ups from senders it has met.
-	floor, floorErrs, _ := run(min(dur, 15*time.Second), followUpRequests(ctx, ddb, st.Table, &pk))
+	// Nothing but follow-ups from senders the store has met, in process: the ceiling any stack's
+	// webhook rate has on this DynamoDB Local.
+	floor, floorErrs, _ := run(min(dur, 15*time.Second), followUps(ctx, st, ingestOne))
 
 	fmt.Printf("devstack.webhooks_per_second: %.1f req/s\n", hooks)
 	fmt.Printf("devstack.webhook_errors: %d errors\n", hookErrs)
@@ -235,9 +240,10 @@ func main() {
 	}
 }
 
-// inProcess returns one message of the in-process phase: what the webhooks function does with a web-chat
-// message (webchat.Verify, webchat.Parse, the ingest pipeline as functions/webhooks wires it), called directly.
-func inProcess(st *stack.Stack, secret string, message func(pool string) ([]byte, string, string)) func() error {
+// inProcess returns what the webhooks function does with a web-chat message of a visitor (as message
+// picks it): webchat.Verify, webchat.Parse, the ingest pipeline as functions/webhooks wires it, called
+// directly. It reports whether every message of the request was applied in place (no routing job).
+func inProcess(st *stack.Stack, secret string, message func(pool string, who int64) ([]byte, string, string)) func(pool string, who int64) (bool, error) {
 	ctx := context.Background()
 	s := store.New(st.DynamoDB(), st.Table)
 	lanes := queue.Publisher{Client: st.SQS(), NormalURL: st.Queues[queue.Normal.Key], UrgentURL: st.Queues[queue.Urgent.Key]}
@@ -247,66 +253,53 @@ func inProcess(st *stack.Stack, secret string, message func(pool string) ([]byte
 		fail(err)
 	}
 	svc.Aftercare = ingest.StandardAftercare(s, nil, log)
-	return func() error {
-		body, ts, sig := message("inproc")
+	return func(pool string, who int64) (bool, error) {
+		body, ts, sig := message(pool, who)
 		req := channels.Request{Method: http.MethodPost, Path: "/webhooks/webchat", Body: body,
 			Headers: map[string]string{"x-concierge-timestamp": ts, "x-concierge-signature": sig}}
 		if err := webchat.Verify(req, secret); err != nil {
-			return err
+			return false, err
 		}
 		res, err := webchat.Parse(req)
 		if err != nil {
-			return err
+			return false, err
 		}
+		inPlace := true
 		for _, in := range res.Messages {
-			if _, err := svc.Ingest(ctx, in); err != nil {
-				return err
+			out, err := svc.Ingest(ctx, in)
+			if err != nil {
+				return false, err
 			}
+			inPlace = inPlace && out.InPlace
 		}
-		return nil
+		return inPlace, nil
 	}
 }
 
-// followUpRequests is the DynamoDB requests of a follow-up applied in place, as the store makes them
-// for a sender it has met, on items of the same size: one BatchGetItem (identity key, dedup key,
-// profile), one TransactWriteItems (a conditional put of the dedup key, a conditional put of the
-// touchpoint, an update of the profile's counters) and one conditional UpdateItem of the
-// conversation's times. Each worker writes its own customer and conversation, as distinct senders do.
-func followUpRequests(ctx context.Context, ddb *dynamodb.Client, tbl string, seq *atomic.Int64) func() error {
-	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	key := func(pk, sk string) map[string]types.AttributeValue {
-		return map[string]types.AttributeValue{table.PK: s(pk), table.SK: s(sk)}
+// followUps returns one follow-up applied in place, through the real store and ingest pipeline
+// (ingestOne), from one of `workers` visitors that ingestOne's store has met and whose conversations are
+// routed: the store's own requests for it (one BatchGetItem, one TransactWriteItems, one UpdateItem) and
+// nothing of the stack around them. No two run for one visitor at once, as one sender's messages come
+// one after another. A follow-up that is not applied in place counts as an error: it is not the case
+// measured.
+func followUps(ctx context.Context, st *stack.Stack, ingestOne func(pool string, who int64) (bool, error)) func() error {
+	free := make(chan int64, workers)
+	for w := range int64(workers) {
+		if _, err := ingestOne("floor", w); err != nil {
+			fail(fmt.Errorf("bench-dev: the follow-up phase's first messages: %w", err))
+		}
+		free <- w
 	}
-	text := strings.Repeat("tin nhắn ", 12)
+	if err := drained(ctx, st, 2*time.Minute); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-dev: the follow-up phase's first messages were not routed:", err)
+	}
 	return func() error {
-		n := seq.Add(1)
-		who := fmt.Sprintf("BENCHC#%d", n%workers)
-		now := s(time.Now().UTC().Format(time.RFC3339Nano))
-		dedup := key(fmt.Sprintf("BENCHM#%d", n), "M")
-		dedup["customerId"], dedup["touchpointId"] = s(who), s(fmt.Sprint(n))
-		tp := key(who, fmt.Sprintf("E#%020d", n))
-		tp["text"], tp["channel"], tp["occurredAt"] = s(text), s("webchat"), now
-		one := &types.AttributeValueMemberN{Value: "1"}
-		if _, err := ddb.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{tbl: {
-			Keys: []map[string]types.AttributeValue{key("BENCHI#"+who, "I"), key(fmt.Sprintf("BENCHM#%d", n), "M"), key(who, "P")}, ConsistentRead: aws.Bool(true),
-		}}}); err != nil {
-			return err
+		w := <-free
+		defer func() { free <- w }()
+		inPlace, err := ingestOne("floor", w)
+		if err == nil && !inPlace {
+			err = fmt.Errorf("follow-up of visitor %d took the router", w)
 		}
-		notYet := aws.String("attribute_not_exists(PK)")
-		_, err := ddb.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			{Put: &types.Put{TableName: &tbl, Item: dedup, ConditionExpression: notYet}},
-			{Put: &types.Put{TableName: &tbl, Item: tp, ConditionExpression: notYet}},
-			{Update: &types.Update{TableName: &tbl, Key: key(who, "P"),
-				UpdateExpression:          aws.String("SET lastContactAt = :t, lastChannel = :c ADD messages :one"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":t": now, ":c": s("webchat"), ":one": one}}},
-		}})
-		if err != nil {
-			return err
-		}
-		_, err = ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &tbl, Key: key(who+"V", "V"),
-			UpdateExpression:          aws.String("SET lastInboundAt = :t ADD inbound :one"),
-			ConditionExpression:       aws.String("attribute_not_exists(owed)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":t": now, ":one": one}})
 		return err
 	}
 }
