@@ -59,17 +59,25 @@ export function Winback() {
 function WinbackRow({ c, onDone, onError }: { c: Entry; onDone: () => void; onError: (m: string) => void }) {
   const [form, setForm] = useState<"" | "outreach" | "dismiss">("");
   const [text, setText] = useState("");
+  // An outreach refused as already begun (409) may be sent again once the supervisor has checked her timeline.
+  const [unsure, setUnsure] = useState(false);
+  const [resend, setResend] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
     const path = { params: { path: { id: c.customerId } } };
     const r =
       form === "outreach"
-        ? await app.api.POST("/winback/{id}/outreach", { ...path, body: { text } })
+        ? await app.api.POST("/winback/{id}/outreach", { ...path, body: resend ? { text, confirmResend: true } : { text } })
         : await app.api.POST("/winback/{id}/dismiss", { ...path, body: { reason: text } });
-    if (!r.data) return onError(errText(r.error, r.response));
+    if (!r.data) {
+      setUnsure(form === "outreach" && r.response.status === 409);
+      return onError(errText(r.error, r.response));
+    }
     onError("");
     setForm("");
     setText("");
+    setUnsure(false);
+    setResend(false);
     onDone();
   };
   const label = form === "outreach" ? t("outreachText") : t("dismissReason");
@@ -103,6 +111,14 @@ function WinbackRow({ c, onDone, onError }: { c: Entry; onDone: () => void; onEr
               {label}{" "}
               <input aria-label={label} value={text} required onInput={(e) => setText((e.target as HTMLInputElement).value)} />
             </label>{" "}
+            {unsure && (
+              <>
+                <label>
+                  <input type="checkbox" id="confirm-resend" checked={resend} onChange={(e) => setResend((e.target as HTMLInputElement).checked)} />{" "}
+                  {t("confirmResend")}
+                </label>{" "}
+              </>
+            )}
             <button type="submit" class="primary">
               {form === "outreach" ? t("send") : t("dismiss")}
             </button>{" "}
